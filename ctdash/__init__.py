@@ -1,0 +1,1 @@
+"""ctdash: the Counter-Terrorism Compact in Numbers dashboard."""

@@ -1,0 +1,122 @@
+"""SQLModel tables: indicators, sources, write batches, observations, activities."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+INDICATOR_CODES = (
+    "compact_entities",
+    "member_states",
+    "intl_regional_orgs",
+    "focal_points",
+    "documents_shared",
+    "ct_platform_visits",
+    "cted_ta_recommendations",
+    "cted_country_assessments",
+)
+
+ACTIVITY_KINDS = (
+    "assessment",
+    "training",
+    "workshop",
+    "meeting",
+    "mission",
+    "exercise",
+    "launch",
+    "statement",
+    "publication",
+    "other",
+)
+
+LOCATION_PRECISIONS = ("city", "country", "region", "none")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Indicator(SQLModel, table=True):
+    """One of the headline figures, identified by a stable code."""
+
+    code: str = Field(primary_key=True)
+    position: int
+    label: str
+    unit: str
+    cumulative: bool = False
+    definition: str
+
+
+class Source(SQLModel, table=True):
+    """A document that figures or activities come from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    title: str
+    kind: str  # newsletter | web | upload
+    url: str | None = None
+    file_name: str | None = None
+    sha256: str | None = None
+    published: date | None = None
+    note: str | None = None
+
+
+class Batch(SQLModel, table=True):
+    """One write to the store: who, when, what, from which source."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # seed | upload | ingest | manual
+    recorded_at: datetime = Field(default_factory=utcnow)
+    recorded_by: str
+    source_id: int | None = Field(default=None, foreign_key="source.id")
+    note: str | None = None
+
+
+class Observation(SQLModel, table=True):
+    """A value of an indicator as of a date; a correction is a new revision."""
+
+    __table_args__ = (UniqueConstraint("indicator_code", "as_of", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_code: str = Field(foreign_key="indicator.code", index=True)
+    as_of: date = Field(index=True)
+    as_of_inferred: bool = False
+    value: int
+    revision: int = 1
+    source_id: int = Field(foreign_key="source.id")
+    batch_id: int = Field(foreign_key="batch.id")
+    note: str | None = None
+
+
+class Activity(SQLModel, table=True):
+    """A dated activity of the Compact, placed where the source says it happened."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    title: str
+    kind: str = Field(index=True)
+    start_date: date = Field(index=True)
+    end_date: date = Field(index=True)
+    country_iso3: str | None = Field(default=None, index=True)
+    city: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    location_precision: str = "none"
+    place_basis: str | None = None
+    working_group: str | None = None
+    online: bool = False
+    section: str | None = None
+    source_id: int = Field(foreign_key="source.id")
+    source_line: int | None = None
+    batch_id: int = Field(foreign_key="batch.id")
+
+
+class ActivityEntity(SQLModel, table=True):
+    """An entity named as taking part in an activity."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    entity: str = Field(primary_key=True, index=True)
+    position: int = 0

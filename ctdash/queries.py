@@ -1,0 +1,288 @@
+"""Every read of the store; each returns a DataFrame or a small dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Select, func, or_
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ctdash import geo
+from ctdash.models import Activity, ActivityEntity, Batch, Indicator, Observation, Source
+
+ACTIVITY_COLUMNS = [
+    "id",
+    "key",
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "entities",
+    "country_iso3",
+    "country",
+    "city",
+    "region",
+    "lat",
+    "lon",
+    "location_precision",
+    "place_basis",
+    "working_group",
+    "online",
+    "section",
+    "source",
+    "source_url",
+    "source_line",
+]
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """What the Map and Activities pages narrow the activities to; empty means everything."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    kinds: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline figure as of a date, with what it was the snapshot before."""
+
+    code: str
+    label: str
+    unit: str
+    definition: str
+    value: int | None
+    as_of: date | None
+    as_of_inferred: bool
+    source: str | None
+    source_url: str | None
+    previous_value: int | None
+    previous_as_of: date | None
+    history: list[int] = field(default_factory=list)
+
+    @property
+    def delta(self) -> int | None:
+        """Change since the previous snapshot of this indicator, if there is one."""
+        if self.value is None or self.previous_value is None:
+            return None
+        return self.value - self.previous_value
+
+
+def data_version(engine: Engine) -> int:
+    """A number every write to the store changes: the id of the latest write batch."""
+    with Session(engine) as session:
+        return session.exec(select(func.max(Batch.id))).one() or 0
+
+
+def indicators(engine: Engine) -> pd.DataFrame:
+    """The indicators in the newsletter's order."""
+    query = select(Indicator).order_by(col(Indicator.position))
+    return pd.read_sql(query, engine)
+
+
+def observations(engine: Engine) -> pd.DataFrame:
+    """The current value of every indicator at every as-of date, with its source.
+
+    The current value is the highest revision; earlier revisions stay in the store.
+    """
+    query = (
+        select(
+            Observation.indicator_code,
+            Observation.as_of,
+            Observation.as_of_inferred,
+            Observation.value,
+            Observation.revision,
+            Observation.note,
+            Source.title.label("source"),  # type: ignore[attr-defined]
+            Source.url.label("source_url"),  # type: ignore[union-attr]
+            Indicator.label,
+            Indicator.position,
+        )
+        .join(Source, col(Source.id) == col(Observation.source_id))
+        .join(Indicator, col(Indicator.code) == col(Observation.indicator_code))
+    )
+    frame = pd.read_sql(query, engine)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame = frame.sort_values(["indicator_code", "as_of", "revision"])
+    frame = frame.drop_duplicates(["indicator_code", "as_of"], keep="last")
+    return frame.sort_values(["position", "as_of"]).reset_index(drop=True)
+
+
+def snapshot_dates(obs: pd.DataFrame) -> list[date]:
+    """Every as-of date with at least one figure, latest first."""
+    return sorted(set(obs["as_of"]), reverse=True)
+
+
+def build_tiles(indicator_frame: pd.DataFrame, obs: pd.DataFrame, as_of: date) -> list[Tile]:
+    """The headline tiles as of a date: each indicator's latest figure on or before it."""
+    tiles = []
+    for ind in indicator_frame.itertuples():
+        rows = obs[(obs["indicator_code"] == ind.code) & (obs["as_of"] <= as_of)]
+        rows = rows.sort_values("as_of")
+        if rows.empty:
+            tiles.append(
+                Tile(
+                    ind.code,
+                    ind.label,
+                    ind.unit,
+                    ind.definition,
+                    None,
+                    None,
+                    False,
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+            continue
+        last = rows.iloc[-1]
+        previous = rows.iloc[-2] if len(rows) > 1 else None
+        tiles.append(
+            Tile(
+                code=ind.code,
+                label=ind.label,
+                unit=ind.unit,
+                definition=ind.definition,
+                value=int(last["value"]),
+                as_of=last["as_of"],
+                as_of_inferred=bool(last["as_of_inferred"]),
+                source=last["source"],
+                source_url=last["source_url"],
+                previous_value=None if previous is None else int(previous["value"]),
+                previous_as_of=None if previous is None else previous["as_of"],
+                history=[int(v) for v in rows["value"]],
+            )
+        )
+    return tiles
+
+
+def trend_frame(
+    obs: pd.DataFrame,
+    codes: list[str],
+    *,
+    indexed: bool = False,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> pd.DataFrame:
+    """The points to plot for the chosen indicators; indexed puts each first point at 100."""
+    frame = obs[obs["indicator_code"].isin(codes)].copy()
+    if date_from is not None:
+        frame = frame[frame["as_of"] >= date_from]
+    if date_to is not None:
+        frame = frame[frame["as_of"] <= date_to]
+    frame = frame.sort_values(["position", "as_of"])
+    if indexed:
+        first = frame.groupby("indicator_code")["value"].transform("first")
+        frame["plotted"] = (frame["value"] / first * 100).round(1)
+    else:
+        frame["plotted"] = frame["value"].astype(float)
+    return frame.reset_index(drop=True)
+
+
+def _region_names(regions: tuple[str, ...]) -> set[str]:
+    # An activity placed at a sub-region ("Caribbean") belongs to the region that holds it.
+    names = set()
+    for region in regions:
+        members = set(geo.countries_in_region(region))
+        names.add(region.lower())
+        for other in geo.regions():
+            inner = set(geo.countries_in_region(other))
+            if inner and inner <= members:
+                names.add(other.lower())
+    return names
+
+
+def _filtered(query: Select, flt: ActivityFilter) -> Select:
+    if flt.date_from is not None:
+        query = query.where(col(Activity.end_date) >= flt.date_from)
+    if flt.date_to is not None:
+        query = query.where(col(Activity.start_date) <= flt.date_to)
+    if flt.kinds:
+        query = query.where(col(Activity.kind).in_(flt.kinds))
+    if flt.entities:
+        named = select(ActivityEntity.activity_id).where(
+            col(ActivityEntity.entity).in_(flt.entities)
+        )
+        query = query.where(col(Activity.id).in_(named))
+    places = []
+    if flt.countries:
+        places.append(col(Activity.country_iso3).in_(flt.countries))
+    if flt.regions:
+        members = sorted({c for r in flt.regions for c in geo.countries_in_region(r)})
+        places.append(col(Activity.country_iso3).in_(members))
+        places.append(func.lower(col(Activity.region)).in_(sorted(_region_names(flt.regions))))
+    if places:
+        query = query.where(or_(*places))
+    text = flt.text.strip().lower()
+    if text:
+        pattern = f"%{text}%"
+        by_entity = select(ActivityEntity.activity_id).where(
+            func.lower(col(ActivityEntity.entity)).like(pattern)
+        )
+        query = query.where(
+            or_(
+                func.lower(col(Activity.title)).like(pattern),
+                func.lower(func.coalesce(col(Activity.city), "")).like(pattern),
+                func.lower(func.coalesce(col(Activity.working_group), "")).like(pattern),
+                col(Activity.id).in_(by_entity),
+            )
+        )
+    return query
+
+
+def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFrame:
+    """The activities that pass the filter, earliest first, entities joined with '; '."""
+    query = select(
+        Activity,
+        Source.title.label("source"),
+        Source.url.label("source_url"),  # type: ignore[attr-defined,union-attr]
+    ).join(Source, col(Source.id) == col(Activity.source_id))
+    query = _filtered(query, flt or ActivityFilter())
+    query = query.order_by(col(Activity.start_date), col(Activity.id))
+    with Session(engine) as session:
+        rows = session.exec(query).all()
+        ids = [activity.id for activity, _, _ in rows]
+        names = session.exec(
+            select(ActivityEntity.activity_id, ActivityEntity.entity)
+            .where(col(ActivityEntity.activity_id).in_(ids))
+            .order_by(col(ActivityEntity.activity_id), col(ActivityEntity.position))
+        ).all()
+    entities: dict[int, list[str]] = {}
+    for activity_id, entity in names:
+        entities.setdefault(activity_id, []).append(entity)
+    records = []
+    for activity, source, source_url in rows:
+        record = activity.model_dump()
+        record["entities"] = "; ".join(entities.get(activity.id, []))
+        record["country"] = (
+            geo.country_name(activity.country_iso3) if activity.country_iso3 else None
+        )
+        record["source"] = source
+        record["source_url"] = source_url
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=ACTIVITY_COLUMNS)
+
+
+def entity_names(engine: Engine) -> list[str]:
+    """Every entity named by at least one activity, sorted."""
+    with Session(engine) as session:
+        names = session.exec(select(ActivityEntity.entity).distinct()).all()
+    return sorted(names, key=str.lower)
+
+
+def activity_date_span(engine: Engine) -> tuple[date | None, date | None]:
+    """The first start and last end date of all activities."""
+    with Session(engine) as session:
+        first, last = session.exec(
+            select(func.min(Activity.start_date), func.max(Activity.end_date))
+        ).one()
+    return first, last

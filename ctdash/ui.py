@@ -1,0 +1,163 @@
+"""Shared Streamlit pieces: the store, cached reads, URL-synced filters, share links."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from ctdash import geo, queries, urlstate
+from ctdash.db import make_engine
+from ctdash.models import ACTIVITY_KINDS
+from ctdash.seed import seed
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def engine() -> Engine:
+    """The store of this process, created and seeded on first start."""
+    store = make_engine()
+    seed(store)
+    return store
+
+
+def data_version() -> int:
+    """The store's current data version; every write changes it, and with it every cache key."""
+    return queries.data_version(engine())
+
+
+@st.cache_data(show_spinner=False)
+def indicators(version: int) -> pd.DataFrame:
+    """Cached: the indicators in the newsletter's order."""
+    return queries.indicators(engine())
+
+
+@st.cache_data(show_spinner=False)
+def observations(version: int) -> pd.DataFrame:
+    """Cached: the current figures with their sources."""
+    return queries.observations(engine())
+
+
+@st.cache_data(show_spinner=False)
+def activities(version: int, flt: queries.ActivityFilter) -> pd.DataFrame:
+    """Cached: the activities that pass a filter."""
+    return queries.activities(engine(), flt)
+
+
+@st.cache_data(show_spinner=False)
+def entity_names(version: int) -> list[str]:
+    """Cached: every entity named by an activity."""
+    return queries.entity_names(engine())
+
+
+def _key(page: str, name: str) -> str:
+    return f"{page}:{name}"
+
+
+def url_view(page: str, choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Seed the page's widgets from the URL whenever the URL changed outside the page.
+
+    Returns the decoded values; notices about unusable parameters are shown at the top.
+    """
+    current = {name: st.query_params[name] for name in st.query_params}
+    synced_key = f"_url:{page}"
+    notices_key = f"_notices:{page}"
+    spec = urlstate.PAGE_PARAMS[page]
+    missing = any(_key(page, p.name) not in st.session_state for p in spec)
+    if missing or st.session_state.get(synced_key) != current:
+        decoded = urlstate.decode(current, page, choices)
+        for name, value in decoded.values.items():
+            st.session_state[_key(page, name)] = list(value) if isinstance(value, tuple) else value
+        st.session_state[notices_key] = decoded.notices
+        st.session_state[synced_key] = current
+    for notice in st.session_state.get(notices_key, []):
+        st.warning(notice, icon=":material/link_off:")
+    return {p.name: st.session_state[_key(page, p.name)] for p in spec}
+
+
+def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """Write the page's view into the URL (defaults left out) and return those parameters."""
+    params = urlstate.encode(
+        {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}, page
+    )
+    current = {name: st.query_params[name] for name in st.query_params}
+    if params != current:
+        st.query_params.from_dict(params)
+        if st.session_state.get(f"_url:{page}") is not None:
+            # The user changed a filter: earlier notices about the old link no longer apply.
+            st.session_state[f"_notices:{page}"] = []
+        st.session_state[f"_url:{page}"] = params
+    return params
+
+
+def share_link(page: str, params: Mapping[str, str]) -> None:
+    """A visible link to exactly this view, and the same URL in a box with a copy button."""
+    base = st.context.url.split("?")[0].rstrip("/") if st.context.url else ""
+    if base and not base.endswith("/" + page):
+        base = base.rsplit("/", 1)[0] + "/" + page if base.count("/") > 2 else f"{base}/{page}"
+    query = urlstate.query_string(params)
+    link = f"{base}?{query}" if query else base
+    with st.container(key=f"share-{page}"):
+        st.markdown(f"[:material/link: Share this view]({link})")
+        st.code(link, language=None)
+
+
+def activity_filters(page: str, version: int) -> tuple[queries.ActivityFilter, dict[str, Any]]:
+    """The sidebar filters shared by the Map and Activities pages, synced with the URL."""
+    entities = entity_names(version)
+    choices = {
+        "kind": ACTIVITY_KINDS,
+        "entity": entities,
+        "country": geo.all_iso3(),
+        "region": geo.regions(),
+        "view": ("points", "countries"),
+    }
+    values = url_view(page, choices)
+    first, last = queries.activity_date_span(engine())
+    with st.sidebar:
+        st.header("Filters")
+        st.date_input(
+            "From",
+            key=_key(page, "from"),
+            min_value=date(2000, 1, 1),
+            max_value=date(2100, 1, 1),
+            format="YYYY-MM-DD",
+            help=f"Activities that end on or after this date. First: {first}.",
+        )
+        st.date_input(
+            "To",
+            key=_key(page, "to"),
+            min_value=date(2000, 1, 1),
+            max_value=date(2100, 1, 1),
+            format="YYYY-MM-DD",
+            help=f"Activities that start on or before this date. Last: {last}.",
+        )
+        st.multiselect("Kind", ACTIVITY_KINDS, key=_key(page, "kind"), placeholder="All kinds")
+        st.multiselect("Entity", entities, key=_key(page, "entity"), placeholder="All entities")
+        st.multiselect(
+            "Country",
+            geo.all_iso3(),
+            key=_key(page, "country"),
+            format_func=lambda code: f"{geo.country_name(code)} ({code})",
+            placeholder="All countries",
+        )
+        st.multiselect("Region", geo.regions(), key=_key(page, "region"), placeholder="All regions")
+    values = {name: st.session_state[_key(page, name)] for name in values}
+    flt = queries.ActivityFilter(
+        date_from=values["from"],
+        date_to=values["to"],
+        kinds=tuple(values["kind"]),
+        entities=tuple(values["entity"]),
+        countries=tuple(values["country"]),
+        regions=tuple(values["region"]),
+        text=values.get("q", ""),
+    )
+    return flt, values
+
+
+def widget_key(page: str, name: str) -> str:
+    """The session-state key of a page's URL-synced widget."""
+    return _key(page, name)

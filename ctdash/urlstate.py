@@ -1,0 +1,187 @@
+"""The one module that reads and writes URL parameters: readable names, lists joined by '~'.
+
+Decoding never raises on user input: an unknown or invalid value is dropped with a notice
+and that parameter alone falls back to its default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+LIST_SEPARATOR = "~"
+MAX_TEXT = 200
+# Parameters Streamlit itself understands; they are not ours to judge.
+STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
+
+ParamKind = Literal["date", "list", "choice", "text"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL parameter of a page: its name, kind, default and older names still accepted."""
+
+    name: str
+    kind: ParamKind
+    label: str
+    default: Any = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Decoded:
+    """Values decoded from a URL, and a notice for each part that could not be used."""
+
+    values: dict[str, Any]
+    notices: list[str] = field(default_factory=list)
+
+
+FROM = Param("from", "date", "start date", aliases=("start", "date_from"))
+TO = Param("to", "date", "end date", aliases=("end", "date_to"))
+KIND = Param("kind", "list", "kind", default=(), aliases=("kinds",))
+ENTITY = Param("entity", "list", "entity", default=(), aliases=("entities",))
+COUNTRY = Param("country", "list", "country", default=(), aliases=("countries", "iso3"))
+REGION = Param("region", "list", "region", default=(), aliases=("regions",))
+
+PAGE_PARAMS: dict[str, tuple[Param, ...]] = {
+    "overview": (Param("asof", "date", "as-of date", aliases=("as_of", "date")),),
+    "trends": (
+        Param("ind", "list", "indicator", default=(), aliases=("indicator", "indicators")),
+        Param("mode", "choice", "scale", default="absolute"),
+        FROM,
+        TO,
+    ),
+    "map": (
+        FROM,
+        TO,
+        KIND,
+        ENTITY,
+        COUNTRY,
+        REGION,
+        Param("view", "choice", "map view", default="points"),
+    ),
+    "activities": (
+        FROM,
+        TO,
+        KIND,
+        ENTITY,
+        COUNTRY,
+        REGION,
+        Param("q", "text", "search", default="", aliases=("search",)),
+    ),
+}
+
+
+def _raw_value(params: Mapping[str, str | Sequence[str]], param: Param) -> str | None:
+    for name in (param.name, *param.aliases):
+        if name in params:
+            value = params[name]
+            if not isinstance(value, str):
+                value = value[-1] if value else ""
+            return value
+    return None
+
+
+def _match(value: str, choices: Sequence[str]) -> str | None:
+    wanted = value.strip().casefold()
+    for choice in choices:
+        if choice.casefold() == wanted:
+            return choice
+    return None
+
+
+def _shown(value: str) -> str:
+    # Notices quote the offending text; keep it short and on one line.
+    text = " ".join(value.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def decode(
+    params: Mapping[str, str | Sequence[str]],
+    page: str,
+    choices: Mapping[str, Sequence[str]] | None = None,
+) -> Decoded:
+    """Read a page's view from URL parameters; never raises on what a URL holds."""
+    choices = choices or {}
+    spec = PAGE_PARAMS[page]
+    decoded = Decoded(values={p.name: p.default for p in spec})
+    known = {name for p in spec for name in (p.name, *p.aliases)} | STREAMLIT_PARAMS
+    for name in params:
+        if name not in known:
+            decoded.notices.append(f"The link's parameter '{_shown(name)}' is not used here.")
+
+    for param in spec:
+        raw = _raw_value(params, param)
+        if raw is None or raw.strip() == "":
+            continue
+        if param.kind == "date":
+            try:
+                decoded.values[param.name] = date.fromisoformat(raw.strip())
+            except ValueError:
+                decoded.notices.append(
+                    f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; "
+                    "it is left open."
+                )
+        elif param.kind == "text":
+            decoded.values[param.name] = raw.strip()[:MAX_TEXT]
+        elif param.kind == "choice":
+            allowed = choices.get(param.name, ())
+            picked = _match(raw, allowed)
+            if picked is None:
+                decoded.notices.append(
+                    f"'{_shown(raw)}' is not a known {param.label}; "
+                    f"showing '{param.default}' instead."
+                )
+            else:
+                decoded.values[param.name] = picked
+        else:
+            decoded.values[param.name] = _decode_list(raw, param, choices, decoded.notices)
+
+    start, end = decoded.values.get("from"), decoded.values.get("to")
+    if start is not None and end is not None and start > end:
+        decoded.notices.append(
+            f"The start date {start} is after the end date {end}; both are left open."
+        )
+        decoded.values["from"] = decoded.values["to"] = None
+    return decoded
+
+
+def _decode_list(
+    raw: str, param: Param, choices: Mapping[str, Sequence[str]], notices: list[str]
+) -> tuple[str, ...]:
+    allowed = choices.get(param.name)
+    picked: list[str] = []
+    # Commas were never our separator, but a hand-edited link may use them.
+    for part in raw.replace(",", LIST_SEPARATOR).split(LIST_SEPARATOR):
+        if not part.strip():
+            continue
+        value = part.strip() if allowed is None else _match(part, allowed)
+        if value is None:
+            notices.append(f"'{_shown(part)}' is not a known {param.label}; it is left out.")
+        elif value not in picked:
+            picked.append(value)
+    return tuple(picked)
+
+
+def encode(values: Mapping[str, Any], page: str) -> dict[str, str]:
+    """URL parameters for a page's view, leaving out every value equal to its default."""
+    params: dict[str, str] = {}
+    for param in PAGE_PARAMS[page]:
+        value = values.get(param.name, param.default)
+        if value is None or value == param.default or value in ("", (), []):
+            continue
+        if param.kind == "date":
+            params[param.name] = value.isoformat()
+        elif param.kind == "list":
+            params[param.name] = LIST_SEPARATOR.join(value)
+        else:
+            params[param.name] = str(value)
+    return params
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """A readable query string: '~' and ':' stay as they are, the rest is percent-encoded."""
+    return urlencode(params, safe="~:")

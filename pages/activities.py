@@ -1,0 +1,59 @@
+"""Activities: the filtered activities as a table, with search and downloads of what is shown."""
+
+import streamlit as st
+
+from ctdash import export, ui
+
+PAGE = "activities"
+COLUMNS = {
+    "start_date": "Start",
+    "end_date": "End",
+    "title": "Title",
+    "kind": "Kind",
+    "entities": "Entities",
+    "country": "Country",
+    "country_iso3": "ISO3",
+    "city": "City",
+    "region": "Region",
+    "location_precision": "Placed at",
+    "working_group": "Working group",
+    "online": "Online",
+    "source": "Source",
+    "source_line": "Source line",
+}
+
+version = ui.data_version()
+st.title("Activities")
+flt, values = ui.activity_filters(PAGE, version)
+st.text_input(
+    "Search",
+    key=ui.widget_key(PAGE, "q"),
+    placeholder="Words in the title, entity, city…",
+    max_chars=200,
+)
+params = ui.sync_url(PAGE, values)
+
+acts = ui.activities(version, flt)
+shown = acts[list(COLUMNS)].rename(columns=COLUMNS)
+st.caption(f"{len(shown)} activities match.")
+st.dataframe(shown, hide_index=True, key="activities-table")
+
+with st.container(horizontal=True):
+    st.download_button(
+        "Download CSV",
+        export.to_csv_bytes(shown),
+        file_name="ctdash-activities.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    st.download_button(
+        "Download XLSX",
+        export.to_xlsx_bytes(shown, sheet_name="activities"),
+        file_name="ctdash-activities.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+ui.share_link(PAGE, params)

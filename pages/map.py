@@ -1,0 +1,93 @@
+"""Map: where the Compact worked, as points by kind or as totals per country; no tile server."""
+
+import html
+
+import streamlit as st
+
+from ctdash import maps, ui
+
+PAGE = "map"
+VIEWS = {"points": "Points", "countries": "Totals per country"}
+
+version = ui.data_version()
+st.title("Where the Compact worked")
+flt, values = ui.activity_filters(PAGE, version)
+with st.sidebar:
+    view = st.segmented_control(
+        "Map view",
+        tuple(VIEWS),
+        key=ui.widget_key(PAGE, "view"),
+        format_func=VIEWS.__getitem__,
+        required=True,
+    )
+params = ui.sync_url(PAGE, {**values, "view": view})
+
+acts = ui.activities(version, flt)
+placed = acts.dropna(subset=["lat", "lon"])
+unplaced = len(acts) - len(placed)
+st.caption(
+    f"{len(placed)} of {len(acts)} matching activities have a place and are on the map; "
+    f"{unplaced} name no place (statements, publications, online and working group meetings)."
+)
+
+legend = " ".join(
+    f'<span style="white-space:nowrap;margin-right:12px">'
+    f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+    f'background:rgb{colour};border:1px solid #555;vertical-align:middle"></span> {kind}</span>'
+    for kind, colour in maps.KIND_COLOURS.items()
+    if kind in set(placed["kind"])
+)
+
+map_column, detail_column = st.columns([3, 1])
+with map_column:
+    if view == "points" and legend:
+        # Built from the fixed list of kinds and colours only, never from data.
+        st.html(f'<div role="list" aria-label="Legend: colour of each kind">{legend}</div>')
+    event = st.pydeck_chart(
+        maps.activity_deck(placed, view=view or "points"),
+        key=f"deck-{view}",
+        on_select="rerun",
+        selection_mode="single-object",
+        height=520,
+        alt=f"World map of {len(placed)} activities",
+    )
+
+with detail_column:
+    st.subheader("Details")
+    objects = event.selection.get("objects", {}) if event else {}
+    picked = (objects.get(maps.POINTS_LAYER) or objects.get(maps.COUNTRIES_LAYER) or [None])[0]
+    if picked is None:
+        st.caption("Click a point (or a country) on the map to see its details here.")
+    elif view == "countries":
+        iso3 = picked.get("place") if isinstance(picked, dict) else None
+        if isinstance(picked, dict) and "properties" in picked:
+            iso3 = picked["properties"].get("place")
+        rows = placed[placed["country_iso3"] == iso3]
+        st.markdown(f"**{html.escape(str(rows['country'].iloc[0]) if len(rows) else '')}**")
+        st.dataframe(rows[["start_date", "kind", "title"]], hide_index=True)
+    else:
+        rows = placed[placed["key"] == picked.get("key")]
+        for row in rows.itertuples():
+            with st.container(border=True):
+                st.text(row.title)
+                st.caption(f"{row.kind} · {maps.date_span(row.start_date, row.end_date)}")
+                st.text(f"Place: {maps.place_label(row)}")
+                if row.entities:
+                    st.text(f"Entities: {row.entities}")
+                if row.working_group:
+                    st.text(f"Working group: {row.working_group}")
+                source = f"Source: {row.source}"
+                st.caption(source + (f", line {row.source_line}" if row.source_line else ""))
+
+if view == "countries":
+    totals = maps.country_totals(placed)
+    totals["country"] = [
+        placed.loc[placed["country_iso3"] == c, "country"].iloc[0] for c in totals["country_iso3"]
+    ]
+    st.dataframe(
+        totals[["country", "country_iso3", "activities"]],
+        hide_index=True,
+        column_config={"country": "Country", "country_iso3": "ISO3", "activities": "Activities"},
+    )
+
+ui.share_link(PAGE, params)

@@ -1,0 +1,105 @@
+"""Overview: the eight headline figures as of a date, and the activities of that period."""
+
+from datetime import date
+
+import streamlit as st
+
+from ctdash import geo, queries, ui
+
+PAGE = "overview"
+
+version = ui.data_version()
+indicator_frame = ui.indicators(version)
+obs = ui.observations(version)
+dates = queries.snapshot_dates(obs)
+
+st.title("Counter-Terrorism Compact in Numbers")
+view = ui.url_view(PAGE, {})
+key = ui.widget_key(PAGE, "asof")
+if view["asof"] is not None and view["asof"] not in dates:
+    st.warning(
+        f"There is no snapshot dated {view['asof']}; showing the latest, {dates[0]}.",
+        icon=":material/link_off:",
+    )
+if st.session_state[key] not in dates:
+    st.session_state[key] = dates[0]
+
+as_of: date = st.selectbox(
+    "As of",
+    dates,
+    key=key,
+    format_func=lambda d: d.isoformat() + (" (latest)" if d == dates[0] else ""),
+    help="Each tile shows its indicator's latest snapshot on or before this date.",
+)
+params = ui.sync_url(PAGE, {"asof": None if as_of == dates[0] else as_of})
+
+tiles = queries.build_tiles(indicator_frame, obs, as_of)
+with st.container(horizontal=True, key="tiles"):
+    for tile in tiles:
+        with st.container(border=True, key=f"tile-{tile.code}", width=260):
+            if tile.value is None:
+                st.metric(tile.label, "—", help=tile.definition)
+                st.caption(f"No figure on or before {as_of}.")
+                continue
+            delta_note = f"since {tile.previous_as_of}" if tile.previous_as_of else "first snapshot"
+            st.metric(
+                tile.label,
+                f"{tile.value:,}",
+                delta=None if tile.delta is None else f"{tile.delta:+,}",
+                delta_description=delta_note if tile.delta is not None else None,
+                chart_data=tile.history if len(tile.history) > 1 else None,
+                help=f"{tile.definition}\n\nSource: {tile.source}"
+                + (f" ({tile.source_url})" if tile.source_url else ""),
+            )
+            inferred = " (inferred)" if tile.as_of_inferred else ""
+            st.caption(f"as of {tile.as_of}{inferred} · {delta_note}")
+
+# The period of the chosen snapshot runs from the snapshot before it.
+earlier = [d for d in dates if d < as_of]
+period_start = earlier[0] if earlier else None
+period = queries.ActivityFilter(date_from=period_start, date_to=as_of)
+acts = ui.activities(version, period)
+
+st.subheader("Activities of the period")
+since = f"after {period_start}" if period_start else "up to"
+st.caption(
+    f"Activities {since} {as_of} (the snapshot before this one), from the sources on record."
+)
+if acts.empty:
+    st.info("No activities are recorded for this period.")
+else:
+    placed = acts.dropna(subset=["lat", "lon"])
+    countries = sorted(set(acts["country_iso3"].dropna()))
+    with st.container(horizontal=True, key="period-counts"):
+        st.metric("Activities", len(acts), border=True, width=180)
+        st.metric("On the map", len(placed), border=True, width=180)
+        st.metric("Countries reached", len(countries), border=True, width=180)
+    by_kind = acts.groupby("kind").size().sort_values(ascending=False)
+    st.dataframe(
+        by_kind.rename("activities").reset_index(),
+        hide_index=True,
+        width=360,
+        column_config={"kind": "Kind", "activities": "Activities"},
+    )
+    st.caption("Countries reached: " + ", ".join(geo.country_name(c) for c in countries))
+
+    assessments = next(t for t in tiles if t.code == "cted_country_assessments")
+    visits = placed[placed["kind"] == "assessment"]
+    names = ", ".join(sorted(visits["country"].dropna())) or "none"
+    figure = f"{assessments.value:,}" if assessments.value is not None else "no figure"
+    st.markdown(
+        f"**CTED country assessments: {figure}** (as of {assessments.as_of}). "
+        f"The map holds **{len(visits)}** CTED assessment visits in this period: {names}."
+    )
+    st.page_link(
+        "pages/map.py",
+        label="See them on the map",
+        icon=":material/map:",
+        query_params={
+            "kind": "assessment",
+            **({"from": period_start.isoformat()} if period_start else {}),
+            "to": as_of.isoformat(),
+        },
+    )
+
+ui.share_link(PAGE, {**params, "asof": as_of.isoformat()})

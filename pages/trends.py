@@ -1,0 +1,78 @@
+"""Trends: chosen indicators over time, absolute or indexed, every point with its source."""
+
+import streamlit as st
+
+from ctdash import charts, queries, ui
+
+PAGE = "trends"
+MODES = {"absolute": "Absolute values", "indexed": "Indexed (first point = 100)"}
+
+version = ui.data_version()
+indicator_frame = ui.indicators(version)
+obs = ui.observations(version)
+labels = dict(zip(indicator_frame["code"], indicator_frame["label"], strict=True))
+codes = list(labels)
+
+st.title("Trends")
+ui.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)})
+key = ui.widget_key
+# With nothing chosen, show every indicator that has more than one snapshot.
+counts = obs.groupby("indicator_code").size()
+default_choice = [c for c in codes if counts.get(c, 0) > 1] or codes[:1]
+if not st.session_state[key(PAGE, "ind")]:
+    st.session_state[key(PAGE, "ind")] = default_choice
+
+with st.sidebar:
+    st.header("Filters")
+    chosen = st.multiselect(
+        "Indicators",
+        codes,
+        key=key(PAGE, "ind"),
+        format_func=labels.__getitem__,
+        placeholder="Choose indicators",
+    )
+    mode = st.radio("Scale", tuple(MODES), key=key(PAGE, "mode"), format_func=MODES.__getitem__)
+    date_from = st.date_input("From", key=key(PAGE, "from"), format="YYYY-MM-DD")
+    date_to = st.date_input("To", key=key(PAGE, "to"), format="YYYY-MM-DD")
+
+params = ui.sync_url(
+    PAGE,
+    {
+        "ind": [] if chosen == default_choice else chosen,
+        "mode": mode,
+        "from": date_from,
+        "to": date_to,
+    },
+)
+
+frame = queries.trend_frame(
+    obs, chosen, indexed=mode == "indexed", date_from=date_from, date_to=date_to
+)
+if not chosen:
+    st.info("Choose one or more indicators in the sidebar.")
+elif frame.empty:
+    st.info("No figures for the chosen indicators in this date range.")
+else:
+    st.plotly_chart(charts.trend_figure(frame, indexed=mode == "indexed"), key="trend-chart")
+    single = [labels[c] for c in chosen if (frame["indicator_code"] == c).sum() == 1]
+    if single:
+        st.caption(
+            "One snapshot only, drawn as a single point (no earlier public figure is known): "
+            + ", ".join(single)
+            + "."
+        )
+    with st.expander("The figures behind the chart", expanded=False):
+        st.dataframe(
+            frame[["label", "as_of", "value", "plotted", "as_of_inferred", "source"]],
+            hide_index=True,
+            column_config={
+                "label": "Indicator",
+                "as_of": "As of",
+                "value": st.column_config.NumberColumn("Value", format="localized"),
+                "plotted": "Plotted",
+                "as_of_inferred": "Date inferred",
+                "source": "Source",
+            },
+        )
+
+ui.share_link(PAGE, params)
