@@ -1,8 +1,12 @@
 """ctdash: the Counter-Terrorism Compact in Numbers."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="CT Compact in Numbers", page_icon=":material/public:", layout="wide")
+# A local icon: a Material icon or emoji favicon would be fetched from the web.
+ICON = str(Path(__file__).parent / "assets" / "favicon.png")
+st.set_page_config(page_title="CT Compact in Numbers", page_icon=ICON, layout="wide")
 
 pages = [
     st.Page(

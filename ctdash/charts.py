@@ -37,7 +37,7 @@ def trend_figure(frame: pd.DataFrame, *, indexed: bool) -> go.Figure:
         figure.add_trace(
             go.Scatter(
                 x=[d.isoformat() for d in rows["as_of"]],
-                y=rows["plotted"],
+                y=[float(v) for v in rows["plotted"]],
                 name=html.escape(str(rows["label"].iloc[0])),
                 mode="lines+markers" if len(rows) > 1 else "markers",
                 marker={"size": 10, "color": colour},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -43,14 +44,14 @@ def date_span(start: Any, end: Any) -> str:
     return str(start) if start == end else f"{start} – {end}"
 
 
-def place_label(row: Any) -> str:
+def place_label(row: Mapping[Any, Any]) -> str:
     """City and country, or the country or region, with how precisely it is placed."""
-    if row.city:
-        return f"{row.city}, {row.country}"
-    if row.country:
-        return f"{row.country} (country centre)"
-    if row.region:
-        return f"{row.region} (region centre)"
+    if row.get("city"):
+        return f"{row['city']}, {row['country']}"
+    if row.get("country"):
+        return f"{row['country']} (country centre)"
+    if row.get("region"):
+        return f"{row['region']} (region centre)"
     return "no place"
 
 
@@ -59,17 +60,17 @@ def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     placed = frame.dropna(subset=["lat", "lon"])
     return [
         {
-            "key": row.key,
-            "lon": round(float(row.lon), 4),
-            "lat": round(float(row.lat), 4),
-            "color": KIND_COLOURS.get(row.kind, KIND_COLOURS["other"]),
-            "title": row.title,
-            "kind": row.kind,
-            "dates": date_span(row.start_date, row.end_date),
+            "key": row["key"],
+            "lon": round(float(row["lon"]), 4),
+            "lat": round(float(row["lat"]), 4),
+            "color": KIND_COLOURS.get(str(row["kind"]), KIND_COLOURS["other"]),
+            "title": row["title"],
+            "kind": row["kind"],
+            "dates": date_span(row["start_date"], row["end_date"]),
             "place": place_label(row),
-            "entities": row.entities,
+            "entities": row["entities"],
         }
-        for row in placed.itertuples()
+        for row in placed.to_dict("records")
     ]
 
 
@@ -170,6 +171,7 @@ def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=15, longitude=15, zoom=0.7),
         map_provider=None,
-        map_style=None,
+        # Streamlit draws a web basemap unless the style is this sentinel, which it drops.
+        map_style="__MAP_STYLE__",
         tooltip=TOOLTIP,
     )

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import Select, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -93,18 +94,18 @@ def observations(engine: Engine) -> pd.DataFrame:
 
     The current value is the highest revision; earlier revisions stay in the store.
     """
-    query = (
-        select(
-            Observation.indicator_code,
-            Observation.as_of,
-            Observation.as_of_inferred,
-            Observation.value,
-            Observation.revision,
-            Observation.note,
-            Source.title.label("source"),  # type: ignore[attr-defined]
-            Source.url.label("source_url"),  # type: ignore[union-attr]
-            Indicator.label,
-            Indicator.position,
+    query: Select = (
+        sa_select(
+            col(Observation.indicator_code),
+            col(Observation.as_of),
+            col(Observation.as_of_inferred),
+            col(Observation.value),
+            col(Observation.revision),
+            col(Observation.note),
+            col(Source.title).label("source"),
+            col(Source.url).label("source_url"),
+            col(Indicator.label),
+            col(Indicator.position),
         )
         .join(Source, col(Source.id) == col(Observation.source_id))
         .join(Indicator, col(Indicator.code) == col(Observation.indicator_code))
@@ -124,34 +125,28 @@ def snapshot_dates(obs: pd.DataFrame) -> list[date]:
 def build_tiles(indicator_frame: pd.DataFrame, obs: pd.DataFrame, as_of: date) -> list[Tile]:
     """The headline tiles as of a date: each indicator's latest figure on or before it."""
     tiles = []
-    for ind in indicator_frame.itertuples():
-        rows = obs[(obs["indicator_code"] == ind.code) & (obs["as_of"] <= as_of)]
+    for ind in indicator_frame.to_dict("records"):
+        code, label, unit, definition = (
+            str(ind["code"]),
+            str(ind["label"]),
+            str(ind["unit"]),
+            str(ind["definition"]),
+        )
+        rows = obs[(obs["indicator_code"] == code) & (obs["as_of"] <= as_of)]
         rows = rows.sort_values("as_of")
         if rows.empty:
             tiles.append(
-                Tile(
-                    ind.code,
-                    ind.label,
-                    ind.unit,
-                    ind.definition,
-                    None,
-                    None,
-                    False,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
+                Tile(code, label, unit, definition, None, None, False, None, None, None, None)
             )
             continue
         last = rows.iloc[-1]
         previous = rows.iloc[-2] if len(rows) > 1 else None
         tiles.append(
             Tile(
-                code=ind.code,
-                label=ind.label,
-                unit=ind.unit,
-                definition=ind.definition,
+                code=code,
+                label=label,
+                unit=unit,
+                definition=definition,
                 value=int(last["value"]),
                 as_of=last["as_of"],
                 as_of_inferred=bool(last["as_of_inferred"]),
@@ -241,15 +236,13 @@ def _filtered(query: Select, flt: ActivityFilter) -> Select:
 
 def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFrame:
     """The activities that pass the filter, earliest first, entities joined with '; '."""
-    query = select(
-        Activity,
-        Source.title.label("source"),
-        Source.url.label("source_url"),  # type: ignore[attr-defined,union-attr]
+    query: Select = sa_select(
+        Activity, col(Source.title).label("source"), col(Source.url).label("source_url")
     ).join(Source, col(Source.id) == col(Activity.source_id))
     query = _filtered(query, flt or ActivityFilter())
     query = query.order_by(col(Activity.start_date), col(Activity.id))
     with Session(engine) as session:
-        rows = session.exec(query).all()
+        rows = session.execute(query).all()
         ids = [activity.id for activity, _, _ in rows]
         names = session.exec(
             select(ActivityEntity.activity_id, ActivityEntity.entity)
@@ -262,7 +255,7 @@ def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFram
     records = []
     for activity, source, source_url in rows:
         record = activity.model_dump()
-        record["entities"] = "; ".join(entities.get(activity.id, []))
+        record["entities"] = "; ".join(entities.get(activity.id or 0, []))
         record["country"] = (
             geo.country_name(activity.country_iso3) if activity.country_iso3 else None
         )

@@ -156,6 +156,12 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
             country=_optional(row["country"]),
             region=_optional(row["region"]),
         )
+        wanted = "city" if row["city"] else "country" if row["country"] else None
+        if wanted and place.precision != wanted:
+            raise ValueError(
+                f"activities.csv row {row['id']}: the gazetteer cannot place "
+                f"{row['city'] or row['country']!r}"
+            )
         source_id = sources_by_key[row["source"]].id
         assert source_id is not None
         activity = Activity(

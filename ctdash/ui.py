@@ -9,11 +9,25 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.runtime.pages_manager import PagesManager
 
 from ctdash import geo, queries, urlstate
 from ctdash.db import make_engine
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
+
+
+def page_start() -> None:
+    """Make sure the page runs inside app.py's navigation; call it first on every page.
+
+    Because a pages/ folder sits beside app.py, a server whose first visitor opens a page's
+    URL directly runs that file alone (Streamlit's older multipage mode), without app.py's
+    navigation, until someone opens the root. Leaving that mode and rerunning sends this
+    visitor, and every later one, through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -53,6 +67,14 @@ def entity_names(version: int) -> list[str]:
     return queries.entity_names(engine())
 
 
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=")
+
+
+def md(text: object) -> str:
+    """Text from data or a URL, escaped so that Streamlit's Markdown shows it as typed."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
 def _key(page: str, name: str) -> str:
     return f"{page}:{name}"
 
@@ -74,7 +96,7 @@ def url_view(page: str, choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
         st.session_state[notices_key] = decoded.notices
         st.session_state[synced_key] = current
     for notice in st.session_state.get(notices_key, []):
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(md(notice), icon=":material/link_off:")
     return {p.name: st.session_state[_key(page, p.name)] for p in spec}
 
 

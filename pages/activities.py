@@ -4,6 +4,8 @@ import streamlit as st
 
 from ctdash import export, ui
 
+ui.page_start()
+
 PAGE = "activities"
 COLUMNS = {
     "start_date": "Start",

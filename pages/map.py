@@ -6,6 +6,8 @@ import streamlit as st
 
 from ctdash import maps, ui
 
+ui.page_start()
+
 PAGE = "map"
 VIEWS = {"points": "Points", "countries": "Totals per country"}
 
@@ -67,17 +69,17 @@ with detail_column:
         st.dataframe(rows[["start_date", "kind", "title"]], hide_index=True)
     else:
         rows = placed[placed["key"] == picked.get("key")]
-        for row in rows.itertuples():
-            with st.container(border=True):
-                st.text(row.title)
-                st.caption(f"{row.kind} · {maps.date_span(row.start_date, row.end_date)}")
+        for row in rows.to_dict("records"):
+            with st.container(border=True, key="picked-activity"):
+                st.text(row["title"])
+                st.text(f"{row['kind']} · {maps.date_span(row['start_date'], row['end_date'])}")
                 st.text(f"Place: {maps.place_label(row)}")
-                if row.entities:
-                    st.text(f"Entities: {row.entities}")
-                if row.working_group:
-                    st.text(f"Working group: {row.working_group}")
-                source = f"Source: {row.source}"
-                st.caption(source + (f", line {row.source_line}" if row.source_line else ""))
+                if row["entities"]:
+                    st.text(f"Entities: {row['entities']}")
+                if row["working_group"]:
+                    st.text(f"Working group: {row['working_group']}")
+                line = f", line {row['source_line']}" if row["source_line"] else ""
+                st.text(f"Source: {row['source']}{line}")
 
 if view == "countries":
     totals = maps.country_totals(placed)

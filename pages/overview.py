@@ -6,6 +6,8 @@ import streamlit as st
 
 from ctdash import geo, queries, ui
 
+ui.page_start()
+
 PAGE = "overview"
 
 version = ui.data_version()
@@ -34,25 +36,30 @@ as_of: date = st.selectbox(
 params = ui.sync_url(PAGE, {"asof": None if as_of == dates[0] else as_of})
 
 tiles = queries.build_tiles(indicator_frame, obs, as_of)
-with st.container(horizontal=True, key="tiles"):
-    for tile in tiles:
-        with st.container(border=True, key=f"tile-{tile.code}", width=260):
-            if tile.value is None:
-                st.metric(tile.label, "—", help=tile.definition)
-                st.caption(f"No figure on or before {as_of}.")
-                continue
-            delta_note = f"since {tile.previous_as_of}" if tile.previous_as_of else "first snapshot"
-            st.metric(
-                tile.label,
-                f"{tile.value:,}",
-                delta=None if tile.delta is None else f"{tile.delta:+,}",
-                delta_description=delta_note if tile.delta is not None else None,
-                chart_data=tile.history if len(tile.history) > 1 else None,
-                help=f"{tile.definition}\n\nSource: {tile.source}"
-                + (f" ({tile.source_url})" if tile.source_url else ""),
-            )
-            inferred = " (inferred)" if tile.as_of_inferred else ""
-            st.caption(f"as of {tile.as_of}{inferred} · {delta_note}")
+# Rows of four, created row by row so that reading order is the newsletter's order.
+for number, tile in enumerate(tiles):
+    if number % 4 == 0:
+        columns = st.columns(4)
+    with columns[number % 4], st.container(border=True, key=f"tile-{tile.code}"):
+        if tile.value is None:
+            st.metric(tile.label, "—", help=ui.md(tile.definition))
+            st.caption(f"No figure on or before {as_of}.")
+            continue
+        st.metric(
+            tile.label,
+            f"{tile.value:,}",
+            delta=None if tile.delta is None else f"{tile.delta:+,}",
+            delta_description=f"since {tile.previous_as_of}" if tile.delta is not None else None,
+            # One snapshot makes no trend: no sparkline rather than a flat invented line.
+            chart_data=tile.history if len(tile.history) > 1 else None,
+            help=ui.md(tile.definition)
+            + "\n\n**Source:** "
+            + ui.md(tile.source)
+            + (f" ({ui.md(tile.source_url)})" if tile.source_url else ""),
+        )
+        inferred = " (date inferred)" if tile.as_of_inferred else ""
+        first = "" if tile.previous_as_of else " · first snapshot"
+        st.caption(f"as of {tile.as_of}{inferred}{first}")
 
 # The period of the chosen snapshot runs from the snapshot before it.
 earlier = [d for d in dates if d < as_of]
@@ -61,10 +68,10 @@ period = queries.ActivityFilter(date_from=period_start, date_to=as_of)
 acts = ui.activities(version, period)
 
 st.subheader("Activities of the period")
-since = f"after {period_start}" if period_start else "up to"
-st.caption(
-    f"Activities {since} {as_of} (the snapshot before this one), from the sources on record."
-)
+if period_start:
+    st.caption(f"After the previous snapshot ({period_start}), up to {as_of}.")
+else:
+    st.caption(f"Up to {as_of}.")
 if acts.empty:
     st.info("No activities are recorded for this period.")
 else:

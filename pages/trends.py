@@ -4,6 +4,8 @@ import streamlit as st
 
 from ctdash import charts, queries, ui
 
+ui.page_start()
+
 PAGE = "trends"
 MODES = {"absolute": "Absolute values", "indexed": "Indexed (first point = 100)"}
 

@@ -1,0 +1,247 @@
+"""Every page through AppTest, against a real seeded SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
+NEWSLETTER_FIGURES = {
+    "Compact entities": "45",
+    "Member States": "136",
+    "International/regional organizations": "13",
+    "Total focal points": "1,000",
+    "Documents shared": "3,279",
+    "Virtual visits to the CT Platform": "200,062",
+    "CTED TA recommendations": "705",
+    "CTED country assessments": "24",
+}
+
+pytestmark = pytest.mark.usefixtures("app_database")
+
+
+def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page)
+        for name, value in (params or {}).items():
+            at.query_params[name] = value
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def deck_points(at: AppTest) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layer = next(layer for layer in spec["layers"] if layer["id"] == "activities")
+    return layer["data"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(page: str) -> None:
+    at = open_page(page)
+    assert not at.exception
+    assert at.title[0].value
+
+
+def test_overview_shows_the_newsletter_figures_with_their_as_of_date() -> None:
+    at = open_page("pages/overview.py")
+    shown = {m.label: m.value for m in at.metric if m.label in NEWSLETTER_FIGURES}
+    assert shown == NEWSLETTER_FIGURES
+    assert [m.label for m in at.metric][:8] == list(NEWSLETTER_FIGURES)
+    captions = [c.value for c in at.caption]
+    assert sum("as of 2023-04-30 (date inferred)" in c for c in captions) == 8
+
+
+def test_overview_tiles_carry_delta_definition_and_source() -> None:
+    at = open_page("pages/overview.py")
+    entities = next(m for m in at.metric if m.label == "Compact entities")
+    assert entities.delta == "+0"
+    shown_help = entities.help.replace("\\", "")
+    assert "**Source:** Counter-Terrorism Compact newsletter" in shown_help
+    assert "members or observers" in shown_help
+    visits = next(m for m in at.metric if m.label == "Virtual visits to the CT Platform")
+    assert visits.delta is None or visits.delta == ""
+
+
+def test_overview_as_of_an_earlier_snapshot() -> None:
+    at = open_page("pages/overview.py", {"asof": "2021-10-08"})
+    shown = {m.label: m.value for m in at.metric if m.label in NEWSLETTER_FIGURES}
+    assert shown["Compact entities"] == "43"
+    assert shown["Member States"] == "—"
+    entities = next(m for m in at.metric if m.label == "Compact entities")
+    assert entities.delta == "+5"
+
+
+def test_overview_sets_assessments_against_the_visits_on_the_map() -> None:
+    at = open_page("pages/overview.py")
+    text = texts(at)
+    assert "CTED country assessments: 24" in text
+    assert "The map holds **3** CTED assessment visits in this period: Benin, Jordan, Spain" in text
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["Activities"] == "56"
+    assert counts["On the map"] == "23"
+
+
+def test_overview_unknown_snapshot_falls_back_to_the_latest() -> None:
+    at = open_page("pages/overview.py", {"asof": "2020-01-01"})
+    assert not at.exception
+    assert any("no snapshot dated 2020-01-01" in w.value for w in at.warning)
+    assert at.selectbox[0].value.isoformat() == "2023-04-30"
+
+
+def test_map_holds_one_point_per_geolocated_activity(store) -> None:
+    from ctdash import queries
+
+    placed = queries.activities(store).dropna(subset=["lat", "lon"])
+    at = open_page("pages/map.py")
+    points = deck_points(at)
+    assert len(points) == len(placed) == 23
+    assert {p["key"] for p in points} == set(placed["key"])
+    # Only what the layer and its tooltip need is sent to the browser.
+    assert set(points[0]) == {
+        "key",
+        "lon",
+        "lat",
+        "color",
+        "title",
+        "kind",
+        "dates",
+        "place",
+        "entities",
+    }
+
+
+def test_map_draws_the_world_without_a_tile_server() -> None:
+    at = open_page("pages/map.py")
+    raw = at.get("deck_gl_json_chart")[0].proto.json
+    spec = json.loads(raw)
+    assert "://" not in raw  # no basemap style, tile or font for the browser to fetch
+    assert "mapProvider" not in spec
+    # Streamlit fills in a web basemap for a missing style, but drops this placeholder.
+    assert spec["mapStyle"] == "__MAP_STYLE__"
+    countries = next(layer for layer in spec["layers"] if layer["id"] == "countries")
+    assert len(countries["data"]["features"]) > 150
+
+
+def test_map_filters_from_the_url() -> None:
+    at = open_page("pages/map.py", {"kind": "assessment"})
+    points = deck_points(at)
+    assert sorted(p["place"] for p in points) == [
+        "Benin (country centre)",
+        "Jordan (country centre)",
+        "Spain (country centre)",
+    ]
+
+
+def test_map_country_totals_view() -> None:
+    at = open_page("pages/map.py", {"view": "countries", "country": "NGA~ESP"})
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    totals = next(layer for layer in spec["layers"] if layer["id"] == "country-totals")
+    labels = sorted(f["properties"]["kind"] for f in totals["data"]["features"])
+    assert labels == ["2 activities", "2 activities"]
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "notice"),
+    [
+        ("pages/map.py", {"country": "XXX"}, "'XXX' is not a known country"),
+        ("pages/map.py", {"from": "yesterday"}, "'yesterday' is not a date"),
+        ("pages/map.py", {"kind": "seminar"}, "'seminar' is not a known kind"),
+        ("pages/map.py", {"entity": "SPECTRE"}, "'SPECTRE' is not a known entity"),
+        ("pages/map.py", {"view": "satellite"}, "'satellite' is not a known map view"),
+        ("pages/activities.py", {"region": "Atlantis"}, "'Atlantis' is not a known region"),
+        ("pages/trends.py", {"ind": "gdp"}, "'gdp' is not a known indicator"),
+        ("pages/trends.py", {"mode": "log"}, "'log' is not a known scale"),
+        ("pages/overview.py", {"asof": "latest"}, "'latest' is not a date"),
+    ],
+)
+def test_invalid_parameters_give_a_notice_not_an_error(
+    page: str, params: dict, notice: str
+) -> None:
+    at = open_page(page, params)
+    assert not at.exception
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any(notice in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("pages/overview.py", {"asof": "2022-04-30"}),
+        (
+            "pages/trends.py",
+            {"ind": "compact_entities~member_states", "mode": "indexed", "from": "2020-01-01"},
+        ),
+        (
+            "pages/map.py",
+            {
+                "kind": "training~workshop",
+                "from": "2023-03-01",
+                "to": "2023-04-30",
+                "country": "NGA",
+                "view": "countries",
+            },
+        ),
+        ("pages/activities.py", {"entity": "UNODC", "region": "Africa", "q": "training"}),
+    ],
+)
+def test_url_parameters_round_trip(page: str, params: dict) -> None:
+    at = open_page(page, params)
+    assert not at.exception
+    assert not at.warning
+    assert {
+        k: at.query_params[k][0] if isinstance(at.query_params[k], list) else at.query_params[k]
+        for k in at.query_params
+    } == params
+
+
+def test_changing_a_filter_writes_it_to_the_url() -> None:
+    at = open_page("pages/map.py")
+    at.multiselect(key="map:kind").select("training").run()
+    at.multiselect(key="map:country").select("NGA").run()
+    assert at.query_params["kind"] in ("training", ["training"])
+    assert len(deck_points(at)) == 1
+
+
+def test_trends_plot_single_snapshots_as_markers() -> None:
+    at = open_page("pages/trends.py", {"ind": "compact_entities~member_states"})
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    modes = {trace["meta"]: trace["mode"] for trace in figure["data"]}
+    assert modes == {"compact_entities": "lines+markers", "member_states": "markers"}
+    entities = next(t for t in figure["data"] if t["meta"] == "compact_entities")
+    assert entities["y"] == [38, 43, 45, 45]
+    assert "reliefweb" not in json.dumps(entities["customdata"])
+    assert "Secretary-General signs" in entities["customdata"][0][1]
+
+
+def test_trends_indexed_starts_at_100() -> None:
+    at = open_page("pages/trends.py", {"mode": "indexed"})
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    entities = next(t for t in figure["data"] if t["meta"] == "compact_entities")
+    assert entities["y"][0] == 100
+    assert entities["y"][-1] == pytest.approx(45 / 38 * 100, abs=0.1)
+
+
+def test_activities_table_search_and_downloads_show_the_same_rows() -> None:
+    at = open_page("pages/activities.py", {"q": "Nairobi"})
+    table = at.dataframe[0].value
+    assert list(table["City"]) == ["Nairobi"]
+    assert any("1 activities match" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_has_a_share_link(page: str) -> None:
+    at = open_page(page)
+    assert any("Share this view" in m.value for m in at.markdown)
