@@ -1,0 +1,42 @@
+"""The project keeps its promises: README commands, CI, documented dependencies."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from tests.conftest import PROJECT_ROOT
+
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands() -> list[str]:
+    return re.findall(r"```bash\n(.+?)\n```", README, flags=re.DOTALL)
+
+
+def test_readme_opens_with_the_two_set_up_commands() -> None:
+    run, test = readme_commands()[:2]
+    assert run.endswith("streamlit run app.py")
+    assert test.endswith("python -m pytest")
+    assert README.index(run) < README.index("## ")
+
+
+def test_ci_runs_the_readme_test_command_with_browsers_required() -> None:
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = readme_commands()[1]
+    assert test_command in ci.splitlines()
+    assert "export CTDASH_REQUIRE_BROWSER=1" in ci
+    assert "apt-get install -y -qq chromium" in ci
+
+
+def test_every_dependency_is_explained_in_the_readme() -> None:
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    names = project["project"]["dependencies"] + project["project"]["optional-dependencies"]["test"]
+    for requirement in names:
+        name = re.split(r"[<>=\[ ]", requirement)[0]
+        assert re.search(rf"\b{re.escape(name)}\b", README), f"{name} is not explained"
+
+
+def test_usage_statistics_are_off() -> None:
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False

@@ -1,0 +1,182 @@
+"""The store: seeding from data/, idempotence, revisions and the SQLite settings."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from ctdash import queries
+from ctdash.db import make_engine
+from ctdash.models import INDICATOR_CODES, Batch, Observation
+from ctdash.seed import seed
+from tests.conftest import PROJECT_ROOT, row_counts
+
+DATA = PROJECT_ROOT / "data"
+
+
+def test_seeding_twice_adds_nothing(db_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{db_path}")
+    first = seed(engine)
+    counts = row_counts(db_path)
+    second = seed(engine)
+    assert first.total > 0 and second.total == 0
+    assert row_counts(db_path) == counts
+    assert counts["activity"] == 56 and counts["observation"] == 11
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(store) -> None:
+    with store.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_the_newsletter_figures_are_shipped_with_their_source(store) -> None:
+    obs = queries.observations(store)
+    latest = obs[obs["as_of"] == date(2023, 4, 30)]
+    assert dict(zip(latest["indicator_code"], latest["value"], strict=True)) == {
+        "compact_entities": 45,
+        "member_states": 136,
+        "intl_regional_orgs": 13,
+        "focal_points": 1000,
+        "documents_shared": 3279,
+        "ct_platform_visits": 200062,
+        "cted_ta_recommendations": 705,
+        "cted_country_assessments": 24,
+    }
+    assert latest["as_of_inferred"].all()
+    assert set(latest["source"]) == {
+        'Counter-Terrorism Compact newsletter, March-April 2023 ("Compact in Numbers")'
+    }
+    assert list(queries.indicators(store)["code"]) == list(INDICATOR_CODES)
+
+
+def test_every_shipped_row_names_a_known_source() -> None:
+    with (DATA / "sources.csv").open(encoding="utf-8") as handle:
+        sources = {row["key"]: row for row in csv.DictReader(handle)}
+    for name in ("observations.csv", "activities.csv"):
+        with (DATA / name).open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                assert row["source"] in sources, (name, row)
+    for source in sources.values():
+        assert source["url"] or (DATA / source["file"]).is_file(), source
+
+
+def test_the_newsletter_source_keeps_the_file_checksum(store) -> None:
+    import hashlib
+
+    expected = hashlib.sha256((DATA / "sources/newsletter-2023-03-04.txt").read_bytes()).hexdigest()
+    with store.connect() as connection:
+        stored = connection.execute(
+            text("SELECT sha256 FROM source WHERE key = 'newsletter-2023-03-04'")
+        ).scalar()
+    assert stored == expected
+
+
+def test_placed_activities_sit_where_the_text_says(store) -> None:
+    acts = queries.activities(store).set_index("key")
+    assert acts.loc[
+        "nl-2023-03-04-16", ["city", "country_iso3", "location_precision"]
+    ].tolist() == ["Nairobi", "KEN", "city"]
+    assert acts.loc["nl-2023-03-04-12", ["country_iso3", "location_precision"]].tolist() == [
+        "JOR",
+        "country",
+    ]
+    assert acts.loc["nl-2023-03-04-37", ["region", "location_precision"]].tolist() == [
+        "Caribbean",
+        "region",
+    ]
+    meetings = acts[
+        acts["working_group"].notna() & (acts["section"] == "COMPACT WORKING GROUP MEETINGS")
+    ]
+    assert sorted(meetings["working_group"]) == sorted(
+        ["NARS", "CJLR-CFT", "ETCIP", "Gender", "RMME", "HRRoL-VOT"]
+    )
+    assert meetings["lat"].isna().all()
+    assert (acts["kind"] == "assessment").sum() == 3
+
+
+def test_a_correction_is_a_new_revision_and_the_old_value_stays(store) -> None:
+    with Session(store) as session:
+        batch = Batch(kind="manual", recorded_by="test")
+        session.add(batch)
+        session.flush()
+        session.add(
+            Observation(
+                indicator_code="member_states",
+                as_of=date(2023, 4, 30),
+                value=137,
+                revision=2,
+                source_id=1,
+                batch_id=batch.id,
+            )
+        )
+        session.commit()
+    obs = queries.observations(store)
+    current = obs[(obs["indicator_code"] == "member_states")]
+    assert current["value"].tolist() == [137]
+    with store.connect() as connection:
+        values = (
+            connection.execute(
+                text(
+                    "SELECT value FROM observation WHERE indicator_code = 'member_states' "
+                    "ORDER BY revision"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert values == [136, 137]
+
+
+def test_every_write_changes_the_data_version(store) -> None:
+    before = queries.data_version(store)
+    with Session(store) as session:
+        session.add(Batch(kind="manual", recorded_by="test"))
+        session.commit()
+    assert queries.data_version(store) == before + 1
+
+
+def test_tiles_give_the_delta_since_each_indicator_previous_snapshot(store) -> None:
+    tiles = {
+        t.code: t
+        for t in queries.build_tiles(
+            queries.indicators(store), queries.observations(store), date(2023, 4, 30)
+        )
+    }
+    assert tiles["compact_entities"].delta == 0
+    assert tiles["compact_entities"].previous_as_of == date(2022, 4, 30)
+    assert tiles["compact_entities"].history == [38, 43, 45, 45]
+    assert tiles["member_states"].delta is None
+    early = {
+        t.code: t
+        for t in queries.build_tiles(
+            queries.indicators(store), queries.observations(store), date(2019, 1, 1)
+        )
+    }
+    assert early["compact_entities"].value == 38
+    assert early["member_states"].value is None
+
+
+def test_activity_filters(store) -> None:
+    def count(**kwargs) -> int:
+        return len(queries.activities(store, queries.ActivityFilter(**kwargs)))
+
+    assert count() == 56
+    assert count(kinds=("assessment",)) == 3
+    assert count(countries=("NGA",)) == 2
+    assert count(entities=("UN Women",)) >= 1
+    with (DATA / "activities.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert count(date_from=date(2023, 4, 1)) == sum(r["end_date"] >= "2023-04-01" for r in rows)
+    assert count(date_to=date(2023, 3, 10)) == sum(r["start_date"] <= "2023-03-10" for r in rows)
+    # The Caribbean workshop sits at its region and is found under the Americas.
+    assert "nl-2023-03-04-37" in set(
+        queries.activities(store, queries.ActivityFilter(regions=("Americas",)))["key"]
+    )
+    assert count(text="nairobi") == 1
+    assert count(text="UNICRI") >= 3
