@@ -35,7 +35,13 @@ OCEAN_FILL = [220, 234, 244]
 # The template is fixed text: deck.gl escapes the {field} values, never the template.
 TOOLTIP = {
     "html": "<b>{title}</b><br/>{kind} · {dates}<br/>{place}<br/>{entities}",
-    "style": {"backgroundColor": "#1f2937", "color": "white", "fontSize": "13px"},
+    "style": {
+        "backgroundColor": "#1f2937",
+        "color": "white",
+        "fontSize": "13px",
+        "maxWidth": "320px",
+        "whiteSpace": "normal",
+    },
 }
 
 
@@ -44,14 +50,20 @@ def date_span(start: Any, end: Any) -> str:
     return str(start) if start == end else f"{start} – {end}"
 
 
+def has_text(value: Any) -> bool:
+    """True for a non-empty string; pandas gives missing text as NaN, which is truthy."""
+    return isinstance(value, str) and value != ""
+
+
 def place_label(row: Mapping[Any, Any]) -> str:
     """City and country, or the country or region, with how precisely it is placed."""
-    if row.get("city"):
-        return f"{row['city']}, {row['country']}"
-    if row.get("country"):
-        return f"{row['country']} (country centre)"
-    if row.get("region"):
-        return f"{row['region']} (region centre)"
+    city, country, region = row.get("city"), row.get("country"), row.get("region")
+    if has_text(city):
+        return f"{city}, {country}" if has_text(country) else str(city)
+    if has_text(country):
+        return f"{country} (country centre)"
+    if has_text(region):
+        return f"{region} (region centre)"
     return "no place"
 
 
@@ -68,7 +80,7 @@ def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "kind": row["kind"],
             "dates": date_span(row["start_date"], row["end_date"]),
             "place": place_label(row),
-            "entities": row["entities"],
+            "entities": row["entities"] if has_text(row["entities"]) else "",
         }
         for row in placed.to_dict("records")
     ]

@@ -262,7 +262,8 @@ def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFram
         record["source"] = source
         record["source_url"] = source_url
         records.append(record)
-    return pd.DataFrame.from_records(records, columns=ACTIVITY_COLUMNS)
+    frame = pd.DataFrame.from_records(records, columns=ACTIVITY_COLUMNS)
+    return frame.astype({"id": "Int64", "source_line": "Int64"})
 
 
 def entity_names(engine: Engine) -> list[str]:

@@ -36,9 +36,15 @@ st.text_input(
 params = ui.sync_url(PAGE, values)
 
 acts = ui.activities(version, flt)
-shown = acts[list(COLUMNS)].rename(columns=COLUMNS)
+TEXT_COLUMNS = ["entities", "country", "country_iso3", "city", "region", "working_group"]
+shown = acts[list(COLUMNS)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=COLUMNS)
 st.caption(f"{len(shown)} activities match.")
-st.dataframe(shown, hide_index=True, key="activities-table")
+st.dataframe(
+    shown,
+    hide_index=True,
+    key="activities-table",
+    column_config={"Title": st.column_config.TextColumn(width="large")},
+)
 
 with st.container(horizontal=True):
     st.download_button(

@@ -1,7 +1,6 @@
 """Map: where the Compact worked, as points by kind or as totals per country; no tile server."""
 
-import html
-
+import pandas as pd
 import streamlit as st
 
 from ctdash import maps, ui
@@ -44,7 +43,7 @@ map_column, detail_column = st.columns([3, 1])
 with map_column:
     if view == "points" and legend:
         # Built from the fixed list of kinds and colours only, never from data.
-        st.html(f'<div role="list" aria-label="Legend: colour of each kind">{legend}</div>')
+        st.html(f'<div aria-label="Legend: the colour of each kind">{legend}</div>')
     event = st.pydeck_chart(
         maps.activity_deck(placed, view=view or "points"),
         key=f"deck-{view}",
@@ -61,12 +60,16 @@ with detail_column:
     if picked is None:
         st.caption("Click a point (or a country) on the map to see its details here.")
     elif view == "countries":
-        iso3 = picked.get("place") if isinstance(picked, dict) else None
-        if isinstance(picked, dict) and "properties" in picked:
-            iso3 = picked["properties"].get("place")
+        # deck.gl hands back the GeoJSON feature; its ISO3 code is in the "place" property.
+        iso3 = picked.get("properties", picked).get("place")
         rows = placed[placed["country_iso3"] == iso3]
-        st.markdown(f"**{html.escape(str(rows['country'].iloc[0]) if len(rows) else '')}**")
-        st.dataframe(rows[["start_date", "kind", "title"]], hide_index=True)
+        if len(rows):
+            st.markdown(f"**{ui.md(rows['country'].iloc[0])}**: {len(rows)} activities")
+            st.dataframe(
+                rows[["start_date", "kind", "title"]],
+                hide_index=True,
+                column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
+            )
     else:
         rows = placed[placed["key"] == picked.get("key")]
         for row in rows.to_dict("records"):
@@ -74,15 +77,21 @@ with detail_column:
                 st.text(row["title"])
                 st.text(f"{row['kind']} · {maps.date_span(row['start_date'], row['end_date'])}")
                 st.text(f"Place: {maps.place_label(row)}")
-                if row["entities"]:
+                if maps.has_text(row["entities"]):
                     st.text(f"Entities: {row['entities']}")
-                if row["working_group"]:
+                if maps.has_text(row["working_group"]):
                     st.text(f"Working group: {row['working_group']}")
-                line = f", line {row['source_line']}" if row["source_line"] else ""
+                line = f", line {row['source_line']}" if pd.notna(row["source_line"]) else ""
                 st.text(f"Source: {row['source']}{line}")
 
 if view == "countries":
     totals = maps.country_totals(placed)
+    at_region = int(placed["country_iso3"].isna().sum())
+    st.caption(
+        "Countries are shaded by their number of activities: the darker, the more "
+        f"(most: {int(totals['activities'].max()) if len(totals) else 0})."
+        + (f" Placed at a region, not counted here: {at_region}." if at_region else "")
+    )
     totals["country"] = [
         placed.loc[placed["country_iso3"] == c, "country"].iloc[0] for c in totals["country_iso3"]
     ]
