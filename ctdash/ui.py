@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -117,9 +118,11 @@ def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
 
 def share_link(page: str, params: Mapping[str, str]) -> None:
     """A visible link to exactly this view, and the same URL in a box with a copy button."""
-    base = st.context.url.split("?")[0].rstrip("/") if st.context.url else ""
-    if base and not base.endswith("/" + page):
-        base = base.rsplit("/", 1)[0] + "/" + page if base.count("/") > 2 else f"{base}/{page}"
+    # Quoted so that nothing in the address can break out of the Markdown link.
+    base = quote((st.context.url or "").split("?")[0].rstrip("/"), safe=":/%@")
+    if not base.endswith("/" + page):
+        # The default page is served at the root too; a shared link names it.
+        base = f"{base}/{page}"
     query = urlstate.query_string(params)
     link = f"{base}?{query}" if query else base
     with st.container(key=f"share-{page}"):

@@ -245,3 +245,22 @@ def test_activities_table_search_and_downloads_show_the_same_rows() -> None:
 def test_every_page_has_a_share_link(page: str) -> None:
     at = open_page(page)
     assert any("Share this view" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "link_end"),
+    [
+        (
+            "pages/map.py",
+            {"kind": "training~workshop", "country": "NGA"},
+            "/map?kind=training~workshop&country=NGA",
+        ),
+        ("pages/activities.py", {"q": "Nairobi"}, "/activities?q=Nairobi"),
+        ("pages/trends.py", {"mode": "indexed"}, "/trends?mode=indexed"),
+        # The Overview's link pins its snapshot, so the figures it shows do not move.
+        ("pages/overview.py", {}, "/overview?asof=2023-04-30"),
+    ],
+)
+def test_share_link_reopens_the_same_view(page: str, params: dict, link_end: str) -> None:
+    at = open_page(page, params)
+    assert at.code[-1].value.endswith(link_end)
