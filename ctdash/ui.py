@@ -76,6 +76,12 @@ def md(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
+@st.cache_data(show_spinner=False)
+def activity_date_span(version: int) -> tuple[date | None, date | None]:
+    """Cached: the first and last date of all activities."""
+    return queries.activity_date_span(engine())
+
+
 def _key(page: str, name: str) -> str:
     return f"{page}:{name}"
 
@@ -141,7 +147,7 @@ def activity_filters(page: str, version: int) -> tuple[queries.ActivityFilter, d
         "view": ("points", "countries"),
     }
     values = url_view(page, choices)
-    first, last = queries.activity_date_span(engine())
+    first, last = activity_date_span(version)
     with st.sidebar:
         st.header("Filters")
         st.date_input(
