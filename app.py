@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ctdash import ui
+
 # A local icon: a Material icon or emoji favicon would be fetched from the web.
 ICON = str(Path(__file__).parent / "assets" / "favicon.png")
 st.set_page_config(page_title="CT Compact in Numbers", page_icon=ICON, layout="wide")
@@ -22,4 +24,5 @@ pages = [
         "pages/activities.py", title="Activities", icon=":material/table:", url_path="activities"
     ),
 ]
+ui.mark_navigation()
 st.navigation(pages).run()

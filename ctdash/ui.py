@@ -17,16 +17,23 @@ from ctdash.db import make_engine
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
 
+NAVIGATION_KEY = "_ctdash:navigation"
+
+
+def mark_navigation() -> None:
+    """Record, in app.py, that this session's pages run inside app.py's navigation."""
+    st.session_state[NAVIGATION_KEY] = True
+
 
 def page_start() -> None:
     """Make sure the page runs inside app.py's navigation; call it first on every page.
 
-    Because a pages/ folder sits beside app.py, a server whose first visitor opens a page's
-    URL directly runs that file alone (Streamlit's older multipage mode), without app.py's
-    navigation, until someone opens the root. Leaving that mode and rerunning sends this
+    Because a pages/ folder sits beside app.py, a freshly started server whose first
+    visitors open a page's URL directly runs that file alone (Streamlit's older multipage
+    mode), without app.py's navigation. Leaving that mode and rerunning sends each such
     visitor, and every later one, through app.py.
     """
-    if PagesManager.uses_pages_directory:
+    if NAVIGATION_KEY not in st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -86,23 +93,27 @@ def _key(page: str, name: str) -> str:
     return f"{page}:{name}"
 
 
+def _current_params() -> dict[str, str]:
+    return {name: st.query_params[name] for name in st.query_params}
+
+
 def url_view(page: str, choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Seed the page's widgets from the URL whenever the URL changed outside the page.
 
-    Returns the decoded values; notices about unusable parameters are shown at the top.
+    Returns the decoded values; notices about unusable parameters are shown at the top
+    until the viewer changes the view.
     """
-    current = {name: st.query_params[name] for name in st.query_params}
-    synced_key = f"_url:{page}"
-    notices_key = f"_notices:{page}"
+    current = _current_params()
     spec = urlstate.PAGE_PARAMS[page]
     missing = any(_key(page, p.name) not in st.session_state for p in spec)
-    if missing or st.session_state.get(synced_key) != current:
+    if missing or st.session_state.get(f"_url:{page}") != current:
         decoded = urlstate.decode(current, page, choices)
         for name, value in decoded.values.items():
             st.session_state[_key(page, name)] = list(value) if isinstance(value, tuple) else value
-        st.session_state[notices_key] = decoded.notices
-        st.session_state[synced_key] = current
-    for notice in st.session_state.get(notices_key, []):
+        st.session_state[f"_notices:{page}"] = decoded.notices
+        st.session_state[f"_url:{page}"] = current
+        st.session_state[f"_view:{page}"] = urlstate.encode(decoded.values, page)
+    for notice in st.session_state.get(f"_notices:{page}", []):
         st.warning(md(notice), icon=":material/link_off:")
     return {p.name: st.session_state[_key(page, p.name)] for p in spec}
 
@@ -112,12 +123,13 @@ def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
     params = urlstate.encode(
         {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}, page
     )
-    current = {name: st.query_params[name] for name in st.query_params}
-    if params != current:
+    if params != st.session_state.get(f"_view:{page}"):
+        # The viewer changed the view: notices about the link it came from no longer apply.
+        st.session_state[f"_notices:{page}"] = []
+        st.session_state[f"_view:{page}"] = params
+    if params != _current_params():
+        # A link with unusable values is rewritten to what is shown; the notices say why.
         st.query_params.from_dict(params)
-        if st.session_state.get(f"_url:{page}") is not None:
-            # The user changed a filter: earlier notices about the old link no longer apply.
-            st.session_state[f"_notices:{page}"] = []
         st.session_state[f"_url:{page}"] = params
     return params
 

@@ -264,3 +264,13 @@ def test_every_page_has_a_share_link(page: str) -> None:
 def test_share_link_reopens_the_same_view(page: str, params: dict, link_end: str) -> None:
     at = open_page(page, params)
     assert at.code[-1].value.endswith(link_end)
+
+
+def test_notices_stay_until_the_viewer_changes_the_view() -> None:
+    at = open_page("pages/map.py", {"kind": "seminar"})
+    assert len(at.warning) == 1
+    at.run()  # any interaction that leaves the filters alone, such as a click on the map
+    assert len(at.warning) == 1
+    at.multiselect(key="map:kind").select("training").run()
+    assert len(at.warning) == 0
+    assert at.query_params["kind"] in ("training", ["training"])

@@ -1,0 +1,267 @@
+"""Browser tests: a real `streamlit run` on a free port, driven by Debian's Chromium, offline.
+
+Every request the browser makes to a host other than this machine is aborted and recorded,
+so a test can assert that the dashboard works, and asks for nothing, without the internet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    WebSocketRoute,
+    expect,
+    sync_playwright,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+E2E_DIR = Path(__file__).resolve().parent
+
+SERVER_START_TIMEOUT = 60.0
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# Schemes that never leave the browser (data:, blob:, about:) are not requests to judge.
+NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The first run of a page imports and seeds; a busy CI machine needs more than the 5 s default.
+EXPECT_TIMEOUT_MS = 20_000
+# Wide enough that Streamlit keeps the sidebar (and so the filters) open.
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/e2e as a browser test; tests on a fresh server run first."""
+    ours = [item for item in items if E2E_DIR in item.path.parents]
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    fresh = [item for item in ours if "fresh_app_url" in getattr(item, "fixturenames", ())]
+    if fresh:
+        items[:] = fresh + [item for item in items if item not in fresh]
+
+
+# --- the app under test --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+            return r.read().decode().strip() == "ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@contextlib.contextmanager
+def running_app(folder: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its own fresh store in `folder`."""
+    port = _free_port()
+    log_path = folder / "streamlit.log"
+    env = {**os.environ, "CTDASH_DATABASE_URL": f"sqlite:///{folder / 'ctdash.db'}"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        # Otherwise a headless server asks a web service for its external IP on start.
+        "--browser.serverAddress",
+        "localhost",
+    ]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown ends its children too
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(port):
+            if server.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {server.returncode} before it was healthy;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer /_stcore/health within {SERVER_START_TIMEOUT:.0f} s;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            # Waiting on the process, not sleeping: a server that dies is noticed at once.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=0.1)
+        yield f"http://localhost:{port}"
+    finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the shared server's store (ctdash.db) and log."""
+    return tmp_path_factory.mktemp("e2e-app")
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(e2e_store: Path) -> str:
+    """The SQLAlchemy URL of the store the shared server reads, for tests that query it too."""
+    return f"sqlite:///{e2e_store / 'ctdash.db'}"
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_store: Path) -> Iterator[str]:
+    """Base URL of one app server shared by the tests that do not need a fresh one."""
+    with running_app(e2e_store) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path: Path) -> Iterator[str]:
+    """Base URL of a server that has served no page yet; such tests are moved to the front."""
+    with running_app(tmp_path) as url:
+        yield url
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """CTDASH_CHROMIUM if set (a path, or a name on PATH), else Debian's chromium on PATH."""
+    override = os.environ.get("CTDASH_CHROMIUM")
+    if override:
+        return shutil.which(override)
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; missing, it skips the test, or fails it in CI."""
+    executable = find_chromium()
+    if executable is None:
+        wanted = os.environ.get("CTDASH_CHROMIUM") or "chromium (or chromium-browser) on PATH"
+        message = (
+            f"No Chromium found ({wanted}). Install it with `apt-get install -y chromium`; "
+            "`playwright install` cannot download browsers here."
+        )
+        if os.environ.get("CTDASH_REQUIRE_BROWSER", "").strip() not in ("", "0"):
+            pytest.fail(f"CTDASH_REQUIRE_BROWSER is set: browser tests must run. {message}")
+        pytest.skip(message)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Traffic:
+    """What the browser asked for: every request URL, and those aborted as not local."""
+
+    requests: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+
+def is_external(url: str) -> bool:
+    """True for a network URL whose host is not this machine."""
+    parts = urlsplit(url)
+    return parts.scheme in NETWORK_SCHEMES and parts.hostname not in LOCAL_HOSTS
+
+
+@pytest.fixture
+def traffic() -> Traffic:
+    """The requests of every browser context this test opens."""
+    return Traffic()
+
+
+@pytest.fixture
+def external_requests(traffic: Traffic) -> list[str]:
+    """The URLs this test's pages tried to fetch from other hosts (all aborted); want it empty."""
+    return traffic.external
+
+
+@pytest.fixture
+def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], BrowserContext]]:
+    """Open browser contexts (fresh cookies and storage) that may only talk to this machine."""
+    opened: list[BrowserContext] = []
+
+    def route_request(route: Route) -> None:
+        url = route.request.url
+        if is_external(url):
+            traffic.external.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def route_websocket(websocket: WebSocketRoute) -> None:
+        traffic.external.append(websocket.url)
+        websocket.close()
+
+    def open_context() -> BrowserContext:
+        context = browser.new_context(viewport=VIEWPORT)
+        context.on("request", lambda request: traffic.requests.append(request.url))
+        context.route("**/*", route_request)
+        # Only external sockets are routed; Streamlit's own socket connects as usual.
+        context.route_web_socket(is_external, route_websocket)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[[], BrowserContext]) -> Page:
+    """A page in a fresh, offline-guarded browser context."""
+    return new_context().new_page()
