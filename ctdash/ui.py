@@ -97,7 +97,11 @@ def _current_params() -> dict[str, str]:
     return {name: st.query_params[name] for name in st.query_params}
 
 
-def url_view(page: str, choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def url_view(
+    page: str,
+    choices: Mapping[str, Sequence[Any]],
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Seed the page's widgets from the URL whenever the URL changed outside the page.
 
     Returns the decoded values; notices about unusable parameters are shown at the top
@@ -107,26 +111,32 @@ def url_view(page: str, choices: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     spec = urlstate.PAGE_PARAMS[page]
     missing = any(_key(page, p.name) not in st.session_state for p in spec)
     if missing or st.session_state.get(f"_url:{page}") != current:
-        decoded = urlstate.decode(current, page, choices)
+        decoded = urlstate.decode(current, page, choices, defaults)
         for name, value in decoded.values.items():
             st.session_state[_key(page, name)] = list(value) if isinstance(value, tuple) else value
         st.session_state[f"_notices:{page}"] = decoded.notices
         st.session_state[f"_url:{page}"] = current
-        st.session_state[f"_view:{page}"] = urlstate.encode(decoded.values, page)
+        st.session_state[f"_view:{page}"] = urlstate.encode(decoded.values, page, defaults)
+    st.session_state[f"_defaults:{page}"] = dict(defaults or {})
+    values = {p.name: st.session_state[_key(page, p.name)] for p in spec}
+    _forget_notices_if_changed(page, values)
     for notice in st.session_state.get(f"_notices:{page}", []):
         st.warning(md(notice), icon=":material/link_off:")
-    return {p.name: st.session_state[_key(page, p.name)] for p in spec}
+    return values
+
+
+def _forget_notices_if_changed(page: str, values: Mapping[str, Any]) -> dict[str, str]:
+    # Once the viewer changes the view, notices about the link it came from no longer apply.
+    params = urlstate.encode(values, page, st.session_state.get(f"_defaults:{page}"))
+    if params != st.session_state.get(f"_view:{page}"):
+        st.session_state[f"_notices:{page}"] = []
+        st.session_state[f"_view:{page}"] = params
+    return params
 
 
 def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
     """Write the page's view into the URL (defaults left out) and return those parameters."""
-    params = urlstate.encode(
-        {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}, page
-    )
-    if params != st.session_state.get(f"_view:{page}"):
-        # The viewer changed the view: notices about the link it came from no longer apply.
-        st.session_state[f"_notices:{page}"] = []
-        st.session_state[f"_view:{page}"] = params
+    params = _forget_notices_if_changed(page, values)
     if params != _current_params():
         # A link with unusable values is rewritten to what is shown; the notices say why.
         st.query_params.from_dict(params)

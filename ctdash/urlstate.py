@@ -99,15 +99,26 @@ def _shown(value: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _defaults(spec: Sequence[Param], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    overrides = overrides or {}
+    return {p.name: overrides.get(p.name, p.default) for p in spec}
+
+
 def decode(
     params: Mapping[str, str | Sequence[str]],
     page: str,
-    choices: Mapping[str, Sequence[str]] | None = None,
+    choices: Mapping[str, Sequence[Any]] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Decoded:
-    """Read a page's view from URL parameters; never raises on what a URL holds."""
+    """Read a page's view from URL parameters; never raises on what a URL holds.
+
+    `choices` lists the values a parameter may take (for a date: the dates that exist);
+    `defaults` overrides a parameter's default where it depends on the data.
+    """
     choices = choices or {}
     spec = PAGE_PARAMS[page]
-    decoded = Decoded(values={p.name: p.default for p in spec})
+    fallback = _defaults(spec, defaults)
+    decoded = Decoded(values=dict(fallback))
     known = {name for p in spec for name in (p.name, *p.aliases)} | STREAMLIT_PARAMS
     for name in params:
         if name not in known:
@@ -117,28 +128,35 @@ def decode(
         raw = _raw_value(params, param)
         if raw is None or raw.strip() == "":
             continue
+        default = fallback[param.name]
         if param.kind == "date":
             try:
-                decoded.values[param.name] = date.fromisoformat(raw.strip())
+                value = date.fromisoformat(raw.strip())
             except ValueError:
+                left = "it is left open" if default is None else f"showing {default} instead"
                 decoded.notices.append(
-                    f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; "
-                    "it is left open."
+                    f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; {left}."
                 )
+                continue
+            if param.name in choices and value not in choices[param.name]:
+                decoded.notices.append(
+                    f"There is no {param.label} {value}; showing {default} instead."
+                )
+                continue
+            decoded.values[param.name] = value
         elif param.kind == "text":
             decoded.values[param.name] = raw.strip()[:MAX_TEXT]
         elif param.kind == "choice":
-            allowed = choices.get(param.name, ())
-            picked = _match(raw, allowed)
+            picked = _match(raw, choices.get(param.name, ()))
             if picked is None:
                 decoded.notices.append(
-                    f"'{_shown(raw)}' is not a known {param.label}; "
-                    f"showing '{param.default}' instead."
+                    f"'{_shown(raw)}' is not a known {param.label}; showing '{default}' instead."
                 )
             else:
                 decoded.values[param.name] = picked
         else:
-            decoded.values[param.name] = _decode_list(raw, param, choices, decoded.notices)
+            values = _decode_list(raw, param, choices, decoded.notices)
+            decoded.values[param.name] = values or default
 
     start, end = decoded.values.get("from"), decoded.values.get("to")
     if start is not None and end is not None and start > end:
@@ -166,12 +184,21 @@ def _decode_list(
     return tuple(picked)
 
 
-def encode(values: Mapping[str, Any], page: str) -> dict[str, str]:
+def encode(
+    values: Mapping[str, Any], page: str, defaults: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """URL parameters for a page's view, leaving out every value equal to its default."""
+    spec = PAGE_PARAMS[page]
+    fallback = _defaults(spec, defaults)
     params: dict[str, str] = {}
-    for param in PAGE_PARAMS[page]:
-        value = values.get(param.name, param.default)
-        if value is None or value == param.default or value in ("", (), []):
+    for param in spec:
+        value = values.get(param.name, fallback[param.name])
+        if isinstance(value, list):
+            value = tuple(value)
+        default = fallback[param.name]
+        if isinstance(default, list):
+            default = tuple(default)
+        if value is None or value == default or value in ("", ()):
             continue
         if param.kind == "date":
             params[param.name] = value.isoformat()

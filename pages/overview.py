@@ -16,24 +16,15 @@ obs = ui.observations(version)
 dates = queries.snapshot_dates(obs)
 
 st.title("Counter-Terrorism Compact in Numbers")
-view = ui.url_view(PAGE, {})
-key = ui.widget_key(PAGE, "asof")
-if view["asof"] is not None and view["asof"] not in dates:
-    st.warning(
-        f"There is no snapshot dated {view['asof']}; showing the latest, {dates[0]}.",
-        icon=":material/link_off:",
-    )
-if st.session_state[key] not in dates:
-    st.session_state[key] = dates[0]
-
+ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})
 as_of: date = st.selectbox(
     "As of",
     dates,
-    key=key,
+    key=ui.widget_key(PAGE, "asof"),
     format_func=lambda d: d.isoformat() + (" (latest)" if d == dates[0] else ""),
     help="Each tile shows its indicator's latest snapshot on or before this date.",
 )
-params = ui.sync_url(PAGE, {"asof": None if as_of == dates[0] else as_of})
+params = ui.sync_url(PAGE, {"asof": as_of})
 
 tiles = queries.build_tiles(indicator_frame, obs, as_of)
 # Rows of four, created row by row so that reading order is the newsletter's order.

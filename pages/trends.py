@@ -16,13 +16,11 @@ labels = dict(zip(indicator_frame["code"], indicator_frame["label"], strict=True
 codes = list(labels)
 
 st.title("Trends")
-ui.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)})
-key = ui.widget_key
 # With nothing chosen, show every indicator that has more than one snapshot.
 counts = obs.groupby("indicator_code").size()
 default_choice = [c for c in codes if counts.get(c, 0) > 1] or codes[:1]
-if not st.session_state[key(PAGE, "ind")]:
-    st.session_state[key(PAGE, "ind")] = default_choice
+ui.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)}, defaults={"ind": tuple(default_choice)})
+key = ui.widget_key
 
 with st.sidebar:
     st.header("Filters")
@@ -40,7 +38,7 @@ with st.sidebar:
 params = ui.sync_url(
     PAGE,
     {
-        "ind": [] if chosen == default_choice else chosen,
+        "ind": chosen,
         "mode": mode,
         "from": date_from,
         "to": date_to,

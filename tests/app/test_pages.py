@@ -97,7 +97,8 @@ def test_overview_sets_assessments_against_the_visits_on_the_map() -> None:
 def test_overview_unknown_snapshot_falls_back_to_the_latest() -> None:
     at = open_page("pages/overview.py", {"asof": "2020-01-01"})
     assert not at.exception
-    assert any("no snapshot dated 2020-01-01" in w.value for w in at.warning)
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert any("There is no as-of date 2020-01-01; showing 2023-04-30" in w for w in warnings)
     assert at.selectbox[0].value.isoformat() == "2023-04-30"
 
 
@@ -274,3 +275,18 @@ def test_notices_stay_until_the_viewer_changes_the_view() -> None:
     at.multiselect(key="map:kind").select("training").run()
     assert len(at.warning) == 0
     assert at.query_params["kind"] in ("training", ["training"])
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("pages/overview.py", {"asof": "latest"}),
+        ("pages/trends.py", {"mode": "log"}),
+        ("pages/activities.py", {"country": "XXX"}),
+    ],
+)
+def test_notices_survive_a_rerun_on_every_page(page: str, params: dict) -> None:
+    at = open_page(page, params)
+    assert len(at.warning) == 1
+    at.run()
+    assert len(at.warning) == 1

@@ -133,3 +133,39 @@ def test_map_links_round_trip(params: dict) -> None:
 def test_query_string_keeps_the_list_separator_readable() -> None:
     text = urlstate.query_string({"kind": "training~workshop", "entity": "UN Women"})
     assert text == "kind=training~workshop&entity=UN+Women"
+
+
+SNAPSHOTS = (date(2023, 4, 30), date(2022, 4, 30))
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "name", "expected", "notice"),
+    [
+        ("overview", {}, "asof", date(2023, 4, 30), None),
+        ("overview", {"asof": "2022-04-30"}, "asof", date(2022, 4, 30), None),
+        (
+            "overview",
+            {"asof": "2020-01-01"},
+            "asof",
+            date(2023, 4, 30),
+            "There is no as-of date 2020-01-01; showing 2023-04-30 instead.",
+        ),
+        ("overview", {"asof": "soon"}, "asof", date(2023, 4, 30), "showing 2023-04-30 instead"),
+        ("trends", {}, "ind", ("compact_entities",), None),
+        ("trends", {"ind": "gdp"}, "ind", ("compact_entities",), "'gdp' is not a known indicator"),
+    ],
+)
+def test_defaults_that_depend_on_the_data(
+    page: str, params: dict, name: str, expected: object, notice: str | None
+) -> None:
+    defaults = {"asof": SNAPSHOTS[0], "ind": ("compact_entities",)}
+    choices = {**CHOICES, "asof": SNAPSHOTS}
+    decoded = urlstate.decode(params, page, choices, defaults)
+    assert decoded.values[name] == expected
+    if notice is None:
+        assert decoded.notices == []
+    else:
+        assert any(notice in text for text in decoded.notices), decoded.notices
+    assert urlstate.encode(decoded.values, page, defaults) == {
+        k: v for k, v in params.items() if not decoded.notices
+    }
