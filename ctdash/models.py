@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 INDICATOR_CODES = (
@@ -58,24 +59,35 @@ class Source(SQLModel, table=True):
     kind: str  # newsletter | web | upload
     url: str | None = None
     file_name: str | None = None
-    sha256: str | None = None
+    sha256: str | None = Field(default=None, unique=True)
     published: date | None = None
     note: str | None = None
+
+
+class SourceFile(SQLModel, table=True):
+    """The bytes of an uploaded file, kept as the source of what it brought."""
+
+    source_id: int = Field(foreign_key="source.id", primary_key=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Batch(SQLModel, table=True):
     """One write to the store: who, when, what, from which source."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # seed | upload | ingest | manual
+    kind: str  # seed | upload | manual | ingest | undo
     recorded_at: datetime = Field(default_factory=utcnow)
     recorded_by: str
     source_id: int | None = Field(default=None, foreign_key="source.id")
+    undoes_batch_id: int | None = Field(default=None, foreign_key="batch.id")
     note: str | None = None
 
 
 class Observation(SQLModel, table=True):
-    """A value of an indicator as of a date; a correction is a new revision."""
+    """A value of an indicator as of a date; a correction is a new revision.
+
+    The current value is the highest revision that no undo has superseded.
+    """
 
     __table_args__ = (UniqueConstraint("indicator_code", "as_of", "revision"),)
 
@@ -87,6 +99,7 @@ class Observation(SQLModel, table=True):
     revision: int = 1
     source_id: int = Field(foreign_key="source.id")
     batch_id: int = Field(foreign_key="batch.id")
+    superseded_batch_id: int | None = Field(default=None, foreign_key="batch.id")
     note: str | None = None
 
 
@@ -108,10 +121,12 @@ class Activity(SQLModel, table=True):
     place_basis: str | None = None
     working_group: str | None = None
     online: bool = False
+    url: str | None = None
     section: str | None = None
     source_id: int = Field(foreign_key="source.id")
     source_line: int | None = None
     batch_id: int = Field(foreign_key="batch.id")
+    withdrawn_batch_id: int | None = Field(default=None, foreign_key="batch.id")
 
 
 class ActivityEntity(SQLModel, table=True):

@@ -36,6 +36,7 @@ ACTIVITY_COLUMNS = [
     "source",
     "source_url",
     "source_line",
+    "url",
 ]
 
 
@@ -109,6 +110,7 @@ def observations(engine: Engine) -> pd.DataFrame:
         )
         .join(Source, col(Source.id) == col(Observation.source_id))
         .join(Indicator, col(Indicator.code) == col(Observation.indicator_code))
+        .where(col(Observation.superseded_batch_id).is_(None))
     )
     frame = pd.read_sql(query, engine)
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
@@ -197,6 +199,7 @@ def _region_names(regions: tuple[str, ...]) -> set[str]:
 
 
 def _filtered(query: Select, flt: ActivityFilter) -> Select:
+    query = query.where(col(Activity.withdrawn_batch_id).is_(None))
     if flt.date_from is not None:
         query = query.where(col(Activity.end_date) >= flt.date_from)
     if flt.date_to is not None:
@@ -277,6 +280,8 @@ def activity_date_span(engine: Engine) -> tuple[date | None, date | None]:
     """The first start and last end date of all activities."""
     with Session(engine) as session:
         first, last = session.exec(
-            select(func.min(Activity.start_date), func.max(Activity.end_date))
+            select(func.min(Activity.start_date), func.max(Activity.end_date)).where(
+                col(Activity.withdrawn_batch_id).is_(None)
+            )
         ).one()
     return first, last

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +16,31 @@ from ctdash.seed import seed
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = ("indicator", "source", "batch", "observation", "activity", "activityentity")
+TABLES = (
+    "indicator",
+    "source",
+    "sourcefile",
+    "batch",
+    "observation",
+    "activity",
+    "activityentity",
+)
 
 
 def row_counts(path: Path) -> dict[str, int]:
     """Rows per table of a SQLite file, read with the standard library."""
     with sqlite3.connect(path) as connection:
         return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def tables_checksum(path: Path) -> str:
+    """A SHA-256 over every row of every table, to prove that nothing was written."""
+    digest = hashlib.sha256()
+    with sqlite3.connect(path) as connection:
+        for table in TABLES:
+            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
 
 
 @pytest.fixture

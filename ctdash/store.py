@@ -1,0 +1,442 @@
+"""Every write after seeding: uploads with their preview, revisions, undo and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, col, select
+
+from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+from ctdash.models import (
+    Activity,
+    ActivityEntity,
+    Batch,
+    Indicator,
+    Observation,
+    Source,
+    SourceFile,
+)
+
+Status = Literal["new", "changed", "unchanged"]
+UNDOABLE = ("upload", "manual", "ingest")
+
+
+class StoreError(Exception):
+    """A write that could not be made; the message says why, for the person who tried."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What committing one uploaded figure would do to the current figures."""
+
+    row: int
+    code: str
+    label: str
+    as_of: date
+    old: int | None
+    new: int
+    status: Status
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a commit wrote: its batch, the rows added, and whether the file was known."""
+
+    batch_id: int | None
+    observations: int
+    activities: int
+    duplicate_of: int | None = None
+
+    @property
+    def written(self) -> int:
+        """All rows added."""
+        return self.observations + self.activities
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of some bytes, in hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The state of one (indicator, as-of) pair: its current value and its highest revision."""
+
+    value: int | None
+    revision: int
+
+
+def current_slots(session: Session) -> dict[tuple[str, date], Slot]:
+    """(indicator, as-of) -> its current value (None once every revision is undone) and the
+    highest revision number used, superseded or not."""
+    rows = session.execute(
+        sa_select(
+            col(Observation.indicator_code),
+            col(Observation.as_of),
+            col(Observation.value),
+            col(Observation.revision),
+            col(Observation.superseded_batch_id),
+        ).order_by(col(Observation.revision))
+    ).all()
+    slots: dict[tuple[str, date], Slot] = {}
+    for code, as_of, value, revision, superseded in rows:
+        previous = slots.get((code, as_of), Slot(None, 0))
+        slots[(code, as_of)] = Slot(value if superseded is None else previous.value, revision)
+    return slots
+
+
+def preview_observations(engine: Engine, records: Sequence[ObservationRecord]) -> list[Change]:
+    """For each uploaded figure: new, changed (old -> new) or unchanged against the current."""
+    with Session(engine) as session:
+        slots = current_slots(session)
+        labels = dict(session.exec(select(Indicator.code, Indicator.label)).all())
+    changes = []
+    for record in records:
+        previous = slots.get((record.code, record.as_of), Slot(None, 0)).value
+        status: Status = (
+            "new" if previous is None else "unchanged" if previous == record.value else "changed"
+        )
+        changes.append(
+            Change(
+                record.row,
+                record.code,
+                labels.get(record.code, record.code),
+                record.as_of,
+                previous,
+                record.value,
+                status,
+            )
+        )
+    return changes
+
+
+def indicator_warnings(
+    records: Sequence[ObservationRecord], current: pd.DataFrame, indicators: pd.DataFrame
+) -> list[Problem]:
+    """Checks that know the indicators: a running total going down, a figure moving by half.
+
+    `current` is queries.observations(); each uploaded figure is compared with its
+    neighbours in the series it would join.
+    """
+    cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
+    series: dict[str, dict[date, int]] = {}
+    for row in current.to_dict("records"):
+        series.setdefault(str(row["indicator_code"]), {})[row["as_of"]] = int(row["value"])
+    for record in records:
+        series.setdefault(record.code, {})[record.as_of] = record.value
+    warnings = []
+    for record in records:
+        points = series[record.code]
+        before = [d for d in points if d < record.as_of]
+        after = [d for d in points if d > record.as_of]
+        column = "value"
+        if before:
+            last = max(before)
+            old = points[last]
+            if cumulative.get(record.code) and record.value < old:
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{record.code} is a running total but goes down from {old:,} "
+                        f"(as of {last}) to {record.value:,}.",
+                    )
+                )
+            elif old and abs(record.value - old) / old > 0.5:
+                change = (record.value - old) / old * 100
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{record.code} moves by {change:+.0f}% against {old:,} as of {last}.",
+                    )
+                )
+        if after and cumulative.get(record.code):
+            first = min(after)
+            if points[first] < record.value:
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{record.code} is a running total but the later figure as of {first} "
+                        f"({points[first]:,}) is lower than {record.value:,}.",
+                    )
+                )
+    return warnings
+
+
+def _source_for(
+    session: Session, *, file_name: str, data: bytes, kind: str, title: str | None
+) -> tuple[Source, int | None]:
+    digest = sha256_hex(data)
+    known = session.exec(select(Source).where(Source.sha256 == digest)).first()
+    if known is not None:
+        batch = session.exec(select(Batch.id).where(Batch.source_id == known.id)).first()
+        return known, batch
+    source = Source(
+        key=f"{kind}-{digest[:16]}",
+        title=title or file_name,
+        kind=kind,
+        file_name=file_name,
+        sha256=digest,
+        published=None,
+    )
+    session.add(source)
+    session.flush()
+    assert source.id is not None
+    session.add(SourceFile(source_id=source.id, content=data))
+    return source, None
+
+
+def commit(
+    engine: Engine,
+    *,
+    file_name: str,
+    data: bytes,
+    user: str,
+    kind: Literal["upload", "manual", "ingest"] = "upload",
+    observations: Sequence[ObservationRecord] = (),
+    activities: Sequence[ActivityRecord] = (),
+    title: str | None = None,
+) -> CommitResult:
+    """Write an upload's figures and activities in one transaction, keeping the file as source.
+
+    A file whose bytes were committed before adds nothing. A figure equal to the current one
+    adds nothing; a different one becomes the next revision. Raises StoreError, with nothing
+    written, when the store cannot take the write.
+    """
+    try:
+        with Session(engine) as session:
+            source, earlier = _source_for(
+                session, file_name=file_name, data=data, kind=kind, title=title
+            )
+            if earlier is not None:
+                session.rollback()
+                return CommitResult(None, 0, 0, duplicate_of=earlier)
+            batch = Batch(kind=kind, recorded_by=user, source_id=source.id, note=file_name)
+            session.add(batch)
+            session.flush()
+            assert batch.id is not None and source.id is not None
+            slots = current_slots(session)
+            written = 0
+            for record in observations:
+                slot = slots.get((record.code, record.as_of), Slot(None, 0))
+                if slot.value == record.value:
+                    continue
+                session.add(
+                    Observation(
+                        indicator_code=record.code,
+                        as_of=record.as_of,
+                        value=record.value,
+                        revision=slot.revision + 1,
+                        source_id=source.id,
+                        batch_id=batch.id,
+                        note=record.note,
+                    )
+                )
+                slots[(record.code, record.as_of)] = Slot(record.value, slot.revision + 1)
+                written += 1
+            for number, activity in enumerate(activities, start=1):
+                _add_activity(
+                    session,
+                    activity,
+                    key=f"{source.key}-{number:04d}",
+                    source_id=source.id,
+                    batch_id=batch.id,
+                )
+            if written == 0 and not activities:
+                session.rollback()
+                return CommitResult(None, 0, 0)
+            session.commit()
+            return CommitResult(batch.id, written, len(activities))
+    except IntegrityError as error:
+        raise StoreError(
+            "Another write changed the same figures, or uploaded the same file, at the same "
+            "moment. Nothing was written; look at the current figures and try again."
+        ) from error
+    except OperationalError as error:
+        raise StoreError(
+            f"The store is busy or unavailable ({error.orig}). Nothing was written; try again."
+        ) from error
+
+
+def _add_activity(
+    session: Session, record: ActivityRecord, *, key: str, source_id: int, batch_id: int
+) -> None:
+    activity = Activity(
+        key=key,
+        title=record.title,
+        kind=record.kind,
+        start_date=record.start_date,
+        end_date=record.end_date,
+        country_iso3=record.country_iso3,
+        city=record.city,
+        region=record.region,
+        lat=record.lat,
+        lon=record.lon,
+        location_precision=record.location_precision,
+        place_basis=record.place_basis,
+        working_group=record.working_group,
+        online=record.online,
+        url=record.url,
+        source_id=source_id,
+        source_line=record.row,
+        batch_id=batch_id,
+    )
+    session.add(activity)
+    session.flush()
+    assert activity.id is not None
+    for position, entity in enumerate(record.entities):
+        session.add(ActivityEntity(activity_id=activity.id, entity=entity, position=position))
+
+
+def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
+    """Undo an upload: its figures are superseded and its activities withdrawn; nothing is
+    deleted, and the figures it replaced are current again."""
+    with Session(engine) as session:
+        target = session.get(Batch, batch_id)
+        if target is None:
+            raise StoreError(f"There is no write number {batch_id}.")
+        if target.kind not in UNDOABLE:
+            raise StoreError(f"Write {batch_id} ({target.kind}) cannot be undone.")
+        done = session.exec(select(Batch).where(Batch.undoes_batch_id == batch_id)).first()
+        if done is not None:
+            raise StoreError(
+                f"Write {batch_id} was already undone by {done.recorded_by} at "
+                f"{done.recorded_at:%Y-%m-%d %H:%M} UTC."
+            )
+        batch = Batch(
+            kind="undo",
+            recorded_by=user,
+            source_id=target.source_id,
+            undoes_batch_id=batch_id,
+            note=f"undo of write {batch_id}",
+        )
+        session.add(batch)
+        session.flush()
+        for observation in session.exec(
+            select(Observation).where(Observation.batch_id == batch_id)
+        ).all():
+            if observation.superseded_batch_id is None:
+                observation.superseded_batch_id = batch.id
+                session.add(observation)
+        for activity in session.exec(select(Activity).where(Activity.batch_id == batch_id)).all():
+            if activity.withdrawn_batch_id is None:
+                activity.withdrawn_batch_id = batch.id
+                session.add(activity)
+        session.commit()
+        session.refresh(batch)
+        return batch
+
+
+def history(engine: Engine, *, code: str | None = None) -> pd.DataFrame:
+    """Every revision of every figure (or of one indicator): value, who, when, which file."""
+    query = (
+        sa_select(
+            col(Observation.indicator_code),
+            col(Observation.as_of),
+            col(Observation.revision),
+            col(Observation.value),
+            col(Observation.superseded_batch_id),
+            col(Batch.id),
+            col(Batch.recorded_by),
+            col(Batch.recorded_at),
+            col(Source.title),
+        )
+        .join(Batch, col(Batch.id) == col(Observation.batch_id))
+        .join(Source, col(Source.id) == col(Observation.source_id))
+        .order_by(
+            col(Observation.indicator_code), col(Observation.as_of), col(Observation.revision)
+        )
+    )
+    if code is not None:
+        query = query.where(col(Observation.indicator_code) == code)
+    with Session(engine) as session:
+        rows = session.execute(query).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "indicator",
+            "as_of",
+            "revision",
+            "value",
+            "superseded_by",
+            "write",
+            "recorded_by",
+            "recorded_at",
+            "source",
+        ],
+    )
+
+
+def audit_log(engine: Engine) -> pd.DataFrame:
+    """Every write, latest first: who, when, what kind, which file, how many rows."""
+    with Session(engine) as session:
+        figures = dict(
+            session.exec(
+                select(Observation.batch_id, func.count()).group_by(col(Observation.batch_id))
+            ).all()
+        )
+        acts = dict(
+            session.exec(
+                select(Activity.batch_id, func.count()).group_by(col(Activity.batch_id))
+            ).all()
+        )
+        undone = dict(
+            session.exec(
+                select(Batch.undoes_batch_id, Batch.id).where(
+                    col(Batch.undoes_batch_id).is_not(None)
+                )
+            ).all()
+        )
+        rows = session.exec(
+            select(Batch, Source.title, Source.file_name, Source.sha256)
+            .join(Source, col(Source.id) == col(Batch.source_id), isouter=True)
+            .order_by(col(Batch.id).desc())
+        ).all()
+    records = [
+        {
+            "write": batch.id,
+            "recorded_at": batch.recorded_at,
+            "recorded_by": batch.recorded_by,
+            "kind": batch.kind,
+            "file": file_name or title or "",
+            "sha256": sha or "",
+            "figures": figures.get(batch.id or 0, 0),
+            "activities": acts.get(batch.id or 0, 0),
+            "undone_by": undone.get(batch.id),
+            "note": batch.note or "",
+        }
+        for batch, title, file_name, sha in rows
+    ]
+    return pd.DataFrame.from_records(
+        records,
+        columns=[
+            "write",
+            "recorded_at",
+            "recorded_by",
+            "kind",
+            "file",
+            "sha256",
+            "figures",
+            "activities",
+            "undone_by",
+            "note",
+        ],
+    )
+
+
+def source_file(engine: Engine, *, source_id: int) -> bytes | None:
+    """The kept bytes of an uploaded file."""
+    with Session(engine) as session:
+        kept = session.get(SourceFile, source_id)
+        return None if kept is None else kept.content

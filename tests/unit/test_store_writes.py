@@ -1,0 +1,222 @@
+"""Writes after seeding: commit, revisions, a file uploaded twice, undo, history, audit."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ctdash import queries
+from ctdash import store as desk
+from ctdash.db import make_engine
+from ctdash.ingest import ActivityRecord, ObservationRecord
+from tests.conftest import row_counts, tables_checksum
+
+AS_OF = date(2023, 9, 30)
+
+
+def figures(*pairs: tuple[str, int], as_of: date = AS_OF) -> list[ObservationRecord]:
+    return [
+        ObservationRecord(row=n + 2, code=c, as_of=as_of, value=v) for n, (c, v) in enumerate(pairs)
+    ]
+
+
+def current(engine, code: str, as_of: date) -> int | None:
+    obs = queries.observations(engine)
+    rows = obs[(obs["indicator_code"] == code) & (obs["as_of"] == as_of)]
+    return None if rows.empty else int(rows["value"].iloc[0])
+
+
+def test_preview_says_new_changed_unchanged(store) -> None:
+    records = figures(("member_states", 136), ("focal_points", 1100), as_of=date(2023, 4, 30))
+    records += figures(("documents_shared", 3500))
+    changes = {(c.code, c.status, c.old, c.new) for c in store_preview(store, records)}
+    assert changes == {
+        ("member_states", "unchanged", 136, 136),
+        ("focal_points", "changed", 1000, 1100),
+        ("documents_shared", "new", None, 3500),
+    }
+
+
+def store_preview(engine, records):
+    return desk.preview_observations(engine, records)
+
+
+def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
+    data = b"date,indicator,value\n2023-09-30,member_states,140\n"
+    result = desk.commit(
+        store,
+        file_name="q3.csv",
+        data=data,
+        user="ana",
+        observations=figures(("member_states", 140)),
+    )
+    assert result.observations == 1 and result.batch_id is not None
+    assert current(store, "member_states", AS_OF) == 140
+    log = desk.audit_log(store)
+    top = log.iloc[0]
+    assert (top["recorded_by"], top["kind"], top["file"], top["figures"]) == (
+        "ana",
+        "upload",
+        "q3.csv",
+        1,
+    )
+    assert top["sha256"] == desk.sha256_hex(data)
+    source_id = int(queries_source_id(db_path, top["sha256"]))
+    assert desk.source_file(store, source_id=source_id) == data
+
+
+def queries_source_id(db_path: Path, digest: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT id FROM source WHERE sha256 = ?", (digest,)).fetchone()[0]
+
+
+def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
+    data = b"date,indicator,value\n2023-09-30,member_states,140\n"
+    first = desk.commit(
+        store,
+        file_name="a.csv",
+        data=data,
+        user="ana",
+        observations=figures(("member_states", 140)),
+    )
+    counts, checksum = row_counts(db_path), tables_checksum(db_path)
+    again = desk.commit(
+        store,
+        file_name="renamed.csv",
+        data=data,
+        user="ben",
+        observations=figures(("member_states", 140)),
+    )
+    assert again.written == 0 and again.duplicate_of == first.batch_id
+    assert row_counts(db_path) == counts and tables_checksum(db_path) == checksum
+
+
+def test_a_correction_is_a_new_revision_and_undo_restores_the_earlier_value(store, db_path) -> None:
+    engine = store
+    first = store_commit(engine, b"1", [("focal_points", 1000)], as_of=date(2023, 4, 30))
+    assert first.written == 0  # equal to the shipped figure: nothing to write
+    fix = store_commit(engine, b"2", [("focal_points", 1010)], as_of=date(2023, 4, 30))
+    assert current(engine, "focal_points", date(2023, 4, 30)) == 1010
+    history = desk.history(engine, code="focal_points")
+    assert history["value"].tolist() == [1000, 1010]
+    assert history["revision"].tolist() == [1, 2]
+    counts = row_counts(db_path)
+    desk.undo(engine, batch_id=fix.batch_id, user="ana")
+    assert current(engine, "focal_points", date(2023, 4, 30)) == 1000
+    after = row_counts(db_path)
+    assert after["observation"] == counts["observation"]  # nothing deleted
+    assert after["batch"] == counts["batch"] + 1
+    history = desk.history(engine, code="focal_points")
+    assert history["superseded_by"].notna().tolist() == [False, True]
+    with pytest.raises(desk.StoreError, match="already undone"):
+        desk.undo(engine, batch_id=fix.batch_id, user="ana")
+    # A new correction after the undo takes the next revision number.
+    again = store_commit(engine, b"3", [("focal_points", 1020)], as_of=date(2023, 4, 30))
+    assert again.written == 1
+    assert desk.history(engine, code="focal_points")["revision"].tolist() == [1, 2, 3]
+
+
+def test_undoing_a_new_figure_removes_it_from_view(store) -> None:
+    result = store_commit(store, b"x", [("member_states", 150)])
+    desk.undo(store, batch_id=result.batch_id, user="ana")
+    assert current(store, "member_states", AS_OF) is None
+    assert desk.preview_observations(store, figures(("member_states", 150)))[0].status == "new"
+
+
+def test_the_seed_cannot_be_undone(store) -> None:
+    with pytest.raises(desk.StoreError, match="cannot be undone"):
+        desk.undo(store, batch_id=1, user="ana")
+
+
+def test_activities_upload_and_undo(store) -> None:
+    record = ActivityRecord(
+        row=2,
+        title="Workshop on X",
+        kind="workshop",
+        start_date=date(2023, 5, 2),
+        end_date=date(2023, 5, 3),
+        country_iso3="KEN",
+        city="Nairobi",
+        lat=-1.28,
+        lon=36.82,
+        location_precision="city",
+        entities=("UNOCT", "UNODC"),
+    )
+    result = desk.commit(store, file_name="acts.csv", data=b"acts", user="ana", activities=[record])
+    acts = queries.activities(store)
+    added = acts[acts["title"] == "Workshop on X"]
+    assert added["entities"].tolist() == ["UNOCT; UNODC"]
+    desk.undo(store, batch_id=result.batch_id, user="ana")
+    assert "Workshop on X" not in set(queries.activities(store)["title"])
+
+
+def test_warnings_know_the_indicators(store) -> None:
+    records = figures(
+        ("ct_platform_visits", 150000), ("member_states", 300), ("focal_points", 1100)
+    )
+    warnings = desk.indicator_warnings(
+        records, queries.observations(store), queries.indicators(store)
+    )
+    text = [str(w) for w in warnings]
+    assert any(
+        "Row 2, column 'value': ct_platform_visits is a running total but goes down" in t
+        for t in text
+    )
+    assert any(t.startswith("Row 3") and "moves by +121%" in t for t in text)
+    assert not any(t.startswith("Row 4") for t in text)
+
+
+def store_commit(engine, data: bytes, pairs, as_of: date = AS_OF):
+    return desk.commit(
+        engine, file_name="f.csv", data=data, user="ana", observations=figures(*pairs, as_of=as_of)
+    )
+
+
+def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, store) -> None:
+    url = f"sqlite:///{db_path}"
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def upload(value: int) -> None:
+        engine = make_engine(url)
+        start.wait()
+        try:
+            outcomes.append(
+                desk.commit(
+                    engine,
+                    file_name=f"{value}.csv",
+                    data=str(value).encode(),
+                    user=f"u{value}",
+                    observations=figures(
+                        *[
+                            (code, value)
+                            for code in ("member_states", "focal_points", "documents_shared")
+                        ]
+                    ),
+                )
+            )
+        except desk.StoreError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=upload, args=(v,)) for v in (500, 600)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 2
+    written = [o for o in outcomes if isinstance(o, desk.CommitResult)]
+    failed = [o for o in outcomes if isinstance(o, desk.StoreError)]
+    assert written, outcomes
+    for error in failed:
+        assert "Nothing was written" in str(error)
+    # Each upload's three figures are all there or all absent; revisions never collide.
+    history = desk.history(store, code=None)
+    mine = history[history["as_of"] == AS_OF]
+    per_write = mine.groupby("write").size()
+    assert set(per_write) == {3}
+    assert len(per_write) == len(written)
