@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     database_url: str = f"sqlite:///{DATA_DIR / 'ctdash.db'}"
     data_dir: Path = DATA_DIR
+    require_login: bool = False
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from ctdash import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from ctdash import auth, models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from ctdash.config import get_settings
 
 
