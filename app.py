@@ -4,12 +4,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from ctdash import ui
+from ctdash import auth, ui
 
 # A local icon: a Material icon or emoji favicon would be fetched from the web.
 ICON = str(Path(__file__).parent / "assets" / "favicon.png")
 st.set_page_config(page_title="CT Compact in Numbers", page_icon=ICON, layout="wide")
 
+viewer = ui.current_viewer()
+role = viewer.role if viewer else None
 pages = [
     st.Page(
         "pages/overview.py",
@@ -22,6 +24,27 @@ pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page(
         "pages/activities.py", title="Activities", icon=":material/table:", url_path="activities"
+    ),
+    # Listed only for those who may use them; typed in directly, they refuse everyone else.
+    st.Page(
+        "pages/desk.py",
+        title="Data desk",
+        icon=":material/upload:",
+        url_path="desk",
+        visibility="visible" if auth.can(role, "edit") else "hidden",
+    ),
+    st.Page(
+        "pages/admin.py",
+        title="Administration",
+        icon=":material/admin_panel_settings:",
+        url_path="admin",
+        visibility="visible" if auth.can(role, "admin") else "hidden",
+    ),
+    st.Page(
+        "pages/account.py",
+        title="Account" if viewer else "Sign in",
+        icon=":material/person:" if viewer else ":material/login:",
+        url_path="account",
     ),
 ]
 ui.mark_navigation()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ctdash import export, queries
+from ctdash import desk, export, queries, store
+from ctdash.cli_users import users_app
 from ctdash.db import make_engine
+from ctdash.ingest import Problem
 from ctdash.seed import seed
 
 app = typer.Typer(
@@ -18,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(users_app, name="users")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -96,6 +101,94 @@ def export_command(
     else:
         output.write_bytes(data)
         typer.echo(f"wrote {len(frame)} rows to {output}", err=True)
+
+
+class ImportKind(StrEnum):
+    """What a file to import holds."""
+
+    indicators = "indicators"
+    activities = "activities"
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file to import.")],
+    kind: Annotated[
+        ImportKind | None,
+        typer.Option("--kind", help="What the file holds (default: read from its header)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    user: Annotated[
+        str, typer.Option("--user", help="Who the write is recorded as.")
+    ] = "ctdash import",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import figures or activities: exit 0 when written (or valid with --dry-run), 1 on
+    problems in the file with nothing written, 2 on usage errors."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
+    data = file.read_bytes()
+    engine = make_engine(database_url)
+    seed(engine)
+    chosen = kind or ImportKind(desk.guess_kind(data))
+    review_file = (
+        desk.review_activities if chosen is ImportKind.activities else (desk.review_indicators)
+    )
+    review = review_file(engine, file_name=file.name, data=data, today=date.today())
+    result = None
+    if review.ok and not dry_run:
+        try:
+            result = store.commit(
+                engine,
+                file_name=file.name,
+                data=data,
+                user=user,
+                observations=review.observations,
+                activities=review.activities,
+            )
+        except store.StoreError as error:
+            review.errors.append(Problem(None, None, str(error)))
+    outcome = {
+        "ok": review.ok,
+        "errors": [p.as_dict() for p in review.errors],
+        "warnings": [p.as_dict() for p in review.warnings],
+        "observations": [
+            {"code": o.code, "as_of": o.as_of.isoformat(), "value": o.value}
+            for o in review.observations
+        ],
+        "activities": [desk.activity_json(a) for a in review.activities],
+        "written": result.written if result else 0,
+    }
+    if as_json:
+        typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
+    else:
+        for problem in review.errors:
+            typer.echo(f"error: {problem}", err=True)
+        for problem in review.warnings:
+            typer.echo(f"warning: {problem}", err=True)
+        if not review.ok:
+            typer.echo(
+                f"{file.name}: {len(review.errors)} problems; nothing was written.", err=True
+            )
+        elif dry_run:
+            typer.echo(
+                f"{file.name}: valid; {len(review.observations)} figures and "
+                f"{len(review.activities)} activities would be checked in (dry run)."
+            )
+        elif result is not None and result.duplicate_of is not None:
+            typer.echo(
+                f"{file.name} was imported before (write {result.duplicate_of}); nothing was added."
+            )
+        elif result is not None:
+            typer.echo(
+                f"{file.name}: wrote {result.observations} figures and "
+                f"{result.activities} activities (write {result.batch_id})."
+            )
+    if not review.ok:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -435,6 +435,16 @@ def audit_log(engine: Engine) -> pd.DataFrame:
     )
 
 
+def known_upload(engine: Engine, data: bytes) -> int | None:
+    """The write that committed these exact bytes before, if any."""
+    with Session(engine) as session:
+        return session.exec(
+            select(Batch.id)
+            .join(Source, col(Source.id) == col(Batch.source_id))
+            .where(Source.sha256 == sha256_hex(data))
+        ).first()
+
+
 def source_file(engine: Engine, *, source_id: int) -> bytes | None:
     """The kept bytes of an uploaded file."""
     with Session(engine) as session:

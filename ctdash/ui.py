@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -10,9 +11,11 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from streamlit.runtime.pages_manager import PagesManager
 
-from ctdash import geo, queries, urlstate
+from ctdash import auth, geo, queries, urlstate
+from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
@@ -25,8 +28,71 @@ def mark_navigation() -> None:
     st.session_state[NAVIGATION_KEY] = True
 
 
-def page_start() -> None:
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a signed-in user's name and role."""
+
+    name: str
+    role: str
+
+
+USER_KEY = "_ctdash:user"
+
+
+def sso_configured() -> bool:
+    """True when an [auth] section in secrets.toml makes sign-in go through OIDC."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in user, through single sign-on or a local account; None when signed out."""
+    if sso_configured():
+        if not st.user.is_logged_in:
+            return None
+        email = str(st.user.get("email") or "")
+        with Session(engine()) as session:
+            role = auth.role_for_email(session, email=email) or "viewer"
+        return Viewer(email, role)
+    signed_in = st.session_state.get(USER_KEY)
+    return Viewer(**signed_in) if signed_in else None
+
+
+def sign_in_local(name: str, role: str) -> None:
+    """Remember a local account's successful sign-in for this browser session."""
+    st.session_state[USER_KEY] = {"name": name, "role": role}
+
+
+def sign_out() -> None:
+    """Forget the signed-in user."""
+    if sso_configured():
+        st.logout()
+    st.session_state.pop(USER_KEY, None)
+
+
+def require(action: auth.Action) -> Viewer:
+    """Stop the page with a clear refusal unless the viewer may do this ("edit", "admin")."""
+    viewer = current_viewer()
+    if not auth.can(viewer.role if viewer else None, action):
+        who = (
+            f"You are signed in as {viewer.name} ({viewer.role})."
+            if viewer
+            else "You are not signed in."
+        )
+        needed = "an editor" if action == "edit" else "an administrator"
+        st.error(f"This page is for {needed}. {md(who)}", icon=":material/lock:")
+        st.page_link("pages/account.py", label="Sign in", icon=":material/login:")
+        st.stop()
+    assert viewer is not None
+    return viewer
+
+
+def page_start(*, public: bool = False) -> None:
     """Make sure the page runs inside app.py's navigation; call it first on every page.
+
+    With CTDASH_REQUIRE_LOGIN set, every page but a public one (sign-in) asks to sign in.
 
     Because a pages/ folder sits beside app.py, a freshly started server whose first
     visitors open a page's URL directly runs that file alone (Streamlit's older multipage
@@ -36,6 +102,10 @@ def page_start() -> None:
     if NAVIGATION_KEY not in st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    if not public and get_settings().require_login and current_viewer() is None:
+        st.info("Sign in to see the dashboard.", icon=":material/lock:")
+        st.page_link("pages/account.py", label="Sign in", icon=":material/login:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Opening the store…")

@@ -26,7 +26,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        return (", ".join(where).capitalize() + ": " if where else "") + self.message
+        place = ", ".join(where)
+        return (place[:1].upper() + place[1:] + ": " if where else "") + self.message
 
     def as_dict(self) -> dict[str, object]:
         """The problem as JSON-ready data."""

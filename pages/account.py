@@ -1,0 +1,37 @@
+"""Sign in and out: single sign-on where configured, local accounts otherwise."""
+
+import streamlit as st
+from sqlmodel import Session
+
+from ctdash import auth, ui
+
+ui.page_start(public=True)
+
+st.title("Account")
+viewer = ui.current_viewer()
+
+if viewer is not None:
+    st.success(f"Signed in as {ui.md(viewer.name)} ({viewer.role}).", icon=":material/person:")
+    if auth.can(viewer.role, "edit"):
+        st.page_link("pages/desk.py", label="Open the data desk", icon=":material/upload:")
+    if st.button("Sign out", icon=":material/logout:"):
+        ui.sign_out()
+        st.rerun()
+elif ui.sso_configured():
+    st.write("Sign in with your organisation's account.")
+    st.button("Sign in with single sign-on", icon=":material/login:", on_click=st.login)
+else:
+    st.caption("Viewing needs no account; the secretariat signs in to add or correct figures.")
+    with st.form("sign-in"):
+        name = st.text_input("Name", max_chars=100, autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", icon=":material/login:")
+    if submitted:
+        with Session(ui.engine()) as session:
+            result = auth.authenticate(session, name=name.strip(), password=password)
+            session.commit()
+        if result.ok and result.user is not None:
+            ui.sign_in_local(result.user.name, result.user.role)
+            st.rerun()
+        else:
+            st.error(result.message, icon=":material/error:")

@@ -1,0 +1,65 @@
+"""Admin: every write to the store, and the roles of users."""
+
+import streamlit as st
+from sqlmodel import Session
+
+from ctdash import auth, store, ui
+
+ui.page_start()
+viewer = ui.require("admin")
+engine = ui.engine()
+
+st.title("Administration")
+
+st.subheader("Every write")
+log = store.audit_log(engine)
+st.dataframe(
+    log,
+    hide_index=True,
+    key="admin:log",
+    column_config={
+        "write": "Write",
+        "recorded_at": "When (UTC)",
+        "recorded_by": "Who",
+        "kind": "What",
+        "file": "File or source",
+        "sha256": "SHA-256",
+        "figures": "Figures",
+        "activities": "Activities",
+        "undone_by": st.column_config.NumberColumn("Undone by write"),
+        "note": "Note",
+    },
+)
+
+st.subheader("Users and roles")
+with Session(engine) as session:
+    users = auth.list_users(session)
+    st.dataframe(
+        [
+            {
+                "Name": u.name,
+                "E-mail": u.email or "",
+                "Role": u.role,
+                "Locked until (UTC)": u.locked_until,
+            }
+            for u in users
+        ],
+        hide_index=True,
+        key="admin:users",
+    )
+st.caption(
+    "Single sign-on users get the role given to their e-mail here; anyone else who "
+    "signs in is a viewer. Local accounts are added with `ctdash users add`."
+)
+with st.form("admin:role"):
+    who = st.text_input("Name or e-mail", max_chars=200)
+    role = st.selectbox("Role", auth.ROLES, index=1)
+    if st.form_submit_button("Set role"):
+        try:
+            with Session(engine) as session:
+                auth.set_role(session, name_or_email=who.strip(), role=role)
+                session.commit()
+        except auth.AuthError as error:
+            st.error(str(error))
+        else:
+            st.success(f"{ui.md(who.strip())} is now {role}.")

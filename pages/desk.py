@@ -1,0 +1,354 @@
+"""Data desk: the secretariat uploads or enters figures and activities, and can undo."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from ctdash import desk, queries, store, ui
+from ctdash.ingest import MAX_UPLOAD_BYTES
+from ctdash.ingest.indicators import DATE_RULE
+from ctdash.ingest.templates import activity_template, indicator_template
+
+ui.page_start()
+viewer = ui.require("edit")
+engine = ui.engine()
+MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
+
+st.title("Data desk")
+st.caption(
+    f"Signed in as {ui.md(viewer.name)} ({viewer.role}). Nothing is written until you "
+    "commit, and every commit can be undone."
+)
+
+done = st.session_state.pop("desk:done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+
+
+def uploader_key(name: str) -> str:
+    """A fresh key after each commit empties the file box."""
+    return f"desk:{name}:{st.session_state.get('desk:round', 0)}"
+
+
+def finish(message: str) -> None:
+    """Show the outcome after the rerun and start a new round with empty inputs."""
+    st.session_state["desk:done"] = message
+    st.session_state["desk:round"] = st.session_state.get("desk:round", 0) + 1
+    st.session_state.pop("desk:manual", None)
+    st.rerun()
+
+
+def show_problems(problems: list, *, kind: str) -> None:
+    """Every problem with its row and column, as a table (its text is data, never markup)."""
+    table = pd.DataFrame(
+        [{"Row": p.row, "Column": p.column or "", "Problem": p.message} for p in problems]
+    ).astype({"Row": "Int64"})
+    st.dataframe(table, hide_index=True, key=f"desk:{kind}-table")
+
+
+def show_review(review: desk.Review, *, kind: str) -> None:
+    """Errors (nothing can be written), or the preview, the warnings and the commit button."""
+    if review.errors:
+        st.error(
+            f"{len(review.errors)} problems in {ui.md(review.file_name)}: nothing was "
+            "written. Correct the file and upload it again.",
+            icon=":material/error:",
+        )
+        show_problems(review.errors, kind="errors")
+        return
+    earlier = store.known_upload(engine, review.data)
+    if earlier is not None:
+        st.info(
+            f"This exact file was committed before (write {earlier}); committing it again "
+            "adds nothing.",
+            icon=":material/content_copy:",
+        )
+        return
+    labels = {c.code: c.label for c in review.changes}
+    warned = {w.row for w in review.warnings}
+    if review.observations:
+        preview = pd.DataFrame(
+            [
+                {
+                    "Row": c.row,
+                    "Indicator": labels[c.code],
+                    "As of": c.as_of,
+                    "Current": c.old,
+                    "New": c.new,
+                    "Change": c.status,
+                    "Warning": "; ".join(w.message for w in review.warnings if w.row == c.row),
+                }
+                for c in review.changes
+            ]
+        ).astype({"Current": "Int64"})
+        counts = preview["Change"].value_counts()
+        st.write(
+            f"**Preview**: {counts.get('new', 0)} new, {counts.get('changed', 0)} changed, "
+            f"{counts.get('unchanged', 0)} unchanged."
+        )
+        st.dataframe(
+            preview,
+            hide_index=True,
+            key=f"desk:{kind}-preview",
+            column_config={
+                "Current": st.column_config.NumberColumn(format="localized"),
+                "New": st.column_config.NumberColumn(format="localized"),
+            },
+        )
+        if not (counts.get("new", 0) or counts.get("changed", 0)):
+            st.info("Every figure equals the current one: nothing to commit.")
+            return
+    if review.warnings:
+        st.warning(
+            f"{len(review.warnings)} warnings on rows "
+            f"{', '.join(str(r) for r in sorted(r for r in warned if r))}: check them "
+            "before you commit.",
+            icon=":material/warning:",
+        )
+        if not review.observations:
+            show_problems(review.warnings, kind="warnings")
+    confirmed = not review.warnings or st.checkbox(
+        "I have checked the warnings and want to commit anyway", key=f"desk:{kind}-confirm"
+    )
+    if st.button(
+        "Commit",
+        type="primary",
+        disabled=not confirmed,
+        key=f"desk:{kind}-commit",
+        icon=":material/save:",
+    ):
+        try:
+            result = store.commit(
+                engine,
+                file_name=review.file_name,
+                data=review.data,
+                user=viewer.name,
+                kind="manual" if kind == "manual" else "upload",
+                observations=review.observations,
+                activities=review.activities,
+            )
+        except store.StoreError as error:
+            st.error(str(error), icon=":material/error:")
+            return
+        if result.duplicate_of is not None:
+            finish(f"This file was committed before (write {result.duplicate_of}); nothing added.")
+        finish(
+            f"Committed write {result.batch_id}: {result.observations} figures and "
+            f"{result.activities} activities from {review.file_name}."
+        )
+
+
+figures_tab, enter_tab, activities_tab, history_tab = st.tabs(
+    ["Upload figures", "Enter figures", "Upload activities", "History and undo"]
+)
+pairs = desk.indicator_pairs(engine)
+
+with figures_tab:
+    st.write(
+        "A spreadsheet in **long** layout (`date, indicator, value[, note]`) or **wide** "
+        "layout (a `date` column, then one column per indicator). Indicators are matched by "
+        f"code or label. {DATE_RULE} Numbers may use thousands separators. At most {MAX_MB} MB."
+    )
+    with st.container(horizontal=True):
+        for layout in ("long", "wide"):
+            for fmt in ("csv", "xlsx"):
+                st.download_button(
+                    f"Template: {layout} {fmt.upper()}",
+                    indicator_template(
+                        layout=layout, fmt=fmt, indicators=pairs, example_date=date.today()
+                    ),
+                    file_name=f"ctdash-figures-{layout}.{fmt}",
+                    on_click="ignore",
+                    icon=":material/download:",
+                    key=f"desk:template-{layout}-{fmt}",
+                )
+    upload = st.file_uploader(
+        "Spreadsheet of figures (CSV or XLSX)",
+        type=["csv", "xlsx"],
+        key=uploader_key("figures"),
+        max_upload_size=MAX_MB,
+    )
+    if upload is not None:
+        show_review(
+            desk.review_indicators(
+                engine, file_name=upload.name, data=upload.getvalue(), today=date.today()
+            ),
+            kind="figures",
+        )
+
+with enter_tab:
+    st.write(
+        "Enter a new snapshot: change the values that differ from the latest figures, then "
+        "check. The entry goes through the same checks as an upload."
+    )
+    as_of = st.date_input(
+        "As of",
+        value=date.today(),
+        max_value=date.today(),
+        format="YYYY-MM-DD",
+        key="desk:manual-date",
+    )
+    latest = queries.build_tiles(
+        queries.indicators(engine), queries.observations(engine), date.today()
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "Indicator": t.label,
+                "Code": t.code,
+                "Latest": t.value,
+                "Latest as of": t.as_of,
+                "New value": t.value,
+            }
+            for t in latest
+        ]
+    )
+    edited = st.data_editor(
+        table.astype({"Latest": "Int64", "New value": "Int64"}),
+        hide_index=True,
+        disabled=["Indicator", "Code", "Latest", "Latest as of"],
+        key="desk:manual-table",
+        column_config={"New value": st.column_config.NumberColumn(min_value=0, step=1)},
+    )
+    if st.button("Check the entry", key="desk:manual-check", icon=":material/fact_check:"):
+        lines = ["date,indicator,value"] + [
+            f"{as_of.isoformat()},{row['Code']},{int(row['New value'])}"
+            for row in edited.to_dict("records")
+            if pd.notna(row["New value"])
+        ]
+        st.session_state["desk:manual"] = (
+            f"manual entry as of {as_of} by {viewer.name}",
+            "\n".join(lines).encode(),
+        )
+    if "desk:manual" in st.session_state:
+        name, data = st.session_state["desk:manual"]
+        show_review(
+            desk.review_indicators(engine, file_name=name, data=data, today=date.today()),
+            kind="manual",
+        )
+
+with activities_tab:
+    st.write(
+        "A spreadsheet with the columns `title, kind, start, end, country, city, entities, "
+        "working group, url` (country as a name or ISO3 code; entities separated by `;`). "
+        f"{DATE_RULE} Places are found offline; a city the gazetteer does not know is "
+        "flagged, and you can give its latitude and longitude."
+    )
+    with st.container(horizontal=True):
+        for fmt in ("csv", "xlsx"):
+            st.download_button(
+                f"Template: activities {fmt.upper()}",
+                activity_template(fmt=fmt),
+                file_name=f"ctdash-activities.{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+                key=f"desk:template-acts-{fmt}",
+            )
+    upload = st.file_uploader(
+        "Spreadsheet of activities (CSV or XLSX)",
+        type=["csv", "xlsx"],
+        key=uploader_key("activities"),
+        max_upload_size=MAX_MB,
+    )
+    if upload is not None:
+        review = desk.review_activities(
+            engine, file_name=upload.name, data=upload.getvalue(), today=date.today()
+        )
+        if review.ok and review.activities:
+            places = pd.DataFrame(
+                [
+                    {
+                        "Row": a.row,
+                        "Title": a.title,
+                        "Kind": a.kind,
+                        "Start": a.start_date,
+                        "End": a.end_date,
+                        "Country": a.country_iso3 or "",
+                        "City": a.city or "",
+                        "Placed at": a.location_precision,
+                        "Latitude": a.lat,
+                        "Longitude": a.lon,
+                        "Flag": "; ".join(w.message for w in review.warnings if w.row == a.row),
+                    }
+                    for a in review.activities
+                ]
+            )
+            st.write(
+                f"**Preview**: {len(places)} activities. Correct a flagged place by typing "
+                "its latitude and longitude."
+            )
+            edited = st.data_editor(
+                places,
+                hide_index=True,
+                key="desk:activities-preview",
+                disabled=[c for c in places.columns if c not in ("Latitude", "Longitude")],
+                column_config={
+                    "Latitude": st.column_config.NumberColumn(min_value=-90, max_value=90),
+                    "Longitude": st.column_config.NumberColumn(min_value=-180, max_value=180),
+                },
+            )
+            review = desk.with_coordinates(review, edited)
+        show_review(review, kind="activities")
+
+with history_tab:
+    labels = dict(pairs)
+    code = st.selectbox(
+        "Indicator", list(labels), format_func=labels.__getitem__, key="desk:history-indicator"
+    )
+    revisions = store.history(engine, code=code)
+    st.dataframe(
+        revisions.assign(current=revisions["superseded_by"].isna())[
+            [
+                "as_of",
+                "revision",
+                "value",
+                "current",
+                "recorded_by",
+                "recorded_at",
+                "source",
+                "write",
+            ]
+        ],
+        hide_index=True,
+        key="desk:history-table",
+        column_config={
+            "as_of": "As of",
+            "revision": "Revision",
+            "value": st.column_config.NumberColumn("Value", format="localized"),
+            "current": "Current",
+            "recorded_by": "By",
+            "recorded_at": "When (UTC)",
+            "source": "File or source",
+            "write": "Write",
+        },
+    )
+    st.subheader("Undo a write")
+    log = store.audit_log(engine)
+    undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
+    if undoable.empty:
+        st.caption("No upload or entry to undo.")
+    else:
+        choice = st.selectbox(
+            "Write",
+            undoable["write"].tolist(),
+            key="desk:undo-write",
+            format_func=lambda w: (
+                lambda r: (
+                    f"{w}: {r['file']} by {r['recorded_by']}, "
+                    f"{r['recorded_at']:%Y-%m-%d %H:%M} UTC — {r['figures']} "
+                    f"figures, {r['activities']} activities"
+                )
+            )(undoable.set_index("write").loc[w]),
+        )
+        sure = st.checkbox(
+            "Its figures stop being current and the earlier values come back; nothing is deleted.",
+            key="desk:undo-confirm",
+        )
+        if st.button("Undo this write", disabled=not sure, key="desk:undo", icon=":material/undo:"):
+            try:
+                undone = store.undo(engine, batch_id=int(choice), user=viewer.name)
+            except store.StoreError as error:
+                st.error(str(error))
+            else:
+                finish(f"Write {choice} undone (write {undone.id}).")

@@ -1,0 +1,161 @@
+"""The data desk through AppTest: refused to viewers, the upload journey, bad files, undo."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from ctdash import auth
+from ctdash.db import make_engine
+from ctdash.seed import seed
+from ctdash.ui import USER_KEY
+from tests.conftest import tables_checksum
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+GOOD = (
+    b'date,indicator,value\n2023-09-30,Member States,140\n2023-09-30,ct_platform_visits,"250,000"\n'
+)
+
+
+@pytest.fixture
+def app_db(app_database: Path) -> Path:
+    engine = make_engine(f"sqlite:///{app_database}")
+    seed(engine)
+    with Session(engine) as session:
+        auth.add_user(session, name="ana", role="editor", password="correct horse battery")
+        auth.add_user(session, name="vic", role="viewer", password="correct horse battery")
+        session.commit()
+    engine.dispose()
+    return app_database
+
+
+def desk(user: dict[str, str] | None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if user is not None:
+        at.session_state[USER_KEY] = user
+    at.run()
+    at.switch_page("pages/desk.py").run()
+    return at
+
+
+def metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_the_desk_refuses_an_anonymous_viewer(app_db: Path) -> None:
+    at = desk(None)
+    assert not at.exception
+    assert "This page is for an editor" in at.error[0].value
+    assert not at.file_uploader
+
+
+def test_the_desk_refuses_a_signed_in_viewer(app_db: Path) -> None:
+    at = desk({"name": "vic", "role": "viewer"})
+    assert "You are signed in as vic (viewer)" in at.error[0].value.replace("\\", "")
+    assert not at.file_uploader
+
+
+def test_signing_in_with_a_local_account(app_db: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/account.py").run()
+    at.text_input[0].input("ana")
+    at.text_input[1].input("correct horse battery")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Signed in as ana (editor)" in s.value for s in at.success)
+
+
+def test_a_wrong_password_is_refused(app_db: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/account.py").run()
+    at.text_input[0].input("ana")
+    at.text_input[1].input("wrong password!")
+    at.button[0].click().run()
+    assert at.error[0].value == "Wrong name or password."
+    assert USER_KEY not in at.session_state
+
+
+def test_upload_preview_commit_and_the_overview_shows_the_new_figure(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    at.file_uploader[0].set_value(("q3.csv", GOOD, "text/csv")).run()
+    assert not at.exception
+    preview = at.dataframe[0].value
+    assert preview["Change"].tolist() == ["new", "new"]
+    assert preview["New"].tolist() == [140, 250000]
+    at.button(key="desk:figures-commit").click().run()
+    assert any("Committed write" in s.value and "2 figures" in s.value for s in at.success)
+    at.switch_page("pages/overview.py").run()
+    member_states = metric(at, "Member States")
+    assert member_states.value == "140"
+    assert member_states.delta == "+4"
+    visits = metric(at, "Virtual visits to the CT Platform")
+    assert visits.value == "250,000"
+
+
+def test_the_same_file_again_adds_nothing(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    at.file_uploader[0].set_value(("q3.csv", GOOD, "text/csv")).run()
+    at.button(key="desk:figures-commit").click().run()
+    checksum = tables_checksum(app_db)
+    at.file_uploader[0].set_value(("copy.csv", GOOD, "text/csv")).run()
+    assert any("committed before" in i.value for i in at.info)
+    assert tables_checksum(app_db) == checksum
+
+
+def test_a_bad_file_lists_each_problem_and_writes_nothing(app_db: Path) -> None:
+    checksum = tables_checksum(app_db)
+    at = desk({"name": "ana", "role": "editor"})
+    bad = b"date,indicator,value\n2023-09-30,Member Sates,140\n31/02/2023,focal_points,-3\n"
+    at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
+    assert "nothing was written" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert set(zip(problems["Row"], problems["Column"], strict=True)) >= {
+        (2, "indicator"),
+        (3, "date"),
+        (3, "value"),
+    }
+    assert not [b for b in at.button if b.key == "desk:figures-commit"]
+    assert tables_checksum(app_db) == checksum
+
+
+def test_a_warning_needs_a_confirmation_before_commit(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    falling = b"date,indicator,value\n2023-09-30,documents_shared,100\n"
+    at.file_uploader[0].set_value(("fall.csv", falling, "text/csv")).run()
+    assert any("warnings on rows 2" in w.value for w in at.warning)
+    assert at.button(key="desk:figures-commit").disabled
+    at.checkbox(key="desk:figures-confirm").check().run()
+    assert not at.button(key="desk:figures-commit").disabled
+
+
+def test_undo_brings_the_earlier_figure_back(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    fix = b"date,indicator,value\n2023-04-30,focal_points,1010\n"
+    at.file_uploader[0].set_value(("fix.csv", fix, "text/csv")).run()
+    at.button(key="desk:figures-commit").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert metric(at, "Total focal points").value == "1,010"
+    at.switch_page("pages/desk.py").run()
+    at.checkbox(key="desk:undo-confirm").check().run()
+    at.button(key="desk:undo").click().run()
+    assert any("undone" in s.value for s in at.success)
+    at.switch_page("pages/overview.py").run()
+    assert metric(at, "Total focal points").value == "1,000"
+
+
+def test_manual_entry_goes_through_the_same_checks(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    at.date_input(key="desk:manual-date").set_value(date(2023, 4, 30)).run()
+    at.button(key="desk:manual-check").click().run()
+    assert any("nothing to commit" in i.value for i in at.info)
+    at.date_input(key="desk:manual-date").set_value(date(2023, 10, 31)).run()
+    at.button(key="desk:manual-check").click().run()
+    preview = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert preview["Change"].tolist() == ["new"] * 8
+    assert preview["New"].tolist()[:2] == [45, 136]
+    at.button(key="desk:manual-commit").click().run()
+    assert any("Committed write" in s.value and "8 figures" in s.value for s in at.success)
