@@ -39,6 +39,11 @@ def finish(message: str) -> None:
     st.rerun()
 
 
+def plural(count: int, word: str) -> str:
+    """'1 problem', '2 problems'."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def show_problems(problems: list, *, kind: str) -> None:
     """Every problem with its row and column, as a table (its text is data, never markup)."""
     table = pd.DataFrame(
@@ -51,8 +56,8 @@ def show_review(review: desk.Review, *, kind: str) -> None:
     """Errors (nothing can be written), or the preview, the warnings and the commit button."""
     if review.errors:
         st.error(
-            f"{len(review.errors)} problems in {ui.md(review.file_name)}: nothing was "
-            "written. Correct the file and upload it again.",
+            f"{plural(len(review.errors), 'problem')} in {ui.md(review.file_name)}: "
+            "nothing was written. Correct the file and upload it again.",
             icon=":material/error:",
         )
         show_problems(review.errors, kind="errors")
@@ -74,36 +79,27 @@ def show_review(review: desk.Review, *, kind: str) -> None:
                     "Row": c.row,
                     "Indicator": labels[c.code],
                     "As of": c.as_of,
-                    "Current": c.old,
-                    "New": c.new,
+                    "Current": "—" if c.old is None else f"{c.old:,}",
+                    "New": f"{c.new:,}",
                     "Change": c.status,
-                    "Warning": "; ".join(w.message for w in review.warnings if w.row == c.row),
+                    "Warning": "see below" if c.row in warned else "",
                 }
                 for c in review.changes
             ]
-        ).astype({"Current": "Int64"})
+        )
         counts = preview["Change"].value_counts()
         st.write(
             f"**Preview**: {counts.get('new', 0)} new, {counts.get('changed', 0)} changed, "
             f"{counts.get('unchanged', 0)} unchanged."
         )
-        st.dataframe(
-            preview,
-            hide_index=True,
-            key=f"desk:{kind}-preview",
-            column_config={
-                "Current": st.column_config.NumberColumn(format="localized"),
-                "New": st.column_config.NumberColumn(format="localized"),
-            },
-        )
+        st.dataframe(preview, hide_index=True, key=f"desk:{kind}-preview")
         if not (counts.get("new", 0) or counts.get("changed", 0)):
             st.info("Every figure equals the current one: nothing to commit.")
             return
     if review.warnings:
         st.warning(
-            f"{len(review.warnings)} warnings on rows "
-            f"{', '.join(str(r) for r in sorted(r for r in warned if r))}: check them "
-            "before you commit.",
+            f"{plural(len(review.warnings), 'warning')}: check before you commit.\n\n"
+            + "\n".join(f"- {ui.md(w)}" for w in review.warnings),
             icon=":material/warning:",
         )
         if not review.observations:
