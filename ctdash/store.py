@@ -128,6 +128,7 @@ def indicator_warnings(
     neighbours in the series it would join.
     """
     cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
+    labels = dict(zip(indicators["code"], indicators["label"], strict=True))
     series: dict[str, dict[date, int]] = {}
     for row in current.to_dict("records"):
         series.setdefault(str(row["indicator_code"]), {})[row["as_of"]] = int(row["value"])
@@ -139,6 +140,7 @@ def indicator_warnings(
         before = [d for d in points if d < record.as_of]
         after = [d for d in points if d > record.as_of]
         column = "value"
+        name = labels.get(record.code, record.code)
         if before:
             last = max(before)
             old = points[last]
@@ -147,7 +149,7 @@ def indicator_warnings(
                     Problem(
                         record.row,
                         column,
-                        f"{record.code} is a running total but goes down from {old:,} "
+                        f"{name} is a running total but goes down from {old:,} "
                         f"(as of {last}) to {record.value:,}.",
                     )
                 )
@@ -157,7 +159,7 @@ def indicator_warnings(
                     Problem(
                         record.row,
                         column,
-                        f"{record.code} moves by {change:+.0f}% against {old:,} as of {last}.",
+                        f"{name} moves by {change:+.0f}% against {old:,} as of {last}.",
                     )
                 )
         if after and cumulative.get(record.code):
@@ -167,7 +169,7 @@ def indicator_warnings(
                     Problem(
                         record.row,
                         column,
-                        f"{record.code} is a running total but the later figure as of {first} "
+                        f"{name} is a running total but the later figure as of {first} "
                         f"({points[first]:,}) is lower than {record.value:,}.",
                     )
                 )

@@ -164,7 +164,8 @@ def test_warnings_know_the_indicators(store) -> None:
     )
     text = [str(w) for w in warnings]
     assert any(
-        "Row 2, column 'value': ct_platform_visits is a running total but goes down" in t
+        "Row 2, column 'value': Virtual visits to the CT Platform is a running total but goes down"
+        in t
         for t in text
     )
     assert any(t.startswith("Row 3") and "moves by +121%" in t for t in text)
