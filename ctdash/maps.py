@@ -58,8 +58,11 @@ def has_text(value: Any) -> bool:
 def place_label(row: Mapping[Any, Any]) -> str:
     """City and country, or the country or region, with how precisely it is placed."""
     city, country, region = row.get("city"), row.get("country"), row.get("region")
-    if has_text(city):
+    at_city = row.get("location_precision", "city") == "city"
+    if has_text(city) and at_city:
         return f"{city}, {country}" if has_text(country) else str(city)
+    if has_text(city) and has_text(country):
+        return f"{city}, {country} (placed at the country centre)"
     if has_text(country):
         return f"{country} (country centre)"
     if has_text(region):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -159,3 +160,66 @@ def test_manual_entry_goes_through_the_same_checks(app_db: Path) -> None:
     assert [str(v) for v in preview["New"]][:2] == ["45", "136"]
     at.button(key="desk:manual-commit").click().run()
     assert any("Committed write" in s.value and "8 figures" in s.value for s in at.success)
+
+
+def test_five_wrong_passwords_lock_the_account_and_say_so(app_db: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("pages/account.py").run()
+    for _ in range(5):
+        at.text_input[0].input("ana")
+        at.text_input[1].input("not the password")
+        at.button[0].click().run()
+    assert "locked until" in at.error[0].value
+    at.text_input[0].input("ana")
+    at.text_input[1].input("correct horse battery")
+    at.button[0].click().run()
+    assert "locked until" in at.error[0].value
+    assert USER_KEY not in at.session_state
+
+
+def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    data = (
+        b"title,kind,start,end,country,city,entities\n"
+        b"Border workshop,workshop,2023-05-02,2023-05-04,Kenya,Nairobi,UNOCT;UNODC\n"
+        b"Village meeting,meeting,2023-05-10,,Kenya,Nowhereville,UNDP\n"
+    )
+    at.file_uploader[1].set_value(("acts.csv", data, "text/csv")).run()
+    assert not at.exception
+    flagged = " ".join(w.value for w in at.warning)
+    assert "Row 3" in flagged and "Nowhereville" in flagged
+    at.checkbox(key="desk:activities-confirm").check().run()
+    at.button(key="desk:activities-commit").click().run()
+    assert any("2 activities" in s.value for s in at.success)
+    at.switch_page("pages/map.py").run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    points = next(layer for layer in spec["layers"] if layer["id"] == "activities")["data"]
+    titles = {p["title"]: p["place"] for p in points}
+    assert titles["Border workshop"] == "Nairobi, Kenya"
+    assert titles["Village meeting"] == "Nowhereville, Kenya (placed at the country centre)"
+
+
+def test_the_admin_page_lists_every_write_and_refuses_editors(app_db: Path) -> None:
+    at = desk({"name": "ana", "role": "editor"})
+    at.switch_page("pages/admin.py").run()
+    assert "This page is for an administrator" in at.error[0].value
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = {"name": "root", "role": "admin"}
+    at.run()
+    at.switch_page("pages/admin.py").run()
+    log = at.dataframe[0].value
+    assert log["kind"].tolist()[-1] == "seed"
+    users = at.dataframe[1].value
+    assert set(users["Name"]) == {"ana", "vic"}
+
+
+def test_sign_in_can_be_required_for_viewing(app_db: Path, monkeypatch) -> None:
+    from ctdash.config import get_settings
+
+    monkeypatch.setenv("CTDASH_REQUIRE_LOGIN", "1")
+    get_settings.cache_clear()
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.metric
+    assert "Sign in to see the dashboard" in at.info[0].value
+    at.switch_page("pages/account.py").run()
+    assert at.text_input  # the sign-in form itself is open to everyone

@@ -45,3 +45,8 @@ def test_country_totals_count_each_country() -> None:
 
 def test_the_colours_of_kinds_are_distinct() -> None:
     assert len(set(maps.KIND_COLOURS.values())) == len(maps.KIND_COLOURS)
+
+
+def test_a_city_the_gazetteer_did_not_know_says_where_it_really_sits() -> None:
+    row = {"city": "Nowhereville", "country": "Kenya", "location_precision": "country"}
+    assert maps.place_label(row) == "Nowhereville, Kenya (placed at the country centre)"
