@@ -79,7 +79,7 @@ class Batch(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
     recorded_by: str
     source_id: int | None = Field(default=None, foreign_key="source.id")
-    undoes_batch_id: int | None = Field(default=None, foreign_key="batch.id")
+    undoes_batch_id: int | None = Field(default=None, foreign_key="batch.id", unique=True)
     note: str | None = None
 
 

@@ -78,6 +78,11 @@ class Tile:
         return self.value - self.previous_value
 
 
+def _text(value: object) -> str | None:
+    # pandas gives missing text as NaN, which would print as "nan".
+    return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
+
+
 def data_version(engine: Engine) -> int:
     """A number every write to the store changes: the id of the latest write batch."""
     with Session(engine) as session:
@@ -152,8 +157,8 @@ def build_tiles(indicator_frame: pd.DataFrame, obs: pd.DataFrame, as_of: date) -
                 value=int(last["value"]),
                 as_of=last["as_of"],
                 as_of_inferred=bool(last["as_of_inferred"]),
-                source=last["source"],
-                source_url=last["source_url"],
+                source=_text(last["source"]),
+                source_url=_text(last["source_url"]),
                 previous_value=None if previous is None else int(previous["value"]),
                 previous_as_of=None if previous is None else previous["as_of"],
                 history=[int(v) for v in rows["value"]],
@@ -222,15 +227,19 @@ def _filtered(query: Select, flt: ActivityFilter) -> Select:
         query = query.where(or_(*places))
     text = flt.text.strip().lower()
     if text:
-        pattern = f"%{text}%"
+        # % and _ in the search are the characters themselves, not LIKE wildcards.
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         by_entity = select(ActivityEntity.activity_id).where(
-            func.lower(col(ActivityEntity.entity)).like(pattern)
+            func.lower(col(ActivityEntity.entity)).like(pattern, escape="\\")
         )
         query = query.where(
             or_(
-                func.lower(col(Activity.title)).like(pattern),
-                func.lower(func.coalesce(col(Activity.city), "")).like(pattern),
-                func.lower(func.coalesce(col(Activity.working_group), "")).like(pattern),
+                func.lower(col(Activity.title)).like(pattern, escape="\\"),
+                func.lower(func.coalesce(col(Activity.city), "")).like(pattern, escape="\\"),
+                func.lower(func.coalesce(col(Activity.working_group), "")).like(
+                    pattern, escape="\\"
+                ),
                 col(Activity.id).in_(by_entity),
             )
         )
@@ -272,7 +281,12 @@ def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFram
 def entity_names(engine: Engine) -> list[str]:
     """Every entity named by at least one activity, sorted."""
     with Session(engine) as session:
-        names = session.exec(select(ActivityEntity.entity).distinct()).all()
+        names = session.exec(
+            select(ActivityEntity.entity)
+            .join(Activity, col(Activity.id) == col(ActivityEntity.activity_id))
+            .where(col(Activity.withdrawn_batch_id).is_(None))
+            .distinct()
+        ).all()
     return sorted(names, key=str.lower)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from ctdash.models import (
     Observation,
     Source,
 )
+from ctdash.store import sha256_hex
 
 SEED_USER = "ctdash seed"
 
@@ -54,11 +54,6 @@ def _flag(text: str) -> bool:
 def _optional(text: str | None) -> str | None:
     text = (text or "").strip()
     return text or None
-
-
-def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, in hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def split_entities(text: str) -> list[str]:
@@ -112,7 +107,7 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
             kind=row["kind"],
             url=_optional(row["url"]),
             file_name=file_name,
-            sha256=sha256_of(data_dir / file_name) if file_name else None,
+            sha256=sha256_hex((data_dir / file_name).read_bytes()) if file_name else None,
             published=date.fromisoformat(row["published"]) if row["published"] else None,
             note=_optional(row["note"]),
         )

@@ -176,14 +176,26 @@ def indicator_warnings(
     return warnings
 
 
+def _live_batch(session: Session, source_id: int | None) -> int | None:
+    """The write that brought this source and was not undone, if any."""
+    undone = select(Batch.undoes_batch_id).where(col(Batch.undoes_batch_id).is_not(None))
+    return session.exec(
+        select(Batch.id)
+        .where(Batch.source_id == source_id)
+        .where(col(Batch.kind).in_(UNDOABLE))
+        .where(col(Batch.id).not_in(undone))
+    ).first()
+
+
 def _source_for(
     session: Session, *, file_name: str, data: bytes, kind: str, title: str | None
 ) -> tuple[Source, int | None]:
+    """The source row for these bytes (reused when they came before), and the write that
+    still holds them, if one does."""
     digest = sha256_hex(data)
     known = session.exec(select(Source).where(Source.sha256 == digest)).first()
     if known is not None:
-        batch = session.exec(select(Batch.id).where(Batch.source_id == known.id)).first()
-        return known, batch
+        return known, _live_batch(session, known.id)
     source = Source(
         key=f"{kind}-{digest[:16]}",
         title=title or file_name,
@@ -251,7 +263,7 @@ def commit(
                 _add_activity(
                     session,
                     activity,
-                    key=f"{source.key}-{number:04d}",
+                    key=f"{source.key}-w{batch.id}-{number:04d}",
                     source_id=source.id,
                     batch_id=batch.id,
                 )
@@ -304,6 +316,19 @@ def _add_activity(
 def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
     """Undo an upload: its figures are superseded and its activities withdrawn; nothing is
     deleted, and the figures it replaced are current again."""
+    try:
+        return _undo(engine, batch_id=batch_id, user=user)
+    except IntegrityError as error:
+        raise StoreError(
+            f"Write {batch_id} was undone by someone else at the same moment."
+        ) from error
+    except OperationalError as error:
+        raise StoreError(
+            f"The store is busy or unavailable ({error.orig}). Nothing was undone; try again."
+        ) from error
+
+
+def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
     with Session(engine) as session:
         target = session.get(Batch, batch_id)
         if target is None:
@@ -438,13 +463,10 @@ def audit_log(engine: Engine) -> pd.DataFrame:
 
 
 def known_upload(engine: Engine, data: bytes) -> int | None:
-    """The write that committed these exact bytes before, if any."""
+    """The write that committed these exact bytes and still stands, if any."""
     with Session(engine) as session:
-        return session.exec(
-            select(Batch.id)
-            .join(Source, col(Source.id) == col(Batch.source_id))
-            .where(Source.sha256 == sha256_hex(data))
-        ).first()
+        known = session.exec(select(Source).where(Source.sha256 == sha256_hex(data))).first()
+        return None if known is None else _live_batch(session, known.id)
 
 
 def source_file(engine: Engine, *, source_id: int) -> bytes | None:

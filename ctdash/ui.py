@@ -48,21 +48,32 @@ def sso_configured() -> bool:
 
 
 def current_viewer() -> Viewer | None:
-    """The signed-in user, through single sign-on or a local account; None when signed out."""
+    """The signed-in user, through single sign-on or a local account; None when signed out.
+
+    The role is read from the store on every run, so a change of role or a removed account
+    takes effect at once.
+    """
     if sso_configured():
-        if not st.user.is_logged_in:
+        if not st.user.is_logged_in or st.user.get("email_verified") is False:
             return None
         email = str(st.user.get("email") or "")
         with Session(engine()) as session:
             role = auth.role_for_email(session, email=email) or "viewer"
         return Viewer(email, role)
-    signed_in = st.session_state.get(USER_KEY)
-    return Viewer(**signed_in) if signed_in else None
+    name = st.session_state.get(USER_KEY)
+    if not name:
+        return None
+    with Session(engine()) as session:
+        user = auth.find_user(session, name=name)
+    if user is None:
+        st.session_state.pop(USER_KEY, None)
+        return None
+    return Viewer(user.name, user.role)
 
 
-def sign_in_local(name: str, role: str) -> None:
+def sign_in_local(name: str) -> None:
     """Remember a local account's successful sign-in for this browser session."""
-    st.session_state[USER_KEY] = {"name": name, "role": role}
+    st.session_state[USER_KEY] = name
 
 
 def sign_out() -> None:
@@ -121,25 +132,25 @@ def data_version() -> int:
     return queries.data_version(engine())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def indicators(version: int) -> pd.DataFrame:
     """Cached: the indicators in the newsletter's order."""
     return queries.indicators(engine())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def observations(version: int) -> pd.DataFrame:
     """Cached: the current figures with their sources."""
     return queries.observations(engine())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=128)
 def activities(version: int, flt: queries.ActivityFilter) -> pd.DataFrame:
     """Cached: the activities that pass a filter."""
     return queries.activities(engine(), flt)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def entity_names(version: int) -> list[str]:
     """Cached: every entity named by an activity."""
     return queries.entity_names(engine())
@@ -153,7 +164,7 @@ def md(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def activity_date_span(version: int) -> tuple[date | None, date | None]:
     """Cached: the first and last date of all activities."""
     return queries.activity_date_span(engine())
@@ -207,9 +218,11 @@ def _forget_notices_if_changed(page: str, values: Mapping[str, Any]) -> dict[str
 def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
     """Write the page's view into the URL (defaults left out) and return those parameters."""
     params = _forget_notices_if_changed(page, values)
-    if params != _current_params():
+    current = _current_params()
+    if params != {k: v for k, v in current.items() if k not in urlstate.STREAMLIT_PARAMS}:
         # A link with unusable values is rewritten to what is shown; the notices say why.
-        st.query_params.from_dict(params)
+        kept = {k: v for k, v in current.items() if k in urlstate.STREAMLIT_PARAMS}
+        st.query_params.from_dict({**params, **kept})
         st.session_state[f"_url:{page}"] = params
     return params
 
@@ -245,16 +258,16 @@ def activity_filters(page: str, version: int) -> tuple[queries.ActivityFilter, d
         st.date_input(
             "From",
             key=_key(page, "from"),
-            min_value=date(2000, 1, 1),
-            max_value=date(2100, 1, 1),
+            min_value=urlstate.EARLIEST,
+            max_value=urlstate.LATEST,
             format="YYYY-MM-DD",
             help=f"Activities that end on or after this date. First: {first}.",
         )
         st.date_input(
             "To",
             key=_key(page, "to"),
-            min_value=date(2000, 1, 1),
-            max_value=date(2100, 1, 1),
+            min_value=urlstate.EARLIEST,
+            max_value=urlstate.LATEST,
             format="YYYY-MM-DD",
             help=f"Activities that start on or before this date. Last: {last}.",
         )

@@ -13,6 +13,9 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 LIST_SEPARATOR = "~"
+# The dates any date filter accepts; the date widgets use the same bounds.
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
 MAX_TEXT = 200
 # Parameters Streamlit itself understands; they are not ours to judge.
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
@@ -136,6 +139,13 @@ def decode(
                 left = "it is left open" if default is None else f"showing {default} instead"
                 decoded.notices.append(
                     f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; {left}."
+                )
+                continue
+            if not EARLIEST <= value <= LATEST:
+                left = "it is left open" if default is None else f"showing {default} instead"
+                decoded.notices.append(
+                    f"{value} is outside the dates this dashboard can show ({EARLIEST} to "
+                    f"{LATEST}) for the {param.label}; {left}."
                 )
                 continue
             if param.name in choices and value not in choices[param.name]:

@@ -31,7 +31,7 @@ else:
             result = auth.authenticate(session, name=name.strip(), password=password)
             session.commit()
         if result.ok and result.user is not None:
-            ui.sign_in_local(result.user.name, result.user.role)
+            ui.sign_in_local(result.user.name)
             st.rerun()
         else:
             st.error(result.message, icon=":material/error:")

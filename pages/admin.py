@@ -60,6 +60,6 @@ with st.form("admin:role"):
                 auth.set_role(session, name_or_email=who.strip(), role=role)
                 session.commit()
         except auth.AuthError as error:
-            st.error(str(error))
+            st.error(ui.md(error))
         else:
             st.success(f"{ui.md(who.strip())} is now {role}.")

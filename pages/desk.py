@@ -23,7 +23,7 @@ st.caption(
 
 done = st.session_state.pop("desk:done", None)
 if done:
-    st.success(done, icon=":material/check_circle:")
+    st.success(ui.md(done), icon=":material/check_circle:")
 
 
 def uploader_key(name: str) -> str:
@@ -105,7 +105,9 @@ def show_review(review: desk.Review, *, kind: str) -> None:
         if not review.observations:
             show_problems(review.warnings, kind="warnings")
     confirmed = not review.warnings or st.checkbox(
-        "I have checked the warnings and want to commit anyway", key=f"desk:{kind}-confirm"
+        "I have checked the warnings and want to commit anyway",
+        # Keyed by the file's content: a confirmation never carries over to another file.
+        key=f"desk:{kind}-confirm-{store.sha256_hex(review.data)[:16]}",
     )
     if st.button(
         "Commit",
@@ -125,7 +127,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
                 activities=review.activities,
             )
         except store.StoreError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(ui.md(error), icon=":material/error:")
             return
         if result.duplicate_of is not None:
             finish(f"This file was committed before (write {result.duplicate_of}); nothing added.")
@@ -339,12 +341,12 @@ with history_tab:
         )
         sure = st.checkbox(
             "Its figures stop being current and the earlier values come back; nothing is deleted.",
-            key="desk:undo-confirm",
+            key=f"desk:undo-confirm-{choice}",
         )
         if st.button("Undo this write", disabled=not sure, key="desk:undo", icon=":material/undo:"):
             try:
                 undone = store.undo(engine, batch_id=int(choice), user=viewer.name)
             except store.StoreError as error:
-                st.error(str(error))
+                st.error(ui.md(error))
             else:
                 finish(f"Write {choice} undone (write {undone.id}).")

@@ -16,6 +16,9 @@ obs = ui.observations(version)
 dates = queries.snapshot_dates(obs)
 
 st.title("Counter-Terrorism Compact in Numbers")
+if not dates:
+    st.info("There are no figures in the store yet. The secretariat adds them in the data desk.")
+    st.stop()
 ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})
 as_of: date = st.selectbox(
     "As of",

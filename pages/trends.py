@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ctdash import charts, queries, ui
+from ctdash import charts, queries, ui, urlstate
 
 ui.page_start()
 
@@ -32,8 +32,9 @@ with st.sidebar:
         placeholder="Choose indicators",
     )
     mode = st.radio("Scale", tuple(MODES), key=key(PAGE, "mode"), format_func=MODES.__getitem__)
-    date_from = st.date_input("From", key=key(PAGE, "from"), format="YYYY-MM-DD")
-    date_to = st.date_input("To", key=key(PAGE, "to"), format="YYYY-MM-DD")
+    bounds = {"min_value": urlstate.EARLIEST, "max_value": urlstate.LATEST}
+    date_from = st.date_input("From", key=key(PAGE, "from"), format="YYYY-MM-DD", **bounds)
+    date_to = st.date_input("To", key=key(PAGE, "to"), format="YYYY-MM-DD", **bounds)
 
 params = ui.sync_url(
     PAGE,

@@ -29,18 +29,23 @@ def app_db(app_database: Path) -> Path:
     with Session(engine) as session:
         auth.add_user(session, name="ana", role="editor", password="correct horse battery")
         auth.add_user(session, name="vic", role="viewer", password="correct horse battery")
+        auth.add_user(session, name="root", role="admin", password="correct horse battery")
         session.commit()
     engine.dispose()
     return app_database
 
 
-def desk(user: dict[str, str] | None) -> AppTest:
+def desk(user: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     if user is not None:
         at.session_state[USER_KEY] = user
     at.run()
     at.switch_page("pages/desk.py").run()
     return at
+
+
+def confirm(at: AppTest):
+    return next(c for c in at.checkbox if c.label.startswith("I have checked the warnings"))
 
 
 def metric(at: AppTest, label: str):
@@ -55,7 +60,7 @@ def test_the_desk_refuses_an_anonymous_viewer(app_db: Path) -> None:
 
 
 def test_the_desk_refuses_a_signed_in_viewer(app_db: Path) -> None:
-    at = desk({"name": "vic", "role": "viewer"})
+    at = desk("vic")
     assert "You are signed in as vic (viewer)" in at.error[0].value.replace("\\", "")
     assert not at.file_uploader
 
@@ -81,7 +86,7 @@ def test_a_wrong_password_is_refused(app_db: Path) -> None:
 
 
 def test_upload_preview_commit_and_the_overview_shows_the_new_figure(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     at.file_uploader[0].set_value(("q3.csv", GOOD, "text/csv")).run()
     assert not at.exception
     preview = at.dataframe[0].value
@@ -98,7 +103,7 @@ def test_upload_preview_commit_and_the_overview_shows_the_new_figure(app_db: Pat
 
 
 def test_the_same_file_again_adds_nothing(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     at.file_uploader[0].set_value(("q3.csv", GOOD, "text/csv")).run()
     at.button(key="desk:figures-commit").click().run()
     checksum = tables_checksum(app_db)
@@ -109,7 +114,7 @@ def test_the_same_file_again_adds_nothing(app_db: Path) -> None:
 
 def test_a_bad_file_lists_each_problem_and_writes_nothing(app_db: Path) -> None:
     checksum = tables_checksum(app_db)
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     bad = b"date,indicator,value\n2023-09-30,Member Sates,140\n31/02/2023,focal_points,-3\n"
     at.file_uploader[0].set_value(("bad.csv", bad, "text/csv")).run()
     assert "nothing was written" in at.error[0].value
@@ -124,24 +129,29 @@ def test_a_bad_file_lists_each_problem_and_writes_nothing(app_db: Path) -> None:
 
 
 def test_a_warning_needs_a_confirmation_before_commit(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     falling = b"date,indicator,value\n2023-09-30,documents_shared,100\n"
     at.file_uploader[0].set_value(("fall.csv", falling, "text/csv")).run()
     assert any("1 warning:" in w.value and "Row 2" in w.value for w in at.warning)
     assert at.button(key="desk:figures-commit").disabled
-    at.checkbox(key="desk:figures-confirm").check().run()
+    confirm(at).check().run()
     assert not at.button(key="desk:figures-commit").disabled
+    # Another file with a warning of its own needs its own confirmation.
+    other = b"date,indicator,value\n2023-09-30,ct_platform_visits,100\n"
+    at.file_uploader[0].set_value(("other.csv", other, "text/csv")).run()
+    assert not confirm(at).value
+    assert at.button(key="desk:figures-commit").disabled
 
 
 def test_undo_brings_the_earlier_figure_back(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     fix = b"date,indicator,value\n2023-04-30,focal_points,1010\n"
     at.file_uploader[0].set_value(("fix.csv", fix, "text/csv")).run()
     at.button(key="desk:figures-commit").click().run()
     at.switch_page("pages/overview.py").run()
     assert metric(at, "Total focal points").value == "1,010"
     at.switch_page("pages/desk.py").run()
-    at.checkbox(key="desk:undo-confirm").check().run()
+    next(c for c in at.checkbox if c.key.startswith("desk:undo-confirm")).check().run()
     at.button(key="desk:undo").click().run()
     assert any("undone" in s.value for s in at.success)
     at.switch_page("pages/overview.py").run()
@@ -149,7 +159,7 @@ def test_undo_brings_the_earlier_figure_back(app_db: Path) -> None:
 
 
 def test_manual_entry_goes_through_the_same_checks(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     at.date_input(key="desk:manual-date").set_value(date(2023, 4, 30)).run()
     at.button(key="desk:manual-check").click().run()
     assert any("nothing to commit" in i.value for i in at.info)
@@ -178,7 +188,7 @@ def test_five_wrong_passwords_lock_the_account_and_say_so(app_db: Path) -> None:
 
 
 def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     data = (
         b"title,kind,start,end,country,city,entities\n"
         b"Border workshop,workshop,2023-05-02,2023-05-04,Kenya,Nairobi,UNOCT;UNODC\n"
@@ -188,7 +198,7 @@ def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: P
     assert not at.exception
     flagged = " ".join(w.value for w in at.warning)
     assert "Row 3" in flagged and "Nowhereville" in flagged
-    at.checkbox(key="desk:activities-confirm").check().run()
+    confirm(at).check().run()
     at.button(key="desk:activities-commit").click().run()
     assert any("2 activities" in s.value for s in at.success)
     at.switch_page("pages/map.py").run()
@@ -200,17 +210,29 @@ def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: P
 
 
 def test_the_admin_page_lists_every_write_and_refuses_editors(app_db: Path) -> None:
-    at = desk({"name": "ana", "role": "editor"})
+    at = desk("ana")
     at.switch_page("pages/admin.py").run()
     assert "This page is for an administrator" in at.error[0].value
     at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[USER_KEY] = {"name": "root", "role": "admin"}
+    at.session_state[USER_KEY] = "root"
     at.run()
     at.switch_page("pages/admin.py").run()
     log = at.dataframe[0].value
     assert log["kind"].tolist()[-1] == "seed"
     users = at.dataframe[1].value
-    assert set(users["Name"]) == {"ana", "vic"}
+    assert set(users["Name"]) == {"ana", "vic", "root"}
+
+
+def test_a_demoted_editor_loses_the_desk_at_once(app_db: Path) -> None:
+    at = desk("ana")
+    assert at.file_uploader
+    engine = make_engine(f"sqlite:///{app_db}")
+    with Session(engine) as session:
+        auth.set_role(session, name_or_email="ana", role="viewer")
+        session.commit()
+    at.run()
+    assert not at.file_uploader
+    assert "You are signed in as ana (viewer)" in at.error[0].value.replace("\\", "")
 
 
 def test_sign_in_can_be_required_for_viewing(app_db: Path, monkeypatch) -> None:

@@ -71,6 +71,7 @@ def test_overview_tiles_carry_delta_definition_and_source() -> None:
     shown_help = entities.help.replace("\\", "")
     assert "**Source:** Counter-Terrorism Compact newsletter" in shown_help
     assert "members or observers" in shown_help
+    assert all("nan" not in m.help for m in at.metric if m.help)
     visits = next(m for m in at.metric if m.label == "Virtual visits to the CT Platform")
     assert visits.delta is None or visits.delta == ""
 
@@ -159,6 +160,9 @@ def test_map_country_totals_view() -> None:
     [
         ("pages/map.py", {"country": "XXX"}, "'XXX' is not a known country"),
         ("pages/map.py", {"from": "yesterday"}, "'yesterday' is not a date"),
+        ("pages/map.py", {"from": "1899-01-01"}, "1899-01-01 is outside the dates"),
+        ("pages/activities.py", {"to": "2999-12-31"}, "2999-12-31 is outside the dates"),
+        ("pages/trends.py", {"from": "1950-01-01"}, "1950-01-01 is outside the dates"),
         ("pages/map.py", {"kind": "seminar"}, "'seminar' is not a known kind"),
         ("pages/map.py", {"entity": "SPECTRE"}, "'SPECTRE' is not a known entity"),
         ("pages/map.py", {"view": "satellite"}, "'satellite' is not a known map view"),

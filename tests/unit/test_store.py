@@ -180,3 +180,21 @@ def test_activity_filters(store) -> None:
     )
     assert count(text="nairobi") == 1
     assert count(text="UNICRI") >= 3
+
+
+def test_search_treats_wildcards_as_plain_characters(store) -> None:
+    def count(text: str) -> int:
+        return len(queries.activities(store, queries.ActivityFilter(text=text)))
+
+    assert count("_") == 0
+    assert count("%") == 0
+    assert count("CT/PCVE") >= 1
+
+
+def test_a_tile_without_a_source_url_has_none(store) -> None:
+    tiles = queries.build_tiles(
+        queries.indicators(store), queries.observations(store), date(2023, 4, 30)
+    )
+    visits = next(t for t in tiles if t.code == "ct_platform_visits")
+    assert visits.source_url is None
+    assert visits.source is not None and "nan" not in visits.source

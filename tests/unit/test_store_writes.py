@@ -221,3 +221,26 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
     per_write = mine.groupby("write").size()
     assert set(per_write) == {3}
     assert len(per_write) == len(written)
+
+
+def test_a_file_can_be_committed_again_after_its_upload_was_undone(store) -> None:
+    data = b"date,indicator,value\n2023-09-30,member_states,140\n"
+    first = desk.commit(
+        store,
+        file_name="a.csv",
+        data=data,
+        user="ana",
+        observations=figures(("member_states", 140)),
+    )
+    desk.undo(store, batch_id=first.batch_id, user="ana")
+    assert desk.known_upload(store, data) is None
+    again = desk.commit(
+        store,
+        file_name="a.csv",
+        data=data,
+        user="ana",
+        observations=figures(("member_states", 140)),
+    )
+    assert again.observations == 1 and again.duplicate_of is None
+    assert desk.known_upload(store, data) == again.batch_id
+    assert current(store, "member_states", AS_OF) == 140

@@ -61,6 +61,8 @@ def test_decode_valid_links(page: str, params: dict, expected: dict) -> None:
     [
         ("map", {"from": "yesterday"}, "from", None, "'yesterday' is not a date"),
         ("map", {"to": "2023-02-30"}, "to", None, "'2023-02-30' is not a date"),
+        ("map", {"from": "1899-12-31"}, "from", None, "1899-12-31 is outside the dates"),
+        ("map", {"to": "2101-01-01"}, "to", None, "2101-01-01 is outside the dates"),
         ("map", {"country": "XXX"}, "country", (), "'XXX' is not a known country"),
         ("map", {"country": "NGA~ZZZ"}, "country", ("NGA",), "'ZZZ' is not a known country"),
         ("map", {"kind": "seminar"}, "kind", (), "'seminar' is not a known kind"),
