@@ -121,13 +121,21 @@ def import_command(
         bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    accept_warnings: Annotated[
+        bool,
+        typer.Option(
+            "--accept-warnings",
+            help="Commit even though the checks warn (a running total going down, a figure "
+            "moving by more than half, an unknown place).",
+        ),
+    ] = False,
     user: Annotated[
         str, typer.Option("--user", help="Who the write is recorded as.")
     ] = "ctdash import",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import figures or activities: exit 0 when written (or valid with --dry-run), 1 on
-    problems in the file with nothing written, 2 on usage errors."""
+    problems in the file (or unaccepted warnings) with nothing written, 2 on usage errors."""
     if not file.is_file():
         raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
     data = file.read_bytes()
@@ -138,6 +146,15 @@ def import_command(
         desk.review_activities if chosen is ImportKind.activities else (desk.review_indicators)
     )
     review = review_file(engine, file_name=file.name, data=data, today=date.today())
+    if review.ok and review.warnings and not accept_warnings and not dry_run:
+        review.errors.append(
+            Problem(
+                None,
+                None,
+                f"{len(review.warnings)} warnings: check them, then run again "
+                "with --accept-warnings to commit anyway. Nothing was written.",
+            )
+        )
     result = None
     if review.ok and not dry_run:
         try:

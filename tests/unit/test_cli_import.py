@@ -171,13 +171,18 @@ def test_dry_run_checks_and_writes_nothing(initialised: Path, tmp_path: Path) ->
     assert tables_checksum(initialised) == checksum
 
 
-def test_warnings_are_reported_but_do_not_stop_the_import(initialised: Path, tmp_path) -> None:
+def test_warnings_need_an_explicit_confirmation(initialised: Path, tmp_path) -> None:
+    checksum = tables_checksum(initialised)
     file = tmp_path / "f.csv"
     file.write_bytes(b"date,indicator,value\n2023-09-30,documents_shared,100\n")
     result, outcome = run_import(initialised, file)
-    assert result.exit_code == 0
+    assert result.exit_code == 1
     assert outcome["warnings"][0]["row"] == 2
     assert "running total but goes down" in outcome["warnings"][0]["message"]
+    assert "--accept-warnings" in outcome["errors"][0]["message"]
+    assert tables_checksum(initialised) == checksum
+    result, outcome = run_import(initialised, file, "--accept-warnings")
+    assert result.exit_code == 0 and outcome["written"] == 1
 
 
 def test_activities_are_recognised_by_their_header(initialised: Path, tmp_path: Path) -> None:
@@ -187,7 +192,7 @@ def test_activities_are_recognised_by_their_header(initialised: Path, tmp_path: 
         b"Workshop on border security,workshop,2023-05-02,2023-05-04,Kenya,Nairobi,"
         b"UNOCT;UNODC\n"
     )
-    result, outcome = run_import(initialised, file)
+    result, outcome = run_import(initialised, file, "--accept-warnings")
     assert result.exit_code == 0, result.output
     activity = outcome["activities"][0]
     assert (activity["country_iso3"], activity["city"], activity["location_precision"]) == (

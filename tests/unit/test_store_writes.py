@@ -244,3 +244,32 @@ def test_a_file_can_be_committed_again_after_its_upload_was_undone(store) -> Non
     assert again.observations == 1 and again.duplicate_of is None
     assert desk.known_upload(store, data) == again.batch_id
     assert current(store, "member_states", AS_OF) == 140
+
+
+def test_a_locked_store_refuses_the_write_with_a_clear_message(db_path: Path, store) -> None:
+    import sqlite3
+
+    from sqlalchemy import event
+
+    engine = make_engine(f"sqlite:///{db_path}")
+
+    @event.listens_for(engine, "connect")
+    def _short_wait(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    checksum = tables_checksum(db_path)
+    blocker = sqlite3.connect(db_path)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(desk.StoreError, match="Nothing was written"):
+            desk.commit(
+                engine,
+                file_name="late.csv",
+                data=b"late",
+                user="ana",
+                observations=figures(("member_states", 150)),
+            )
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert tables_checksum(db_path) == checksum
