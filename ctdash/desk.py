@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from ctdash import queries, store
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
 from ctdash.ingest.activities import parse_activity_file
 from ctdash.ingest.indicators import parse_indicator_file
+from ctdash.models import Indicator
+
+Status = Literal["new", "changed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """What committing one uploaded figure would do to the current figures."""
+
+    row: int
+    code: str
+    label: str
+    as_of: date
+    old: int | None
+    new: int
+    status: Status
 
 
 @dataclass
@@ -24,7 +43,7 @@ class Review:
     warnings: list[Problem] = field(default_factory=list)
     observations: list[ObservationRecord] = field(default_factory=list)
     activities: list[ActivityRecord] = field(default_factory=list)
-    changes: list[store.Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -38,6 +57,88 @@ def indicator_pairs(engine: Engine) -> list[tuple[str, str]]:
     return list(zip(frame["code"], frame["label"], strict=True))
 
 
+def preview_observations(engine: Engine, records: Sequence[ObservationRecord]) -> list[Change]:
+    """For each uploaded figure: new, changed (old -> new) or unchanged against the current."""
+    with Session(engine) as session:
+        slots = store.current_slots(session)
+        labels = dict(session.exec(select(Indicator.code, Indicator.label)).all())
+    changes = []
+    for record in records:
+        previous = slots.get((record.code, record.as_of), store.Slot(None, 0)).value
+        status: Status = (
+            "new" if previous is None else "unchanged" if previous == record.value else "changed"
+        )
+        changes.append(
+            Change(
+                record.row,
+                record.code,
+                labels.get(record.code, record.code),
+                record.as_of,
+                previous,
+                record.value,
+                status,
+            )
+        )
+    return changes
+
+
+def indicator_warnings(
+    records: Sequence[ObservationRecord], current: pd.DataFrame, indicators: pd.DataFrame
+) -> list[Problem]:
+    """Checks that know the indicators: a running total going down, a figure moving by half.
+
+    `current` is queries.observations(); each uploaded figure is compared with its
+    neighbours in the series it would join.
+    """
+    cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
+    labels = dict(zip(indicators["code"], indicators["label"], strict=True))
+    series: dict[str, dict[date, int]] = {}
+    for row in current.to_dict("records"):
+        series.setdefault(str(row["indicator_code"]), {})[row["as_of"]] = int(row["value"])
+    for record in records:
+        series.setdefault(record.code, {})[record.as_of] = record.value
+    warnings = []
+    for record in records:
+        points = series[record.code]
+        before = [d for d in points if d < record.as_of]
+        after = [d for d in points if d > record.as_of]
+        column = "value"
+        name = labels.get(record.code, record.code)
+        if before:
+            last = max(before)
+            old = points[last]
+            if cumulative.get(record.code) and record.value < old:
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{name} is a running total but goes down from {old:,} "
+                        f"(as of {last}) to {record.value:,}.",
+                    )
+                )
+            elif old and abs(record.value - old) / old > 0.5:
+                change = (record.value - old) / old * 100
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{name} moves by {change:+.0f}% against {old:,} as of {last}.",
+                    )
+                )
+        if after and cumulative.get(record.code):
+            first = min(after)
+            if points[first] < record.value:
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{name} is a running total but the later figure as of {first} "
+                        f"({points[first]:,}) is lower than {record.value:,}.",
+                    )
+                )
+    return warnings
+
+
 def review_indicators(engine: Engine, *, file_name: str, data: bytes, today: date) -> Review:
     """Parse and check a file of figures, and preview it against the current figures."""
     records, errors = parse_indicator_file(
@@ -45,10 +146,10 @@ def review_indicators(engine: Engine, *, file_name: str, data: bytes, today: dat
     )
     review = Review(file_name, data, errors=errors, observations=records)
     if not errors:
-        review.warnings = store.indicator_warnings(
+        review.warnings = indicator_warnings(
             records, queries.observations(engine), queries.indicators(engine)
         )
-        review.changes = store.preview_observations(engine, records)
+        review.changes = preview_observations(engine, records)
     return review
 
 

@@ -12,7 +12,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ctdash import geo
-from ctdash.models import Activity, ActivityEntity, Batch, Indicator, Observation, Source
+from ctdash.models import (
+    Activity,
+    ActivityEntity,
+    Batch,
+    Indicator,
+    Observation,
+    Source,
+    SourceFile,
+)
 
 ACTIVITY_COLUMNS = [
     "id",
@@ -299,3 +307,107 @@ def activity_date_span(engine: Engine) -> tuple[date | None, date | None]:
             )
         ).one()
     return first, last
+
+
+def history(engine: Engine, *, code: str | None = None) -> pd.DataFrame:
+    """Every revision of every figure (or of one indicator): value, who, when, which file."""
+    query = (
+        sa_select(
+            col(Observation.indicator_code),
+            col(Observation.as_of),
+            col(Observation.revision),
+            col(Observation.value),
+            col(Observation.superseded_batch_id),
+            col(Batch.id),
+            col(Batch.recorded_by),
+            col(Batch.recorded_at),
+            col(Source.title),
+        )
+        .join(Batch, col(Batch.id) == col(Observation.batch_id))
+        .join(Source, col(Source.id) == col(Observation.source_id))
+        .order_by(
+            col(Observation.indicator_code), col(Observation.as_of), col(Observation.revision)
+        )
+    )
+    if code is not None:
+        query = query.where(col(Observation.indicator_code) == code)
+    with Session(engine) as session:
+        rows = session.execute(query).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "indicator",
+            "as_of",
+            "revision",
+            "value",
+            "superseded_by",
+            "write",
+            "recorded_by",
+            "recorded_at",
+            "source",
+        ],
+    )
+
+
+def audit_log(engine: Engine) -> pd.DataFrame:
+    """Every write, latest first: who, when, what kind, which file, how many rows."""
+    with Session(engine) as session:
+        figures = dict(
+            session.exec(
+                select(Observation.batch_id, func.count()).group_by(col(Observation.batch_id))
+            ).all()
+        )
+        acts = dict(
+            session.exec(
+                select(Activity.batch_id, func.count()).group_by(col(Activity.batch_id))
+            ).all()
+        )
+        undone = dict(
+            session.exec(
+                select(Batch.undoes_batch_id, Batch.id).where(
+                    col(Batch.undoes_batch_id).is_not(None)
+                )
+            ).all()
+        )
+        rows = session.exec(
+            select(Batch, Source.title, Source.file_name, Source.sha256)
+            .join(Source, col(Source.id) == col(Batch.source_id), isouter=True)
+            .order_by(col(Batch.id).desc())
+        ).all()
+    records = [
+        {
+            "write": batch.id,
+            "recorded_at": batch.recorded_at,
+            "recorded_by": batch.recorded_by,
+            "kind": batch.kind,
+            "file": file_name or title or "",
+            "sha256": sha or "",
+            "figures": figures.get(batch.id or 0, 0),
+            "activities": acts.get(batch.id or 0, 0),
+            "undone_by": undone.get(batch.id),
+            "note": batch.note or "",
+        }
+        for batch, title, file_name, sha in rows
+    ]
+    return pd.DataFrame.from_records(
+        records,
+        columns=[
+            "write",
+            "recorded_at",
+            "recorded_by",
+            "kind",
+            "file",
+            "sha256",
+            "figures",
+            "activities",
+            "undone_by",
+            "note",
+        ],
+    )
+
+
+def source_file(engine: Engine, *, source_id: int) -> bytes | None:
+    """The kept bytes of an uploaded file."""
+    with Session(engine) as session:
+        kept = session.get(SourceFile, source_id)
+        return None if kept is None else kept.content

@@ -8,43 +8,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-import pandas as pd
-from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
-from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+from ctdash.ingest import ActivityRecord, ObservationRecord
 from ctdash.models import (
     Activity,
     ActivityEntity,
     Batch,
-    Indicator,
     Observation,
     Source,
     SourceFile,
 )
 
-Status = Literal["new", "changed", "unchanged"]
 UNDOABLE = ("upload", "manual", "ingest")
 
 
 class StoreError(Exception):
     """A write that could not be made; the message says why, for the person who tried."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """What committing one uploaded figure would do to the current figures."""
-
-    row: int
-    code: str
-    label: str
-    as_of: date
-    old: int | None
-    new: int
-    status: Status
 
 
 @dataclass(frozen=True)
@@ -92,88 +75,6 @@ def current_slots(session: Session) -> dict[tuple[str, date], Slot]:
         previous = slots.get((code, as_of), Slot(None, 0))
         slots[(code, as_of)] = Slot(value if superseded is None else previous.value, revision)
     return slots
-
-
-def preview_observations(engine: Engine, records: Sequence[ObservationRecord]) -> list[Change]:
-    """For each uploaded figure: new, changed (old -> new) or unchanged against the current."""
-    with Session(engine) as session:
-        slots = current_slots(session)
-        labels = dict(session.exec(select(Indicator.code, Indicator.label)).all())
-    changes = []
-    for record in records:
-        previous = slots.get((record.code, record.as_of), Slot(None, 0)).value
-        status: Status = (
-            "new" if previous is None else "unchanged" if previous == record.value else "changed"
-        )
-        changes.append(
-            Change(
-                record.row,
-                record.code,
-                labels.get(record.code, record.code),
-                record.as_of,
-                previous,
-                record.value,
-                status,
-            )
-        )
-    return changes
-
-
-def indicator_warnings(
-    records: Sequence[ObservationRecord], current: pd.DataFrame, indicators: pd.DataFrame
-) -> list[Problem]:
-    """Checks that know the indicators: a running total going down, a figure moving by half.
-
-    `current` is queries.observations(); each uploaded figure is compared with its
-    neighbours in the series it would join.
-    """
-    cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
-    labels = dict(zip(indicators["code"], indicators["label"], strict=True))
-    series: dict[str, dict[date, int]] = {}
-    for row in current.to_dict("records"):
-        series.setdefault(str(row["indicator_code"]), {})[row["as_of"]] = int(row["value"])
-    for record in records:
-        series.setdefault(record.code, {})[record.as_of] = record.value
-    warnings = []
-    for record in records:
-        points = series[record.code]
-        before = [d for d in points if d < record.as_of]
-        after = [d for d in points if d > record.as_of]
-        column = "value"
-        name = labels.get(record.code, record.code)
-        if before:
-            last = max(before)
-            old = points[last]
-            if cumulative.get(record.code) and record.value < old:
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} is a running total but goes down from {old:,} "
-                        f"(as of {last}) to {record.value:,}.",
-                    )
-                )
-            elif old and abs(record.value - old) / old > 0.5:
-                change = (record.value - old) / old * 100
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} moves by {change:+.0f}% against {old:,} as of {last}.",
-                    )
-                )
-        if after and cumulative.get(record.code):
-            first = min(after)
-            if points[first] < record.value:
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} is a running total but the later figure as of {first} "
-                        f"({points[first]:,}) is lower than {record.value:,}.",
-                    )
-                )
-    return warnings
 
 
 def _live_batch(session: Session, source_id: int | None) -> int | None:
@@ -365,112 +266,8 @@ def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
         return batch
 
 
-def history(engine: Engine, *, code: str | None = None) -> pd.DataFrame:
-    """Every revision of every figure (or of one indicator): value, who, when, which file."""
-    query = (
-        sa_select(
-            col(Observation.indicator_code),
-            col(Observation.as_of),
-            col(Observation.revision),
-            col(Observation.value),
-            col(Observation.superseded_batch_id),
-            col(Batch.id),
-            col(Batch.recorded_by),
-            col(Batch.recorded_at),
-            col(Source.title),
-        )
-        .join(Batch, col(Batch.id) == col(Observation.batch_id))
-        .join(Source, col(Source.id) == col(Observation.source_id))
-        .order_by(
-            col(Observation.indicator_code), col(Observation.as_of), col(Observation.revision)
-        )
-    )
-    if code is not None:
-        query = query.where(col(Observation.indicator_code) == code)
-    with Session(engine) as session:
-        rows = session.execute(query).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "indicator",
-            "as_of",
-            "revision",
-            "value",
-            "superseded_by",
-            "write",
-            "recorded_by",
-            "recorded_at",
-            "source",
-        ],
-    )
-
-
-def audit_log(engine: Engine) -> pd.DataFrame:
-    """Every write, latest first: who, when, what kind, which file, how many rows."""
-    with Session(engine) as session:
-        figures = dict(
-            session.exec(
-                select(Observation.batch_id, func.count()).group_by(col(Observation.batch_id))
-            ).all()
-        )
-        acts = dict(
-            session.exec(
-                select(Activity.batch_id, func.count()).group_by(col(Activity.batch_id))
-            ).all()
-        )
-        undone = dict(
-            session.exec(
-                select(Batch.undoes_batch_id, Batch.id).where(
-                    col(Batch.undoes_batch_id).is_not(None)
-                )
-            ).all()
-        )
-        rows = session.exec(
-            select(Batch, Source.title, Source.file_name, Source.sha256)
-            .join(Source, col(Source.id) == col(Batch.source_id), isouter=True)
-            .order_by(col(Batch.id).desc())
-        ).all()
-    records = [
-        {
-            "write": batch.id,
-            "recorded_at": batch.recorded_at,
-            "recorded_by": batch.recorded_by,
-            "kind": batch.kind,
-            "file": file_name or title or "",
-            "sha256": sha or "",
-            "figures": figures.get(batch.id or 0, 0),
-            "activities": acts.get(batch.id or 0, 0),
-            "undone_by": undone.get(batch.id),
-            "note": batch.note or "",
-        }
-        for batch, title, file_name, sha in rows
-    ]
-    return pd.DataFrame.from_records(
-        records,
-        columns=[
-            "write",
-            "recorded_at",
-            "recorded_by",
-            "kind",
-            "file",
-            "sha256",
-            "figures",
-            "activities",
-            "undone_by",
-            "note",
-        ],
-    )
-
-
 def known_upload(engine: Engine, data: bytes) -> int | None:
     """The write that committed these exact bytes and still stands, if any."""
     with Session(engine) as session:
         known = session.exec(select(Source).where(Source.sha256 == sha256_hex(data))).first()
         return None if known is None else _live_batch(session, known.id)
-
-
-def source_file(engine: Engine, *, source_id: int) -> bytes | None:
-    """The kept bytes of an uploaded file."""
-    with Session(engine) as session:
-        kept = session.get(SourceFile, source_id)
-        return None if kept is None else kept.content

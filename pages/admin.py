@@ -3,7 +3,7 @@
 import streamlit as st
 from sqlmodel import Session
 
-from ctdash import auth, store, ui
+from ctdash import auth, queries, ui
 
 ui.page_start()
 viewer = ui.require("admin")
@@ -12,7 +12,7 @@ engine = ui.engine()
 st.title("Administration")
 
 st.subheader("Every write")
-log = store.audit_log(engine)
+log = queries.audit_log(engine)
 st.dataframe(
     log,
     hide_index=True,

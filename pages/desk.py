@@ -294,7 +294,7 @@ with history_tab:
     code = st.selectbox(
         "Indicator", list(labels), format_func=labels.__getitem__, key="desk:history-indicator"
     )
-    revisions = store.history(engine, code=code)
+    revisions = queries.history(engine, code=code)
     st.dataframe(
         revisions.assign(current=revisions["superseded_by"].isna())[
             [
@@ -322,7 +322,7 @@ with history_tab:
         },
     )
     st.subheader("Undo a write")
-    log = store.audit_log(engine)
+    log = queries.audit_log(engine)
     undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
     if undoable.empty:
         st.caption("No upload or entry to undo.")

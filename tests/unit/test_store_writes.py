@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ctdash import queries
-from ctdash import store as desk
+from ctdash import desk, queries
+from ctdash import store as writes
 from ctdash.db import make_engine
 from ctdash.ingest import ActivityRecord, ObservationRecord
 from tests.conftest import row_counts, tables_checksum
@@ -46,7 +46,7 @@ def store_preview(engine, records):
 
 def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
     data = b"date,indicator,value\n2023-09-30,member_states,140\n"
-    result = desk.commit(
+    result = writes.commit(
         store,
         file_name="q3.csv",
         data=data,
@@ -55,7 +55,7 @@ def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
     )
     assert result.observations == 1 and result.batch_id is not None
     assert current(store, "member_states", AS_OF) == 140
-    log = desk.audit_log(store)
+    log = queries.audit_log(store)
     top = log.iloc[0]
     assert (top["recorded_by"], top["kind"], top["file"], top["figures"]) == (
         "ana",
@@ -63,9 +63,9 @@ def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
         "q3.csv",
         1,
     )
-    assert top["sha256"] == desk.sha256_hex(data)
+    assert top["sha256"] == writes.sha256_hex(data)
     source_id = int(queries_source_id(db_path, top["sha256"]))
-    assert desk.source_file(store, source_id=source_id) == data
+    assert queries.source_file(store, source_id=source_id) == data
 
 
 def queries_source_id(db_path: Path, digest: str) -> int:
@@ -77,7 +77,7 @@ def queries_source_id(db_path: Path, digest: str) -> int:
 
 def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
     data = b"date,indicator,value\n2023-09-30,member_states,140\n"
-    first = desk.commit(
+    first = writes.commit(
         store,
         file_name="a.csv",
         data=data,
@@ -85,7 +85,7 @@ def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
         observations=figures(("member_states", 140)),
     )
     counts, checksum = row_counts(db_path), tables_checksum(db_path)
-    again = desk.commit(
+    again = writes.commit(
         store,
         file_name="renamed.csv",
         data=data,
@@ -102,35 +102,35 @@ def test_a_correction_is_a_new_revision_and_undo_restores_the_earlier_value(stor
     assert first.written == 0  # equal to the shipped figure: nothing to write
     fix = store_commit(engine, b"2", [("focal_points", 1010)], as_of=date(2023, 4, 30))
     assert current(engine, "focal_points", date(2023, 4, 30)) == 1010
-    history = desk.history(engine, code="focal_points")
+    history = queries.history(engine, code="focal_points")
     assert history["value"].tolist() == [1000, 1010]
     assert history["revision"].tolist() == [1, 2]
     counts = row_counts(db_path)
-    desk.undo(engine, batch_id=fix.batch_id, user="ana")
+    writes.undo(engine, batch_id=fix.batch_id, user="ana")
     assert current(engine, "focal_points", date(2023, 4, 30)) == 1000
     after = row_counts(db_path)
     assert after["observation"] == counts["observation"]  # nothing deleted
     assert after["batch"] == counts["batch"] + 1
-    history = desk.history(engine, code="focal_points")
+    history = queries.history(engine, code="focal_points")
     assert history["superseded_by"].notna().tolist() == [False, True]
-    with pytest.raises(desk.StoreError, match="already undone"):
-        desk.undo(engine, batch_id=fix.batch_id, user="ana")
+    with pytest.raises(writes.StoreError, match="already undone"):
+        writes.undo(engine, batch_id=fix.batch_id, user="ana")
     # A new correction after the undo takes the next revision number.
     again = store_commit(engine, b"3", [("focal_points", 1020)], as_of=date(2023, 4, 30))
     assert again.written == 1
-    assert desk.history(engine, code="focal_points")["revision"].tolist() == [1, 2, 3]
+    assert queries.history(engine, code="focal_points")["revision"].tolist() == [1, 2, 3]
 
 
 def test_undoing_a_new_figure_removes_it_from_view(store) -> None:
     result = store_commit(store, b"x", [("member_states", 150)])
-    desk.undo(store, batch_id=result.batch_id, user="ana")
+    writes.undo(store, batch_id=result.batch_id, user="ana")
     assert current(store, "member_states", AS_OF) is None
     assert desk.preview_observations(store, figures(("member_states", 150)))[0].status == "new"
 
 
 def test_the_seed_cannot_be_undone(store) -> None:
-    with pytest.raises(desk.StoreError, match="cannot be undone"):
-        desk.undo(store, batch_id=1, user="ana")
+    with pytest.raises(writes.StoreError, match="cannot be undone"):
+        writes.undo(store, batch_id=1, user="ana")
 
 
 def test_activities_upload_and_undo(store) -> None:
@@ -147,11 +147,13 @@ def test_activities_upload_and_undo(store) -> None:
         location_precision="city",
         entities=("UNOCT", "UNODC"),
     )
-    result = desk.commit(store, file_name="acts.csv", data=b"acts", user="ana", activities=[record])
+    result = writes.commit(
+        store, file_name="acts.csv", data=b"acts", user="ana", activities=[record]
+    )
     acts = queries.activities(store)
     added = acts[acts["title"] == "Workshop on X"]
     assert added["entities"].tolist() == ["UNOCT; UNODC"]
-    desk.undo(store, batch_id=result.batch_id, user="ana")
+    writes.undo(store, batch_id=result.batch_id, user="ana")
     assert "Workshop on X" not in set(queries.activities(store)["title"])
 
 
@@ -173,7 +175,7 @@ def test_warnings_know_the_indicators(store) -> None:
 
 
 def store_commit(engine, data: bytes, pairs, as_of: date = AS_OF):
-    return desk.commit(
+    return writes.commit(
         engine, file_name="f.csv", data=data, user="ana", observations=figures(*pairs, as_of=as_of)
     )
 
@@ -188,7 +190,7 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
         start.wait()
         try:
             outcomes.append(
-                desk.commit(
+                writes.commit(
                     engine,
                     file_name=f"{value}.csv",
                     data=str(value).encode(),
@@ -201,7 +203,7 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
                     ),
                 )
             )
-        except desk.StoreError as error:
+        except writes.StoreError as error:
             outcomes.append(error)
 
     threads = [threading.Thread(target=upload, args=(v,)) for v in (500, 600)]
@@ -210,13 +212,13 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
     for thread in threads:
         thread.join()
     assert len(outcomes) == 2
-    written = [o for o in outcomes if isinstance(o, desk.CommitResult)]
-    failed = [o for o in outcomes if isinstance(o, desk.StoreError)]
+    written = [o for o in outcomes if isinstance(o, writes.CommitResult)]
+    failed = [o for o in outcomes if isinstance(o, writes.StoreError)]
     assert written, outcomes
     for error in failed:
         assert "Nothing was written" in str(error)
     # Each upload's three figures are all there or all absent; revisions never collide.
-    history = desk.history(store, code=None)
+    history = queries.history(store, code=None)
     mine = history[history["as_of"] == AS_OF]
     per_write = mine.groupby("write").size()
     assert set(per_write) == {3}
@@ -225,16 +227,16 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
 
 def test_a_file_can_be_committed_again_after_its_upload_was_undone(store) -> None:
     data = b"date,indicator,value\n2023-09-30,member_states,140\n"
-    first = desk.commit(
+    first = writes.commit(
         store,
         file_name="a.csv",
         data=data,
         user="ana",
         observations=figures(("member_states", 140)),
     )
-    desk.undo(store, batch_id=first.batch_id, user="ana")
-    assert desk.known_upload(store, data) is None
-    again = desk.commit(
+    writes.undo(store, batch_id=first.batch_id, user="ana")
+    assert writes.known_upload(store, data) is None
+    again = writes.commit(
         store,
         file_name="a.csv",
         data=data,
@@ -242,7 +244,7 @@ def test_a_file_can_be_committed_again_after_its_upload_was_undone(store) -> Non
         observations=figures(("member_states", 140)),
     )
     assert again.observations == 1 and again.duplicate_of is None
-    assert desk.known_upload(store, data) == again.batch_id
+    assert writes.known_upload(store, data) == again.batch_id
     assert current(store, "member_states", AS_OF) == 140
 
 
@@ -261,8 +263,8 @@ def test_a_locked_store_refuses_the_write_with_a_clear_message(db_path: Path, st
     blocker = sqlite3.connect(db_path)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(desk.StoreError, match="Nothing was written"):
-            desk.commit(
+        with pytest.raises(writes.StoreError, match="Nothing was written"):
+            writes.commit(
                 engine,
                 file_name="late.csv",
                 data=b"late",
