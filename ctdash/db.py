@@ -1,17 +1,41 @@
-"""Engine, sessions and first-start initialisation of the store."""
+"""Engine, sessions, SQLite pragmas, and the store's schema, which Alembic migrations own."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from ctdash import auth, models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from ctdash.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+# A store that `SQLModel.metadata.create_all` made before migrations existed is stamped with
+# the newest revision whose columns it has: c2d6e8b's models, or the data desk's (6ddd914 on).
+INITIAL = "0001_initial"
+DATA_DESK = "0002_data_desk"
+
+# Any number, the same in every process: PostgreSQL serialises concurrent upgrades on it.
+_PG_LOCK = 0x63746461
+
+
+class SchemaError(Exception):
+    """A store whose schema ctdash cannot bring up to date; the message says why."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,8 +58,175 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create any table that does not exist yet."""
-    SQLModel.metadata.create_all(engine)
+    """Upgrade the store to the latest migration; a store already there is only read.
+
+    A store made by `create_all` before migrations existed is stamped with the revision its
+    columns match, then upgraded; an empty database is built from the first migration.
+    """
+    if schema_revision(engine) == head_revision():
+        return
+    with migration_transaction(engine) as connection:
+        # Read again under the lock: another process may have upgraded it meanwhile.
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head_revision():
+            return
+        if current is not None and current not in {s.revision for s in _script().walk_revisions()}:
+            raise SchemaError(
+                f"The store is at schema revision {current!r}, which this version of ctdash "
+                "does not know: it was written by a newer version."
+            )
+        if current is None:
+            _stamp_legacy(connection)
+        command.upgrade(alembic_config(connection), "head")
+        logger.info("store schema upgraded from %s to %s", current, head_revision())
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration the store is at; None for an empty or never-migrated database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest migration, which `create_schema` brings every store to."""
+    head = _script().get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head
+
+
+@contextmanager
+def migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction that a schema change can run in, all or nothing.
+
+    SQLite: foreign keys are off while tables are rebuilt (dropping a table that others
+    refer to would fail) and checked before the commit; the driver's own transaction
+    handling, which commits before DDL, is switched off, and BEGIN IMMEDIATE makes a second
+    process wait for the first. PostgreSQL: an advisory lock does the same.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK}
+                    )
+                yield connection
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        isolation_level = driver.isolation_level
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        driver.isolation_level = None
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise SchemaError(f"The schema change would break references: {broken[:5]}")
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            driver.isolation_level = isolation_level
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for a command run on this connection, in its transaction."""
+    # The cookbook's shared connection: env.py migrates on it and leaves the commit to us.
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _stamp_legacy(connection: Connection) -> None:
+    """Record which migration a store without migration history already matches."""
+    ours = set(inspect(connection).get_table_names()) & set(SQLModel.metadata.tables)
+    if not ours:
+        return  # no table of ours yet: the migrations build everything
+    found = {t: _columns(connection, t) for t in ours}
+    for revision in [script.revision for script in _script().walk_revisions()]:  # newest first
+        expected = _columns_at(revision)
+        if all(found.get(table) == columns for table, columns in expected.items()):
+            break
+    else:
+        raise SchemaError(
+            "The store has tables but no migration history, and they match no migration: "
+            + "; ".join(_differences(found, _columns_at(head_revision())))
+        )
+    # Tables that `create_all` of a later version added to an initial store come again with
+    # the migrations that define them: keep their rows aside meanwhile.
+    kept = {t: _drop_keeping_rows(connection, t) for t in sorted(found) if t not in expected}
+    if revision == DATA_DESK:
+        _add_one_undo_per_write(connection)
+    logger.warning("store without migration history: stamped %s", revision)
+    command.stamp(alembic_config(connection), revision)
+    if kept:
+        command.upgrade(alembic_config(connection), "head")
+        for table, rows in kept.items():
+            if rows:
+                connection.execute(SQLModel.metadata.tables[table].insert(), rows)
+
+
+def _add_one_undo_per_write(connection: Connection) -> None:
+    """Add the one part of 0002 that no column shows, which stores made by `create_all`
+    from 6ddd914 until d45bc01 lack: at most one undo per write."""
+    uniques = inspect(connection).get_unique_constraints("batch")
+    if any(unique["column_names"] == ["undoes_batch_id"] for unique in uniques):
+        return
+    operations = Operations(MigrationContext.configure(connection))
+    with operations.batch_alter_table("batch") as batch_op:
+        batch_op.create_unique_constraint("uq_batch_undoes_batch_id", ["undoes_batch_id"])
+
+
+def _drop_keeping_rows(connection: Connection, table: str) -> list[dict[str, Any]]:
+    known = SQLModel.metadata.tables.get(table)
+    if known is None or _columns(connection, table) != _columns_at(head_revision()).get(table):
+        raise SchemaError(f"The store has a table {table!r} that no migration creates as it is.")
+    rows = [dict(row) for row in connection.execute(known.select()).mappings()]
+    connection.execute(text(f'DROP TABLE "{table}"'))
+    return rows
+
+
+def _differences(
+    found: dict[str, frozenset[str]], expected: dict[str, frozenset[str]]
+) -> list[str]:
+    out = []
+    for table, columns in sorted(expected.items()):
+        if table not in found:
+            out.append(f"no table {table}")
+        elif missing := columns - found[table]:
+            out.append(f"{table} lacks {', '.join(sorted(missing))}")
+    return out
+
+
+def _columns(connection: Connection, table: str) -> frozenset[str]:
+    return frozenset(c["name"] for c in inspect(connection).get_columns(table))
+
+
+@cache
+def _columns_at(revision: str) -> dict[str, frozenset[str]]:
+    """Each table's columns at a revision, read from a scratch in-memory database built by it."""
+    scratch = make_engine("sqlite://")
+    try:
+        with migration_transaction(scratch) as connection:
+            command.upgrade(alembic_config(connection), revision)
+            tables = inspect(connection).get_table_names()
+            return {t: _columns(connection, t) for t in tables if t != "alembic_version"}
+    finally:
+        scratch.dispose()
+
+
+@cache
+def _script() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
 
 
 @contextmanager
