@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ctdash import desk, export, queries, store
+from ctdash.cli_options import DatabaseUrl
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
 from ctdash.ingest import Problem
@@ -23,16 +24,6 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(users_app, name="users")
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="CTDASH_DATABASE_URL",
-        help="SQLAlchemy URL of the store (default: the SQLite file data/ctdash.db).",
-        show_envvar=True,
-    ),
-]
 
 
 class Table(StrEnum):

@@ -13,6 +13,7 @@ import typer
 from sqlmodel import Session
 
 from ctdash import auth
+from ctdash.cli_options import DatabaseUrl
 from ctdash.db import create_schema, make_engine, session_scope
 
 PASSWORD_ENV = "CTDASH_PASSWORD"
@@ -25,18 +26,6 @@ users_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-
-# The same option as ctdash.cli.DatabaseUrl. Importing it from there is a cycle once
-# ctdash/cli.py imports users_app from here, so it is repeated.
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="CTDASH_DATABASE_URL",
-        help="SQLAlchemy URL of the store (default: the SQLite file data/ctdash.db).",
-        show_envvar=True,
-    ),
-]
 
 
 class Role(StrEnum):

@@ -40,3 +40,24 @@ def test_every_dependency_is_explained_in_the_readme() -> None:
 def test_usage_statistics_are_off() -> None:
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_ruff_finds_nothing() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--quiet", "."],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_nothing() -> None:
+    from mypy import api
+
+    out, err, status = api.run(["--config-file", str(PROJECT_ROOT / "pyproject.toml")])
+    assert status == 0, out + err
