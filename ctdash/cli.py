@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ctdash import desk, export, queries, store
+from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import DatabaseUrl
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
@@ -24,6 +25,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(users_app, name="users")
+app.command("ingest")(ingest_command)
 
 
 class Table(StrEnum):
