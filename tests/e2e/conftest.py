@@ -7,6 +7,7 @@ so a test can assert that the dashboard works, and asks for nothing, without the
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,20 +75,75 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _healthy(port: int) -> bool:
+def _answers(url: str) -> bytes | None:
+    """The body of a successful GET of `url`, or None while nothing (good) answers there."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-            return r.read().decode().strip() == "ok"
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.read()
     except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
+        return None
+
+
+def _healthy(port: int) -> bool:
+    body = _answers(f"http://127.0.0.1:{port}/_stcore/health")
+    return body is not None and body.decode().strip() == "ok"
+
+
+def store_url(folder: Path) -> str:
+    """The SQLAlchemy URL of the store (ctdash.db) that a server started on `folder` uses."""
+    return f"sqlite:///{folder / 'ctdash.db'}"
 
 
 @contextlib.contextmanager
-def running_app(folder: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with its own fresh store in `folder`."""
-    port = _free_port()
-    log_path = folder / "streamlit.log"
-    env = {**os.environ, "CTDASH_DATABASE_URL": f"sqlite:///{folder / 'ctdash.db'}"}
+def background_process(
+    command: Sequence[str],
+    *,
+    name: str,
+    log_path: Path,
+    ready: Callable[[], bool],
+    waiting_for: str,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command` in its own process group, wait until `ready()`, stop the group at exit."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            list(command),
+            cwd=PROJECT_ROOT,
+            env=dict(env) if env is not None else None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown ends its children too
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not ready():
+            if process.poll() is not None:
+                pytest.fail(
+                    f"{name} exited with code {process.returncode} before it was ready;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"{name} did not answer {waiting_for} within {SERVER_START_TIMEOUT:.0f} s;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            # Waiting on the process, not sleeping: a process that dies is noticed at once.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free port (or `port`) with its own store in `folder`.
+
+    The store is fresh unless something (e.g. the `ctdash` command) already made it.
+    `extra_args` are further `streamlit run` options, such as `--secrets.files`.
+    """
+    port = port or _free_port()
+    env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
     command = [
         sys.executable,
         "-m",
@@ -103,35 +159,22 @@ def running_app(folder: Path) -> Iterator[str]:
         # Otherwise a headless server asks a web service for its external IP on start.
         "--browser.serverAddress",
         "localhost",
+        # The app's own files are being edited while tests run: a watched file that changes
+        # makes the next rerun re-import ctdash.models, which fails ("Table 'indicator' is
+        # already defined") on that server until it restarts. Serve the code as it started.
+        "--server.fileWatcherType",
+        "none",
+        *extra_args,
     ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown ends its children too
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(port):
-            if server.poll() is not None:
-                pytest.fail(
-                    f"streamlit exited with code {server.returncode} before it was healthy;"
-                    f" its log:\n{log_path.read_text(errors='replace')}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit did not answer /_stcore/health within {SERVER_START_TIMEOUT:.0f} s;"
-                    f" its log:\n{log_path.read_text(errors='replace')}"
-                )
-            # Waiting on the process, not sleeping: a server that dies is noticed at once.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.1)
+    with background_process(
+        command,
+        name="streamlit",
+        log_path=folder / "streamlit.log",
+        ready=lambda: _healthy(port),
+        waiting_for="/_stcore/health",
+        env=env,
+    ):
         yield f"http://localhost:{port}"
-    finally:
-        _stop(server)
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -156,7 +199,7 @@ def e2e_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def e2e_database_url(e2e_store: Path) -> str:
     """The SQLAlchemy URL of the store the shared server reads, for tests that query it too."""
-    return f"sqlite:///{e2e_store / 'ctdash.db'}"
+    return store_url(e2e_store)
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +214,100 @@ def fresh_app_url(tmp_path: Path) -> Iterator[str]:
     """Base URL of a server that has served no page yet; such tests are moved to the front."""
     with running_app(tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def start_app() -> Iterator[Callable[..., str]]:
+    """Start dedicated servers: `start_app(folder, *streamlit_args, port=None)` gives a URL.
+
+    For a test that prepares the store first (accounts, roles) or needs its own options
+    (secrets); every server started is stopped, with its process group, at teardown.
+    """
+    with contextlib.ExitStack() as servers:
+
+        def start(folder: Path, *extra_args: str, port: int | None = None) -> str:
+            return servers.enter_context(running_app(folder, *extra_args, port=port))
+
+        yield start
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """A port nothing listens on now, for a server whose URL must be known before it starts."""
+    return _free_port
+
+
+CLI_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def ctdash_cli() -> Callable[..., str]:
+    """Run `ctdash ARGS` on the store in a folder: `ctdash_cli(folder, *args, password=None)`.
+
+    The store is the one `start_app(folder)` serves; `password` goes in CTDASH_PASSWORD.
+    A failing command fails the test with its output. Returns what it printed.
+    """
+
+    def run(folder: Path, *args: str, password: str | None = None) -> str:
+        env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
+        env.pop("CTDASH_PASSWORD", None)
+        if password is not None:
+            env["CTDASH_PASSWORD"] = password
+        done = subprocess.run(
+            [sys.executable, "-m", "ctdash.cli", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.fail(
+                f"`ctdash {' '.join(args)}` exited with code {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}"
+            )
+        return done.stdout
+
+    return run
+
+
+# --- a local OpenID Connect provider ---------------------------------------------------------
+
+
+@pytest.fixture
+def oidc_users() -> list[dict[str, str]]:
+    """The users the local provider knows, as claims with a `sub`; override it in a module."""
+    return []
+
+
+@pytest.fixture
+def oidc_provider(
+    tmp_path_factory: pytest.TempPathFactory, oidc_users: list[dict[str, str]]
+) -> Iterator[str]:
+    """Base URL of the PyPI package oidc-provider-mock running on a free port of this machine.
+
+    Its discovery document is at `<url>/.well-known/openid-configuration`. It accepts any
+    client id and secret (no registration). Its authorization page asks for a subject
+    (`sub`): one of `oidc_users` gets that user's claims, any other subject gets only
+    `email` = the subject. That page links a stylesheet on cdn.jsdelivr.net (aborted here).
+    """
+    folder = tmp_path_factory.mktemp("oidc")
+    port = _free_port()
+    command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
+    for user in oidc_users:
+        command += ["--user-claims", json.dumps(user)]
+    metadata = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    with background_process(
+        command,
+        name="oidc_provider_mock",
+        log_path=folder / "oidc.log",
+        ready=lambda: _answers(metadata) is not None,
+        waiting_for="/.well-known/openid-configuration",
+        env={**os.environ, "NO_COLOR": "1"},
+    ):
+        yield f"http://localhost:{port}"
 
 
 # --- the browser ---------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from ctdash import maps, queries
 from ctdash.db import make_engine
 
 CAPTION = re.compile(r"(\d+) of (\d+) matching activities have a place and are on the map")
-PAGES = ("Overview", "Trends", "Map", "Activities")
+# What a visitor who is not signed in sees: the four dashboard pages and the sign-in page
+# (the data desk and administration are hidden until a role allows them).
+PAGES = ("Overview", "Trends", "Map", "Activities", "Sign in")
 NEWSLETTER_FIGURES = ("45", "136", "13", "1,000", "3,279", "200,062", "705", "24")
 
 # The deck's own colours: ocean rgb(220, 234, 244), land, and the points of three kinds.
@@ -118,7 +120,7 @@ def expect_chosen(page: Page, label: str, options: list[str]) -> None:
 
 
 def expect_app_navigation(page: Page, timeout: float | None = None) -> None:
-    """The sidebar lists the app's four pages by title, not the files of pages/."""
+    """The sidebar lists the app's pages by title (PAGES), not the files of pages/."""
     navigation = sidebar(page).get_by_role("navigation")
     for title in PAGES:
         link = navigation.get_by_role("link", name=title, exact=True)
