@@ -78,13 +78,21 @@ def current_slots(session: Session) -> dict[tuple[str, date], Slot]:
 
 
 def _live_batch(session: Session, source_id: int | None) -> int | None:
-    """The write that brought this source and was not undone, if any."""
-    undone = select(Batch.undoes_batch_id).where(col(Batch.undoes_batch_id).is_not(None))
+    """The write whose rows from this source still stand (not superseded by an undo), if any.
+
+    The seed counts too: a newsletter shipped with the data and imported again adds nothing.
+    """
+    figure = session.exec(
+        select(Observation.batch_id)
+        .where(Observation.source_id == source_id)
+        .where(col(Observation.superseded_batch_id).is_(None))
+    ).first()
+    if figure is not None:
+        return figure
     return session.exec(
-        select(Batch.id)
-        .where(Batch.source_id == source_id)
-        .where(col(Batch.kind).in_(UNDOABLE))
-        .where(col(Batch.id).not_in(undone))
+        select(Activity.batch_id)
+        .where(Activity.source_id == source_id)
+        .where(col(Activity.withdrawn_batch_id).is_(None))
     ).first()
 
 

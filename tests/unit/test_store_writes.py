@@ -275,3 +275,20 @@ def test_a_locked_store_refuses_the_write_with_a_clear_message(db_path: Path, st
         blocker.rollback()
         blocker.close()
     assert tables_checksum(db_path) == checksum
+
+
+def test_the_shipped_newsletter_imported_again_adds_nothing(store, db_path: Path) -> None:
+    from tests.conftest import PROJECT_ROOT
+
+    data = (PROJECT_ROOT / "data" / "sources" / "newsletter-2023-03-04.txt").read_bytes()
+    checksum = tables_checksum(db_path)
+    result = writes.commit(
+        store,
+        file_name="newsletter.txt",
+        data=data,
+        user="ana",
+        kind="ingest",
+        observations=figures(("member_states", 999)),
+    )
+    assert result.written == 0 and result.duplicate_of == 1
+    assert tables_checksum(db_path) == checksum
