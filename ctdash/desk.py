@@ -11,10 +11,11 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ctdash import queries, store
+from ctdash import geo, queries, store
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
 from ctdash.ingest.activities import parse_activity_file
 from ctdash.ingest.indicators import parse_indicator_file
+from ctdash.ingest.newsletter import parse_newsletter
 from ctdash.models import Indicator
 
 Status = Literal["new", "changed", "unchanged"]
@@ -206,3 +207,105 @@ def activity_json(record: ActivityRecord) -> dict[str, object]:
     data["end_date"] = record.end_date.isoformat()
     data["entities"] = list(record.entities)
     return data
+
+
+@dataclass
+class NewsletterReview:
+    """A newsletter read for review: its figures (checked like an upload) and activities."""
+
+    file_name: str
+    data: bytes
+    lines: list[str]
+    figures: Review
+    activities: list[ActivityRecord]
+    errors: list[Problem]
+    warnings: list[Problem]
+    as_of: date | None
+
+    def line(self, number: int) -> str:
+        """The newsletter's text on a line (1-based), as written."""
+        return self.lines[number - 1].strip() if 0 < number <= len(self.lines) else ""
+
+
+def review_newsletter(
+    engine: Engine,
+    *,
+    file_name: str,
+    data: bytes,
+    today: date,
+    year: int | None = None,
+    as_of: date | None = None,
+) -> NewsletterReview:
+    """Read a newsletter; its figures go through the same checks and preview as an upload.
+
+    `as_of` replaces the date the parser infers for the figures, when the reviewer knows it.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problem = Problem(None, None, f"'{file_name}' is not UTF-8 text.")
+        empty = Review(file_name, data, errors=[problem])
+        return NewsletterReview(file_name, data, [], empty, [], [problem], [], None)
+    read = parse_newsletter(text, year=year, file_name=file_name)
+    figures_as_of = as_of or next((f.as_of for f in read.indicators if f.as_of), None)
+    lines = ["date,indicator,value"] + [
+        f"{figures_as_of.isoformat()},{f.code},{f.value}" for f in read.indicators if figures_as_of
+    ]
+    figures = (
+        review_indicators(engine, file_name=file_name, data="\n".join(lines).encode(), today=today)
+        if read.indicators and figures_as_of
+        else Review(file_name, data)
+    )
+    # Figures keep the newsletter's line as their row, so each sits beside its source.
+    rows = [f.row for f in read.indicators]
+    figures.observations = [replace(o, row=rows[o.row - 2]) for o in figures.observations]
+    figures.changes = [replace(c, row=rows[c.row - 2]) for c in figures.changes]
+    figures.warnings = [replace(w, row=rows[w.row - 2]) if w.row else w for w in figures.warnings]
+    return NewsletterReview(
+        file_name=file_name,
+        data=data,
+        lines=text.splitlines(),
+        figures=figures,
+        activities=read.activities,
+        errors=read.errors + figures.errors,
+        warnings=read.warnings,
+        as_of=figures_as_of,
+    )
+
+
+def with_activity_edits(
+    records: Sequence[ActivityRecord], edited: pd.DataFrame
+) -> list[ActivityRecord]:
+    """The activities with a reviewer's corrections (kind, dates, place) applied, re-placed
+    by the gazetteer where the place changed. Rows are matched in order."""
+    corrected = []
+    for record, row in zip(records, edited.to_dict("records"), strict=True):
+        country = _text_or_none(row.get("Country"))
+        city = _text_or_none(row.get("City"))
+        start = row.get("Start") or record.start_date
+        end = row.get("End") or start
+        changed = country != record.country_iso3 or city != (record.city or None)
+        update: dict[str, object] = {
+            "kind": row.get("Kind") or record.kind,
+            "start_date": start,
+            "end_date": max(start, end),
+        }
+        if changed:
+            place = geo.locate(city=city, country=country, region=record.region)
+            update |= {
+                "country_iso3": place.iso3,
+                "city": place.city,
+                "lat": place.lat,
+                "lon": place.lon,
+                "location_precision": place.precision,
+                "place_basis": "corrected in the data desk's review",
+            }
+        corrected.append(replace(record, **update))  # type: ignore[arg-type]
+    return corrected
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None

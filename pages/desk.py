@@ -9,6 +9,7 @@ from ctdash import desk, queries, store, ui
 from ctdash.ingest import MAX_UPLOAD_BYTES
 from ctdash.ingest.indicators import DATE_RULE
 from ctdash.ingest.templates import activity_template, indicator_template
+from ctdash.models import ACTIVITY_KINDS
 
 ui.page_start()
 viewer = ui.require("edit")
@@ -137,8 +138,14 @@ def show_review(review: desk.Review, *, kind: str) -> None:
         )
 
 
-figures_tab, enter_tab, activities_tab, history_tab = st.tabs(
-    ["Upload figures", "Enter figures", "Upload activities", "History and undo"]
+figures_tab, enter_tab, activities_tab, newsletter_tab, history_tab = st.tabs(
+    [
+        "Upload figures",
+        "Enter figures",
+        "Upload activities",
+        "Import the newsletter",
+        "History and undo",
+    ]
 )
 pairs = desk.indicator_pairs(engine)
 
@@ -288,6 +295,144 @@ with activities_tab:
             )
             review = desk.with_coordinates(review, edited)
         show_review(review, kind="activities")
+
+with newsletter_tab:
+    st.write(
+        "Drop in the newsletter's text: its eight figures and every dated activity are "
+        "read, each shown beside the line it came from. Correct kinds, dates and places, "
+        "then commit; the newsletter is kept as the source of everything it brought."
+    )
+    upload = st.file_uploader(
+        "Newsletter (text)",
+        type=["txt", "md"],
+        key=uploader_key("newsletter"),
+        max_upload_size=MAX_MB,
+    )
+    if upload is not None:
+        data = upload.getvalue()
+        tag = store.sha256_hex(data)[:16]
+        year = st.number_input(
+            "Year, if the text does not make it clear",
+            min_value=2000,
+            max_value=2100,
+            value=None,
+            step=1,
+            key=f"desk:nl-year-{tag}",
+        )
+        first = desk.review_newsletter(
+            engine, file_name=upload.name, data=data, today=date.today(), year=year
+        )
+        as_of = st.date_input(
+            "Figures as of",
+            value=first.as_of,
+            max_value=date.today(),
+            format="YYYY-MM-DD",
+            key=f"desk:nl-asof-{tag}",
+            help="The newsletter states no date for its figures; this one is "
+            "inferred from the latest month its items name.",
+        )
+        review = desk.review_newsletter(
+            engine, file_name=upload.name, data=data, today=date.today(), year=year, as_of=as_of
+        )
+        earlier = store.known_upload(engine, data)
+        if review.errors:
+            st.error(
+                f"{plural(len(review.errors), 'problem')} in {ui.md(upload.name)}: "
+                "nothing was written.",
+                icon=":material/error:",
+            )
+            show_problems(review.errors, kind="nl-errors")
+        elif earlier is not None:
+            st.info(
+                f"This newsletter was imported before (write {earlier}); importing it "
+                "again adds nothing.",
+                icon=":material/content_copy:",
+            )
+        else:
+            labels = {c.code: c.label for c in review.figures.changes}
+            st.subheader("Figures")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "Line": c.row,
+                            "Indicator": labels[c.code],
+                            "Value": f"{c.new:,}",
+                            "Current": "—" if c.old is None else f"{c.old:,}",
+                            "Change": c.status,
+                            "As written": review.line(c.row),
+                        }
+                        for c in review.figures.changes
+                    ]
+                ),
+                hide_index=True,
+                key="desk:nl-figures",
+            )
+            st.subheader(f"Activities ({len(review.activities)})")
+            table = pd.DataFrame(
+                [
+                    {
+                        "Line": a.row,
+                        "As written": review.line(a.row),
+                        "Title": a.title,
+                        "Kind": a.kind,
+                        "Start": a.start_date,
+                        "End": a.end_date,
+                        "Country": a.country_iso3 or "",
+                        "City": a.city or "",
+                        "Placed at": a.location_precision,
+                        "Placed by": a.place_basis or "",
+                    }
+                    for a in review.activities
+                ]
+            )
+            edited = st.data_editor(
+                table,
+                hide_index=True,
+                key=f"desk:nl-activities-{tag}",
+                disabled=["Line", "As written", "Title", "Placed at", "Placed by"],
+                column_config={
+                    "Kind": st.column_config.SelectboxColumn(
+                        options=list(ACTIVITY_KINDS), required=True
+                    ),
+                    "Start": st.column_config.DateColumn(format="YYYY-MM-DD", required=True),
+                    "End": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "Country": st.column_config.TextColumn(help="ISO3 code or name"),
+                },
+            )
+            activities = desk.with_activity_edits(review.activities, edited)
+            notes = review.warnings + review.figures.warnings
+            if notes:
+                with st.expander(f"{plural(len(notes), 'note')} from the reading"):
+                    show_problems(notes, kind="nl-warnings")
+            sure = st.checkbox(
+                "I have reviewed the figures and activities", key=f"desk:nl-confirm-{tag}"
+            )
+            if st.button(
+                "Commit",
+                type="primary",
+                disabled=not sure,
+                key="desk:nl-commit",
+                icon=":material/save:",
+            ):
+                try:
+                    result = store.commit(
+                        engine,
+                        file_name=upload.name,
+                        data=data,
+                        user=viewer.name,
+                        kind="ingest",
+                        observations=review.figures.observations,
+                        activities=activities,
+                        title=f"Newsletter {upload.name}",
+                    )
+                except store.StoreError as error:
+                    st.error(ui.md(error), icon=":material/error:")
+                else:
+                    finish(
+                        f"Committed write {result.batch_id}: {result.observations} figures "
+                        f"and {result.activities} activities from {upload.name}."
+                    )
 
 with history_tab:
     labels = dict(pairs)

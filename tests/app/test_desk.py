@@ -245,3 +245,34 @@ def test_sign_in_can_be_required_for_viewing(app_db: Path, monkeypatch) -> None:
     assert "Sign in to see the dashboard" in at.info[0].value
     at.switch_page("pages/account.py").run()
     assert at.text_input  # the sign-in form itself is open to everyone
+
+
+def test_newsletter_review_commit_and_the_map_shows_its_places(app_db: Path) -> None:
+    from tests.conftest import PROJECT_ROOT
+
+    newsletter = PROJECT_ROOT / "tests" / "fixtures" / "newsletters" / "2023-09-10.txt"
+    at = desk("ana")
+    at.file_uploader[2].set_value((newsletter.name, newsletter.read_bytes(), "text/plain")).run()
+    assert not at.exception
+    figures = next(
+        d.value
+        for d in at.dataframe
+        if "As written" in d.value.columns and "Indicator" in d.value.columns
+    )
+    assert len(figures) == 8
+    assert figures.set_index("Indicator").loc["Member States", "As written"] == "138"
+    commit = at.button(key="desk:nl-commit")
+    assert commit.disabled
+    next(c for c in at.checkbox if c.key.startswith("desk:nl-confirm")).check().run()
+    at.button(key="desk:nl-commit").click().run()
+    assert any("Committed write" in s.value and "8 figures" in s.value for s in at.success)
+    at.switch_page("pages/map.py").run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    points = next(layer for layer in spec["layers"] if layer["id"] == "activities")["data"]
+    places = {p["place"] for p in points}
+    assert "Santo Domingo, Dominican Republic" in places
+    assert "Kampala, Uganda" in places
+    # The same newsletter again is recognised and adds nothing.
+    at.switch_page("pages/desk.py").run()
+    at.file_uploader[2].set_value((newsletter.name, newsletter.read_bytes(), "text/plain")).run()
+    assert any("imported before" in i.value for i in at.info)

@@ -1,0 +1,72 @@
+"""Reviewing a newsletter before commit: figures beside their lines, corrections re-placed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from ctdash import desk
+from tests.conftest import PROJECT_ROOT
+
+SECOND = PROJECT_ROOT / "tests" / "fixtures" / "newsletters" / "2023-09-10.txt"
+
+
+def test_figures_sit_beside_their_lines_and_are_checked_like_an_upload(store) -> None:
+    review = desk.review_newsletter(
+        store, file_name=SECOND.name, data=SECOND.read_bytes(), today=date(2026, 1, 1)
+    )
+    assert not review.errors
+    changes = {c.code: c for c in review.figures.changes}
+    assert len(changes) == 8
+    member_states = changes["member_states"]
+    assert (member_states.new, member_states.status) == (138, "new")
+    assert review.line(member_states.row) == "138"
+    assert review.as_of is not None and review.as_of.year == 2023
+
+
+def test_the_reviewer_can_give_the_figures_their_date(store) -> None:
+    review = desk.review_newsletter(
+        store,
+        file_name=SECOND.name,
+        data=SECOND.read_bytes(),
+        today=date(2026, 1, 1),
+        as_of=date(2023, 10, 15),
+    )
+    assert {o.as_of for o in review.figures.observations} == {date(2023, 10, 15)}
+
+
+def test_a_corrected_place_is_placed_again_by_the_gazetteer(store) -> None:
+    review = desk.review_newsletter(
+        store, file_name=SECOND.name, data=SECOND.read_bytes(), today=date(2026, 1, 1)
+    )
+    records = review.activities
+    table = pd.DataFrame(
+        [
+            {
+                "Kind": a.kind,
+                "Start": a.start_date,
+                "End": a.end_date,
+                "Country": a.country_iso3 or "",
+                "City": a.city or "",
+            }
+            for a in records
+        ]
+    )
+    unplaced = next(i for i, a in enumerate(records) if a.location_precision == "none")
+    table.loc[unplaced, ["Country", "City"]] = ["KEN", "Nairobi"]
+    table.loc[0, "Kind"] = "training"
+    edited = desk.with_activity_edits(records, table)
+    assert (edited[unplaced].country_iso3, edited[unplaced].city) == ("KEN", "Nairobi")
+    assert edited[unplaced].location_precision == "city"
+    assert edited[unplaced].place_basis == "corrected in the data desk's review"
+    assert edited[0].kind == "training"
+    untouched = [e for i, e in enumerate(edited) if i not in (0, unplaced)]
+    assert untouched == [r for i, r in enumerate(records) if i not in (0, unplaced)]
+
+
+def test_text_that_is_not_utf8_is_refused(store) -> None:
+    review = desk.review_newsletter(
+        store, file_name="n.txt", data="Compact entities é".encode("latin-1"), today=date.today()
+    )
+    assert "is not UTF-8 text" in review.errors[0].message
