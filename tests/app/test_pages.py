@@ -92,7 +92,7 @@ def test_overview_sets_assessments_against_the_visits_on_the_map() -> None:
     assert "The map holds **3** CTED assessment visits in this period: Benin, Jordan, Spain" in text
     counts = {m.label: m.value for m in at.metric}
     assert counts["Activities"] == "56"
-    assert counts["On the map"] == "23"
+    assert counts["On the map"] == "22"
 
 
 def test_overview_unknown_snapshot_falls_back_to_the_latest() -> None:
@@ -109,7 +109,7 @@ def test_map_holds_one_point_per_geolocated_activity(store) -> None:
     placed = queries.activities(store).dropna(subset=["lat", "lon"])
     at = open_page("pages/map.py")
     points = deck_points(at)
-    assert len(points) == len(placed) == 23
+    assert len(points) == len(placed) == 22
     assert {p["key"] for p in points} == set(placed["key"])
     # Only what the layer and its tooltip need is sent to the browser.
     assert set(points[0]) == {

@@ -161,7 +161,7 @@ def test_filter_the_map_share_the_link_and_open_it_elsewhere(
     since = date(2023, 3, 20)
     page = new_context().new_page()
     page.goto(f"{app_url}/map")
-    expect_caption(page, 23, 56)
+    expect_caption(page, 22, 56)
 
     pick(page, "Kind", *kinds)
     type_date(page, "From", since)
@@ -201,7 +201,7 @@ def test_a_stale_link_shows_notices_and_still_draws_the_map(
     page: Page, app_url: str, external_requests: list[str]
 ) -> None:
     page.goto(f"{app_url}/map?country=XXX&from=yesterday&kind=seminar")
-    expect_caption(page, 23, 56)
+    expect_caption(page, 22, 56)
     for notice in ("is not a known country", "is not a date", "is not a known kind"):
         expect(page.get_by_text(notice)).to_be_visible()
     pixels = drawn_map(page, ASSESSMENT, TRAINING, WORKSHOP)
