@@ -401,6 +401,15 @@ with newsletter_tab:
                 },
             )
             activities = desk.with_activity_edits(review.activities, edited)
+            for before, after in zip(review.activities, activities, strict=True):
+                if (before.country_iso3, before.city) != (after.country_iso3, after.city):
+                    where = f"{after.city or ''} {after.country_iso3 or ''}".strip() or "no place"
+                    st.caption(
+                        ui.md(
+                            f"Line {after.row}, {after.title[:60]}: now {where}, "
+                            f"placed at {after.location_precision} level."
+                        )
+                    )
             notes = review.warnings + review.figures.warnings
             if notes:
                 with st.expander(f"{plural(len(notes), 'note')} from the reading"):
