@@ -13,7 +13,7 @@ import typer
 
 from ctdash import desk, export, queries, store
 from ctdash.cli_ingest import ingest_command
-from ctdash.cli_options import DatabaseUrl
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
 from ctdash.ingest import Problem
@@ -110,10 +110,8 @@ def import_command(
         ImportKind | None,
         typer.Option("--kind", help="What the file holds (default: read from its header)."),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
     accept_warnings: Annotated[
         bool,
         typer.Option(

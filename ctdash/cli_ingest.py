@@ -8,31 +8,33 @@ from typing import Annotated
 
 import typer
 
-from ctdash import store
-from ctdash.cli_options import DatabaseUrl
+from ctdash import desk, store
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun
 from ctdash.db import make_engine
 from ctdash.ingest import ActivityRecord, Problem
 from ctdash.ingest.newsletter import Newsletter, parse_newsletter
 from ctdash.seed import seed
 
+INGEST_FIELDS = (
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "country_iso3",
+    "city",
+    "lat",
+    "lon",
+    "location_precision",
+    "entities",
+    "working_group",
+    "online",
+)
+
 
 def activity_json(record: ActivityRecord) -> dict[str, object]:
     """An activity read from a newsletter, with the fields `ctdash ingest --json` prints."""
-    return {
-        "title": record.title,
-        "kind": record.kind,
-        "start_date": record.start_date.isoformat(),
-        "end_date": record.end_date.isoformat(),
-        "country_iso3": record.country_iso3,
-        "city": record.city,
-        "lat": record.lat,
-        "lon": record.lon,
-        "location_precision": record.location_precision,
-        "entities": list(record.entities),
-        "working_group": record.working_group,
-        "online": record.online,
-        "source_line": record.row,
-    }
+    full = desk.activity_json(record)
+    return {name: full[name] for name in INGEST_FIELDS} | {"source_line": record.row}
 
 
 def outcome_json(newsletter: Newsletter) -> dict[str, object]:
@@ -60,10 +62,8 @@ def ingest_command(
         int | None,
         typer.Option("--year", help="Year of the dated items (default: read from the text)."),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Read and preview only; write nothing.")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
+    dry_run: DryRun = False,
+    as_json: AsJson = False,
     user: Annotated[
         str, typer.Option("--user", help="Who the write is recorded as.")
     ] = "ctdash ingest",

@@ -15,3 +15,6 @@ DatabaseUrl = Annotated[
         show_envvar=True,
     ),
 ]
+
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
