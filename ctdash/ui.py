@@ -156,7 +156,7 @@ def entity_names(version: int) -> list[str]:
     return queries.entity_names(engine())
 
 
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=")
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=&")
 
 
 def md(text: object) -> str:
