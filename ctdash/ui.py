@@ -21,6 +21,8 @@ from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
 
 NAVIGATION_KEY = "_ctdash:navigation"
+# The page app.py marks default=True; Streamlit serves it at the root.
+DEFAULT_PAGE = "overview"
 
 
 def mark_navigation() -> None:
@@ -231,8 +233,10 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
     """A visible link to exactly this view, and the same URL in a box with a copy button."""
     # Quoted so that nothing in the address can break out of the Markdown link.
     base = quote((st.context.url or "").split("?")[0].rstrip("/"), safe=":/%@")
-    if not base.endswith("/" + page):
-        # The default page is served at the root too; a shared link names it.
+    if page == DEFAULT_PAGE:
+        # Streamlit serves the default page at the root only: /overview is "Page not found".
+        base = base.removesuffix("/" + page) + "/"
+    elif not base.endswith("/" + page):
         base = f"{base}/{page}"
     query = urlstate.query_string(params)
     link = f"{base}?{query}" if query else base

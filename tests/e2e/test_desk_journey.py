@@ -113,7 +113,7 @@ def test_an_editor_signs_in_uploads_figures_and_the_overview_shows_them(
     expect(page.get_by_text(COMMITTED)).to_be_visible()
     expect(page.get_by_text("Preview:")).to_have_count(0)
 
-    page.goto(f"{editor_app_url}/overview")
+    page.goto(f"{editor_app_url}/")
     tile = page.locator(".st-key-tile-member_states")
     expect(tile.get_by_test_id("stMetricLabel")).to_have_text("Member States")
     expect(tile.get_by_test_id("stMetricValue")).to_have_text("140")

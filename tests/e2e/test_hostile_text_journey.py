@@ -116,7 +116,7 @@ def test_payloads_never_run_and_show_as_text(
         expect(cell).to_have_count(1)
     nothing_from_a_payload(page)
 
-    page.goto(f"{hostile_app_url}/overview")
+    page.goto(f"{hostile_app_url}/")
     expect(page.get_by_role("heading", name="Counter-Terrorism Compact in Numbers")).to_be_visible()
     nothing_from_a_payload(page)
 
