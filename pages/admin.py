@@ -11,7 +11,7 @@ engine = ui.engine()
 
 st.title("Administration")
 
-st.subheader("Every write")
+st.header("Every write")
 log = queries.audit_log(engine)
 st.dataframe(
     log,
@@ -31,7 +31,7 @@ st.dataframe(
     },
 )
 
-st.subheader("Users and roles")
+st.header("Users and roles")
 with Session(engine) as session:
     users = auth.list_users(session)
     st.dataframe(

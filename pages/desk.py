@@ -350,7 +350,7 @@ with newsletter_tab:
             )
         else:
             labels = {c.code: c.label for c in review.figures.changes}
-            st.subheader("Figures")
+            st.header("Figures")
             st.dataframe(
                 pd.DataFrame(
                     [
@@ -368,7 +368,7 @@ with newsletter_tab:
                 hide_index=True,
                 key="desk:nl-figures",
             )
-            st.subheader(f"Activities ({len(review.activities)})")
+            st.header(f"Activities ({len(review.activities)})")
             table = pd.DataFrame(
                 [
                     {
@@ -475,7 +475,7 @@ with history_tab:
             "write": "Write",
         },
     )
-    st.subheader("Undo a write")
+    st.header("Undo a write")
     log = queries.audit_log(engine)
     undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
     if undoable.empty:

@@ -33,7 +33,8 @@ st.caption(
 
 legend = " ".join(
     f'<span style="white-space:nowrap;margin-right:12px">'
-    f'<span style="display:inline-block;width:12px;height:12px;border-radius:6px;'
+    f'<span aria-hidden="true" style="display:inline-block;width:12px;height:12px;'
+    f"border-radius:6px;"
     f'background:rgb{colour};border:1px solid #555;vertical-align:middle"></span> {kind}</span>'
     for kind, colour in maps.KIND_COLOURS.items()
     if kind in set(placed["kind"])
@@ -43,7 +44,7 @@ map_column, detail_column = st.columns([3, 1])
 with map_column:
     if view == "points" and legend:
         # Built from the fixed list of kinds and colours only, never from data.
-        st.html(f'<div aria-label="Legend: the colour of each kind">{legend}</div>')
+        st.html(f'<div role="group" aria-label="Legend: the colour of each kind">{legend}</div>')
     event = st.pydeck_chart(
         maps.activity_deck(placed, view=view or "points"),
         key=f"deck-{view}",
@@ -54,7 +55,7 @@ with map_column:
     )
 
 with detail_column:
-    st.subheader("Details")
+    st.header("Details")
     objects = event.selection.get("objects", {}) if event else {}
     picked = (objects.get(maps.POINTS_LAYER) or objects.get(maps.COUNTRIES_LAYER) or [None])[0]
     if picked is None:

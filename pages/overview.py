@@ -61,7 +61,7 @@ period_start = earlier[0] if earlier else None
 period = queries.ActivityFilter(date_from=period_start, date_to=as_of)
 acts = ui.activities(version, period)
 
-st.subheader("Activities of the period")
+st.header("Activities of the period")
 if period_start:
     st.caption(f"After the previous snapshot ({period_start}), up to {as_of}.")
 else:
