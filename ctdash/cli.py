@@ -13,7 +13,7 @@ import typer
 
 from ctdash import desk, export, queries, store
 from ctdash.cli_ingest import ingest_command
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
 from ctdash.ingest import Problem
@@ -173,28 +173,14 @@ def import_command(
     if as_json:
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
     else:
-        for problem in review.errors:
-            typer.echo(f"error: {problem}", err=True)
-        for problem in review.warnings:
-            typer.echo(f"warning: {problem}", err=True)
-        if not review.ok:
-            typer.echo(
-                f"{file.name}: {len(review.errors)} problems; nothing was written.", err=True
-            )
-        elif dry_run:
-            typer.echo(
-                f"{file.name}: valid; {len(review.observations)} figures and "
-                f"{len(review.activities)} activities would be checked in (dry run)."
-            )
-        elif result is not None and result.duplicate_of is not None:
-            typer.echo(
-                f"{file.name} was imported before (write {result.duplicate_of}); nothing was added."
-            )
-        elif result is not None:
-            typer.echo(
-                f"{file.name}: wrote {result.observations} figures and "
-                f"{result.activities} activities (write {result.batch_id})."
-            )
+        echo_outcome(
+            name=file.name,
+            errors=review.errors,
+            warnings=review.warnings,
+            dry_run=dry_run,
+            result=result,
+            read=f"{len(review.observations)} figures and {len(review.activities)} activities",
+        )
     if not review.ok:
         raise typer.Exit(1)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ctdash import desk, store
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
 from ctdash.db import make_engine
 from ctdash.ingest import ActivityRecord, Problem
 from ctdash.ingest.newsletter import Newsletter, parse_newsletter
@@ -107,25 +107,14 @@ def ingest_command(
     if as_json:
         typer.echo(json.dumps(outcome_json(newsletter), ensure_ascii=False, indent=2))
     else:
-        for problem in newsletter.errors:
-            typer.echo(f"error: {problem}", err=True)
-        for problem in newsletter.warnings:
-            typer.echo(f"warning: {problem}", err=True)
-        counts = f"{len(newsletter.indicators)} figures and {len(newsletter.activities)} activities"
-        if not newsletter.ok:
-            typer.echo(
-                f"{file.name}: {len(newsletter.errors)} problems; nothing was written.", err=True
-            )
-        elif dry_run:
-            typer.echo(f"{file.name}: read {counts} (dry run; nothing was written).")
-        elif result is not None and result.duplicate_of is not None:
-            typer.echo(
-                f"{file.name} was imported before (write {result.duplicate_of}); nothing was added."
-            )
-        elif result is not None:
-            typer.echo(
-                f"{file.name}: read {counts}; wrote {result.observations} figures and "
-                f"{result.activities} activities (write {result.batch_id})."
-            )
+        echo_outcome(
+            name=file.name,
+            errors=newsletter.errors,
+            warnings=newsletter.warnings,
+            dry_run=dry_run,
+            result=result,
+            read=f"{len(newsletter.indicators)} figures and "
+            f"{len(newsletter.activities)} activities",
+        )
     if not newsletter.ok:
         raise typer.Exit(1)
