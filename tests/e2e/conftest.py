@@ -402,3 +402,28 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], Bro
 def page(new_context: Callable[[], BrowserContext]) -> Page:
     """A page in a fresh, offline-guarded browser context."""
     return new_context().new_page()
+
+
+PASSWORD = "correct horse battery"
+
+
+def sign_in(page: Page, base_url: str, name: str) -> None:
+    """Sign in with a local account through the Account page's form."""
+    page.goto(f"{base_url}/account")
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Password", exact=True).fill(PASSWORD)
+    form.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def editor_app_url(
+    tmp_path: Path,
+    ctdash_cli: Callable[..., str],
+    start_app: Callable[..., str],
+) -> str:
+    """A server of its own (the test changes the store) whose store has the editor ana."""
+    ctdash_cli(tmp_path, "init")
+    added = ctdash_cli(tmp_path, "users", "add", "ana", "--role", "editor", password=PASSWORD)
+    assert "added ana as editor" in added
+    return start_app(tmp_path)

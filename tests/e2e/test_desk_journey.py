@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-PASSWORD = "correct horse battery"
+from tests.e2e.conftest import sign_in
+
 FIGURES = b"date,indicator,value\n2023-09-30,Member States,140\n"
 COMMITTED = re.compile(r"^Committed write \d+: 1 figures? and 0 activit(y|ies) from q3\.csv")
 SSO_SUBJECT = "alice"
@@ -75,28 +76,10 @@ def test_the_desk_typed_in_while_signed_out_is_refused(
 # --- a local editor uploads figures -----------------------------------------------------------
 
 
-@pytest.fixture
-def editor_app_url(
-    tmp_path: Path,
-    ctdash_cli: Callable[..., str],
-    start_app: Callable[..., str],
-) -> str:
-    """A server of its own (the upload changes figures) whose store has the editor ana."""
-    ctdash_cli(tmp_path, "init")
-    added = ctdash_cli(tmp_path, "users", "add", "ana", "--role", "editor", password=PASSWORD)
-    assert "added ana as editor" in added
-    return start_app(tmp_path)
-
-
 def test_an_editor_signs_in_uploads_figures_and_the_overview_shows_them(
     page: Page, editor_app_url: str, external_requests: list[str]
 ) -> None:
-    page.goto(f"{editor_app_url}/account")
-    expect(desk_link(page)).to_have_count(0)
-    form = page.get_by_test_id("stForm")
-    form.get_by_label("Name", exact=True).fill("ana")
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
+    sign_in(page, editor_app_url, "ana")
     expect_signed_in(page, "ana", "editor")
 
     desk_link(page).click()

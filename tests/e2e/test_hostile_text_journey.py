@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-PASSWORD = "correct horse battery"
+from tests.e2e.conftest import PASSWORD, sign_in
+
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 JS_LINK = "[click](javascript:alert(1))"
@@ -121,11 +122,7 @@ def test_payloads_never_run_and_show_as_text(
     nothing_from_a_payload(page)
 
     # Signed in as the administrator whose name is a payload: the desk and the admin page.
-    page.goto(f"{hostile_app_url}/account")
-    form = page.get_by_test_id("stForm")
-    form.get_by_label("Name", exact=True).fill(ADMIN_NAME)
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
+    sign_in(page, hostile_app_url, ADMIN_NAME)
     # The name is shown as typed, as text.
     expect(page.get_by_text(f"Signed in as {ADMIN_NAME} (admin).")).to_be_visible()
     nothing_from_a_payload(page)

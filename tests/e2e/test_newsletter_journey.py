@@ -8,13 +8,12 @@ and the Map counts that meeting among the activities it draws. Nothing leaves th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
-PASSWORD = "correct horse battery"
+from tests.e2e.conftest import sign_in
+
 NEWSLETTER = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "2023-09-10.txt"
 COMMITTED = re.compile(r"^Committed write \d+: 8 figures and 25 activities from 2023-09-10\.txt\.$")
 MAP_CAPTION = re.compile(r"(\d+) of (\d+) matching activities have a place and are on the map")
@@ -39,19 +38,6 @@ TITLE = "UNODC-EU-Nigeria steering committee meeting reviewed the joint project 
 COUNTRY, CITY = "NGA", "Abuja"
 # Streamlit's grid draws a 35 px header and 35 px rows.
 HEADER_PX = ROW_PX = 35
-
-
-@pytest.fixture
-def editor_app_url(
-    tmp_path: Path,
-    ctdash_cli: Callable[..., str],
-    start_app: Callable[..., str],
-) -> str:
-    """A server of its own (the import changes the store) whose store has the editor ana."""
-    ctdash_cli(tmp_path, "init")
-    added = ctdash_cli(tmp_path, "users", "add", "ana", "--role", "editor", password=PASSWORD)
-    assert "added ana as editor" in added
-    return start_app(tmp_path)
 
 
 def map_caption(page: Page) -> Locator:
@@ -89,11 +75,7 @@ def test_an_editor_imports_the_newsletter_corrects_a_place_and_the_map_shows_it(
     # Before the import: what the Map draws in Nigeria (the seed has activities there).
     placed_before, matching_before = on_the_map(page, editor_app_url)
 
-    page.goto(f"{editor_app_url}/account")
-    form = page.get_by_test_id("stForm")
-    form.get_by_label("Name", exact=True).fill("ana")
-    form.get_by_label("Password", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
+    sign_in(page, editor_app_url, "ana")
     expect(
         page.get_by_test_id("stAlertContentSuccess").filter(has_text="Signed in as ana (editor).")
     ).to_be_visible()
