@@ -27,9 +27,10 @@ if done:
     st.success(ui.md(done), icon=":material/check_circle:")
 
 
-def uploader_key(name: str) -> str:
-    """A fresh key after each commit empties the file box."""
-    return f"desk:{name}:{st.session_state.get('desk:round', 0)}"
+def uploader(label: str, types: list[str], name: str):
+    """A file box within the size limit, emptied after each commit (a fresh key per round)."""
+    key = f"desk:{name}:{st.session_state.get('desk:round', 0)}"
+    return st.file_uploader(label, type=types, key=key, max_upload_size=MAX_MB)
 
 
 def finish(message: str) -> None:
@@ -168,12 +169,7 @@ with figures_tab:
                     icon=":material/download:",
                     key=f"desk:template-{layout}-{fmt}",
                 )
-    upload = st.file_uploader(
-        "Spreadsheet of figures (CSV or XLSX)",
-        type=["csv", "xlsx"],
-        key=uploader_key("figures"),
-        max_upload_size=MAX_MB,
-    )
+    upload = uploader("Spreadsheet of figures (CSV or XLSX)", ["csv", "xlsx"], "figures")
     if upload is not None:
         show_review(
             desk.review_indicators(
@@ -250,12 +246,7 @@ with activities_tab:
                 icon=":material/download:",
                 key=f"desk:template-acts-{fmt}",
             )
-    upload = st.file_uploader(
-        "Spreadsheet of activities (CSV or XLSX)",
-        type=["csv", "xlsx"],
-        key=uploader_key("activities"),
-        max_upload_size=MAX_MB,
-    )
+    upload = uploader("Spreadsheet of activities (CSV or XLSX)", ["csv", "xlsx"], "activities")
     if upload is not None:
         review = desk.review_activities(
             engine, file_name=upload.name, data=upload.getvalue(), today=date.today()
@@ -302,12 +293,7 @@ with newsletter_tab:
         "read, each shown beside the line it came from. Correct kinds, dates and places, "
         "then commit; the newsletter is kept as the source of everything it brought."
     )
-    upload = st.file_uploader(
-        "Newsletter (text)",
-        type=["txt", "md"],
-        key=uploader_key("newsletter"),
-        max_upload_size=MAX_MB,
-    )
+    upload = uploader("Newsletter (text)", ["txt", "md"], "newsletter")
     if upload is not None:
         data = upload.getvalue()
         tag = store.sha256_hex(data)[:16]
