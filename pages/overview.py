@@ -55,6 +55,22 @@ for number, tile in enumerate(tiles):
         first = "" if tile.previous_as_of else " · first snapshot"
         st.caption(f"as of {tile.as_of}{inferred}{first}")
 
+# The tiles' text alternative: the sparklines are pictures only, so their figures are here too.
+with st.expander("The tiles as a table, with the figures of each sparkline"):
+    st.table(
+        [
+            {
+                "Indicator": tile.label,
+                "Figure": "—" if tile.value is None else f"{tile.value:,}",
+                "As of": tile.as_of or "",
+                "Change": "" if tile.delta is None else f"{tile.delta:+,}",
+                "Snapshots, oldest first": " → ".join(f"{v:,}" for v in tile.history),
+            }
+            for tile in tiles
+        ],
+        hide_index=True,
+    )
+
 # The period of the chosen snapshot runs from the snapshot before it.
 earlier = [d for d in dates if d < as_of]
 period_start = earlier[0] if earlier else None

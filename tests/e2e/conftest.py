@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -240,6 +241,30 @@ def free_port() -> Callable[[], int]:
 CLI_TIMEOUT = 60.0
 
 
+def run_ctdash(folder: Path, *args: str, password: str | None = None) -> str:
+    """Run `ctdash ARGS` on the store in `folder`; a failing command fails the test."""
+    env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
+    env.pop("CTDASH_PASSWORD", None)
+    if password is not None:
+        env["CTDASH_PASSWORD"] = password
+    done = subprocess.run(
+        [sys.executable, "-m", "ctdash.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"`ctdash {' '.join(args)}` exited with code {done.returncode}:\n"
+            f"{done.stdout}{done.stderr}"
+        )
+    return done.stdout
+
+
 @pytest.fixture
 def ctdash_cli() -> Callable[..., str]:
     """Run `ctdash ARGS` on the store in a folder: `ctdash_cli(folder, *args, password=None)`.
@@ -247,30 +272,7 @@ def ctdash_cli() -> Callable[..., str]:
     The store is the one `start_app(folder)` serves; `password` goes in CTDASH_PASSWORD.
     A failing command fails the test with its output. Returns what it printed.
     """
-
-    def run(folder: Path, *args: str, password: str | None = None) -> str:
-        env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
-        env.pop("CTDASH_PASSWORD", None)
-        if password is not None:
-            env["CTDASH_PASSWORD"] = password
-        done = subprocess.run(
-            [sys.executable, "-m", "ctdash.cli", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=CLI_TIMEOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(
-                f"`ctdash {' '.join(args)}` exited with code {done.returncode}:\n"
-                f"{done.stdout}{done.stderr}"
-            )
-        return done.stdout
-
-    return run
+    return run_ctdash
 
 
 # --- a local OpenID Connect provider ---------------------------------------------------------
@@ -321,6 +323,13 @@ def find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def skip_unless_required(message: str) -> NoReturn:
+    """Skip a browser test for want of a tool, or fail it when CTDASH_REQUIRE_BROWSER is set."""
+    if os.environ.get("CTDASH_REQUIRE_BROWSER", "").strip() not in ("", "0"):
+        pytest.fail(f"CTDASH_REQUIRE_BROWSER is set: browser tests must run. {message}")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless; missing, it skips the test, or fails it in CI."""
@@ -331,9 +340,7 @@ def browser() -> Iterator[Browser]:
             f"No Chromium found ({wanted}). Install it with `apt-get install -y chromium`; "
             "`playwright install` cannot download browsers here."
         )
-        if os.environ.get("CTDASH_REQUIRE_BROWSER", "").strip() not in ("", "0"):
-            pytest.fail(f"CTDASH_REQUIRE_BROWSER is set: browser tests must run. {message}")
-        pytest.skip(message)
+        skip_unless_required(message)
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -367,10 +374,12 @@ def external_requests(traffic: Traffic) -> list[str]:
     return traffic.external
 
 
-@pytest.fixture
-def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], BrowserContext]]:
-    """Open browser contexts (fresh cookies and storage) that may only talk to this machine."""
-    opened: list[BrowserContext] = []
+def guarded_context(browser: Browser, traffic: Traffic) -> BrowserContext:
+    """A browser context (fresh cookies and storage) that may only talk to this machine.
+
+    Every request is recorded in `traffic.requests`; one to another host is aborted and
+    recorded in `traffic.external` too.
+    """
 
     def route_request(route: Route) -> None:
         url = route.request.url
@@ -384,12 +393,21 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], Bro
         traffic.external.append(websocket.url)
         websocket.close()
 
+    context = browser.new_context(viewport=VIEWPORT)
+    context.on("request", lambda request: traffic.requests.append(request.url))
+    context.route("**/*", route_request)
+    # Only external sockets are routed; Streamlit's own socket connects as usual.
+    context.route_web_socket(is_external, route_websocket)
+    return context
+
+
+@pytest.fixture
+def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], BrowserContext]]:
+    """Open browser contexts (fresh cookies and storage) that may only talk to this machine."""
+    opened: list[BrowserContext] = []
+
     def open_context() -> BrowserContext:
-        context = browser.new_context(viewport=VIEWPORT)
-        context.on("request", lambda request: traffic.requests.append(request.url))
-        context.route("**/*", route_request)
-        # Only external sockets are routed; Streamlit's own socket connects as usual.
-        context.route_web_socket(is_external, route_websocket)
+        context = guarded_context(browser, traffic)
         opened.append(context)
         return context
 
@@ -427,3 +445,21 @@ def editor_app_url(
     added = ctdash_cli(tmp_path, "users", "add", "ana", "--role", "editor", password=PASSWORD)
     assert "added ana as editor" in added
     return start_app(tmp_path)
+
+
+EDITOR = "ana"
+ADMIN = "ada"
+
+
+@pytest.fixture(scope="session")
+def accounts_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server shared by tests that only read, whose store has the editor ana and admin ada.
+
+    Signing in is all these tests may change; a test that writes needs a server of its own.
+    """
+    folder = tmp_path_factory.mktemp("e2e-accounts")
+    run_ctdash(folder, "init")
+    run_ctdash(folder, "users", "add", EDITOR, "--role", "editor", password=PASSWORD)
+    run_ctdash(folder, "users", "add", ADMIN, "--role", "admin", password=PASSWORD)
+    with running_app(folder) as url:
+        yield url
