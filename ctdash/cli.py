@@ -74,9 +74,12 @@ def export_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (CSV: default stdout).")
     ] = None,
+    internal: Annotated[
+        bool, typer.Option("--internal", help="Include internal activities (public only if not).")
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Export the current figures or all activities, spreadsheet formulas neutralised."""
+    """Export the current figures or the activities, spreadsheet formulas neutralised."""
     if fmt is Format.xlsx and output is None:
         raise typer.BadParameter("XLSX needs a file: give -o FILE.", param_hint="--output")
     engine = make_engine(database_url)
@@ -86,7 +89,7 @@ def export_command(
             columns=INDICATOR_EXPORT
         )
     else:
-        frame = queries.activities(engine).drop(columns=["id"])
+        frame = queries.activities(engine, internal=internal).drop(columns=["id"])
     data = export.to_csv_bytes(frame) if fmt is Format.csv else export.to_xlsx_bytes(frame)
     if output is None:
         sys.stdout.buffer.write(data)

@@ -80,7 +80,7 @@ def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "lat": round(float(row["lat"]), 4),
             "color": KIND_COLOURS.get(str(row["kind"]), KIND_COLOURS["other"]),
             "title": row["title"],
-            "kind": row["kind"],
+            "kind": f"{row['kind']} (internal)" if row.get("internal") else row["kind"],
             "dates": date_span(row["start_date"], row["end_date"]),
             "place": place_label(row),
             "entities": row["entities"] if has_text(row["entities"]) else "",

@@ -123,6 +123,8 @@ class Activity(SQLModel, table=True):
     online: bool = False
     url: str | None = None
     section: str | None = None
+    # Internal activities are shown to signed-in users only, never to anonymous viewers.
+    internal: bool = Field(default=False, index=True)
     source_id: int = Field(foreign_key="source.id")
     source_line: int | None = None
     batch_id: int = Field(foreign_key="batch.id")

@@ -40,6 +40,7 @@ ACTIVITY_COLUMNS = [
     "place_basis",
     "working_group",
     "online",
+    "internal",
     "section",
     "source",
     "source_url",
@@ -211,8 +212,14 @@ def _region_names(regions: tuple[str, ...]) -> set[str]:
     return names
 
 
-def _filtered(query: Select, flt: ActivityFilter) -> Select:
+def _visible(query: Select, *, internal: bool) -> Select:
+    """Only activities still in force, and internal ones only for those who may see them."""
     query = query.where(col(Activity.withdrawn_batch_id).is_(None))
+    return query if internal else query.where(col(Activity.internal).is_(False))
+
+
+def _filtered(query: Select, flt: ActivityFilter, *, internal: bool) -> Select:
+    query = _visible(query, internal=internal)
     if flt.date_from is not None:
         query = query.where(col(Activity.end_date) >= flt.date_from)
     if flt.date_to is not None:
@@ -254,12 +261,17 @@ def _filtered(query: Select, flt: ActivityFilter) -> Select:
     return query
 
 
-def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFrame:
-    """The activities that pass the filter, earliest first, entities joined with '; '."""
+def activities(
+    engine: Engine, flt: ActivityFilter | None = None, *, internal: bool = False
+) -> pd.DataFrame:
+    """The activities that pass the filter, earliest first, entities joined with '; '.
+
+    Internal activities are left out unless `internal` is true (a signed-in reader).
+    """
     query: Select = sa_select(
         Activity, col(Source.title).label("source"), col(Source.url).label("source_url")
     ).join(Source, col(Source.id) == col(Activity.source_id))
-    query = _filtered(query, flt or ActivityFilter())
+    query = _filtered(query, flt or ActivityFilter(), internal=internal)
     query = query.order_by(col(Activity.start_date), col(Activity.id))
     with Session(engine) as session:
         rows = session.execute(query).all()
@@ -286,26 +298,25 @@ def activities(engine: Engine, flt: ActivityFilter | None = None) -> pd.DataFram
     return frame.astype({"id": "Int64", "source_line": "Int64"})
 
 
-def entity_names(engine: Engine) -> list[str]:
-    """Every entity named by at least one activity, sorted."""
+def entity_names(engine: Engine, *, internal: bool = False) -> list[str]:
+    """Every entity named by at least one activity the reader may see, sorted."""
+    query = (
+        sa_select(col(ActivityEntity.entity))
+        .join(Activity, col(Activity.id) == col(ActivityEntity.activity_id))
+        .distinct()
+    )
     with Session(engine) as session:
-        names = session.exec(
-            select(ActivityEntity.entity)
-            .join(Activity, col(Activity.id) == col(ActivityEntity.activity_id))
-            .where(col(Activity.withdrawn_batch_id).is_(None))
-            .distinct()
-        ).all()
+        names = session.execute(_visible(query, internal=internal)).scalars().all()
     return sorted(names, key=str.lower)
 
 
-def activity_date_span(engine: Engine) -> tuple[date | None, date | None]:
-    """The first start and last end date of all activities."""
+def activity_date_span(
+    engine: Engine, *, internal: bool = False
+) -> tuple[date | None, date | None]:
+    """The first start and last end date of the activities the reader may see."""
+    query = sa_select(func.min(Activity.start_date), func.max(Activity.end_date))
     with Session(engine) as session:
-        first, last = session.exec(
-            select(func.min(Activity.start_date), func.max(Activity.end_date)).where(
-                col(Activity.withdrawn_batch_id).is_(None)
-            )
-        ).one()
+        first, last = session.execute(_visible(query, internal=internal)).one()
     return first, last
 
 

@@ -211,6 +211,7 @@ def _add_activity(
         working_group=record.working_group,
         online=record.online,
         url=record.url,
+        internal=record.internal,
         source_id=source_id,
         source_line=record.row,
         batch_id=batch_id,

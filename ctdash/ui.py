@@ -146,16 +146,29 @@ def observations(version: int) -> pd.DataFrame:
     return queries.observations(engine())
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+def sees_internal() -> bool:
+    """Whether this run's viewer may see internal activities: anyone signed in."""
+    return current_viewer() is not None
+
+
 def activities(version: int, flt: queries.ActivityFilter) -> pd.DataFrame:
-    """Cached: the activities that pass a filter."""
-    return queries.activities(engine(), flt)
+    """The activities that pass a filter, internal ones only for a signed-in viewer."""
+    return _activities(version, flt, internal=sees_internal())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _activities(version: int, flt: queries.ActivityFilter, *, internal: bool) -> pd.DataFrame:
+    return queries.activities(engine(), flt, internal=internal)
+
+
+def entity_names(version: int) -> list[str]:
+    """Every entity named by an activity this run's viewer may see."""
+    return _entity_names(version, internal=sees_internal())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def entity_names(version: int) -> list[str]:
-    """Cached: every entity named by an activity."""
-    return queries.entity_names(engine())
+def _entity_names(version: int, *, internal: bool) -> list[str]:
+    return queries.entity_names(engine(), internal=internal)
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=&")
@@ -166,10 +179,14 @@ def md(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def activity_date_span(version: int) -> tuple[date | None, date | None]:
-    """Cached: the first and last date of all activities."""
-    return queries.activity_date_span(engine())
+    """The first and last date of the activities this run's viewer may see."""
+    return _activity_date_span(version, internal=sees_internal())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _activity_date_span(version: int, *, internal: bool) -> tuple[date | None, date | None]:
+    return queries.activity_date_span(engine(), internal=internal)
 
 
 def _key(page: str, name: str) -> str:

@@ -36,9 +36,14 @@ st.text_input(
 params = ui.sync_url(PAGE, values)
 
 acts = ui.activities(version, flt)
+internal = int(acts["internal"].sum())
+columns = COLUMNS | ({"internal": "Internal"} if internal else {})
 TEXT_COLUMNS = ["entities", "country", "country_iso3", "city", "region", "working_group"]
-shown = acts[list(COLUMNS)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=COLUMNS)
-st.caption(f"{len(shown)} activities match.")
+shown = acts[list(columns)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=columns)
+caption = f"{len(shown)} activities match."
+if internal:
+    caption += f" {internal} of them are internal: only signed-in users see them."
+st.caption(caption)
 st.dataframe(
     shown,
     hide_index=True,

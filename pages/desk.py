@@ -265,6 +265,7 @@ with activities_tab:
                         "Placed at": a.location_precision,
                         "Latitude": a.lat,
                         "Longitude": a.lon,
+                        "Internal": a.internal,
                         "Flag": "; ".join(w.message for w in review.warnings if w.row == a.row),
                     }
                     for a in review.activities

@@ -78,6 +78,8 @@ with detail_column:
                 st.text(row["title"])
                 st.text(f"{row['kind']} · {maps.date_span(row['start_date'], row['end_date'])}")
                 st.text(f"Place: {maps.place_label(row)}")
+                if row["internal"]:
+                    st.text("Internal: only signed-in users see this activity.")
                 if maps.has_text(row["entities"]):
                     st.text(f"Entities: {row['entities']}")
                 if maps.has_text(row["working_group"]):

@@ -65,3 +65,4 @@ class ActivityRecord:
     online: bool = False
     url: str | None = None
     place_basis: str | None = None
+    internal: bool = False

@@ -36,6 +36,7 @@ ACTIVITY_HEADER = (
     "url",
     "lat",
     "lon",
+    "internal",
 )
 ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
@@ -51,6 +52,7 @@ ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link"),
     "lat": ("lat", "latitude"),
     "lon": ("lon", "lng", "long", "longitude"),
+    "internal": ("internal",),
 }
 REQUIRED = ("title", "kind", "start")
 MAX_TITLE = 500
@@ -163,6 +165,9 @@ def _read_row(
     online = _flag(text("online"))
     if online is None:
         error("online", f"'{text('online')}' is not yes or no")
+    internal = _flag(text("internal"))
+    if internal is None:
+        error("internal", f"'{text('internal')}' is not yes or no")
 
     url = text("url") or None
     if url and not re.fullmatch(r"https?://\S+", url, flags=re.IGNORECASE):
@@ -195,6 +200,7 @@ def _read_row(
         online=bool(online),
         url=url,
         place_basis=basis,
+        internal=bool(internal),
     )
 
 

@@ -48,6 +48,7 @@ def activity_template(*, fmt: Format) -> bytes:
         ("title, kind and start are required; end defaults to start.", ""),
         ("country: a name or an ISO3 code. entities: separated by ';'.", ""),
         ("online: yes or no. lat and lon: both or neither, in decimal degrees.", ""),
+        ("internal: yes for an activity only signed-in users may see; empty or no: public.", ""),
         (DATE_RULE, ""),
     ]
     return _write(fmt=fmt, title="activities", header=ACTIVITY_HEADER, rows=[], notes=notes)

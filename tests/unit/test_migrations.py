@@ -152,10 +152,12 @@ def test_upgrading_a_store_at_the_initial_revision_keeps_every_figure_and_activi
 
     create_schema(old_engine)
 
-    assert schema_revision(old_engine) == head_revision() == "0002_data_desk"
+    assert schema_revision(old_engine) == head_revision() == "0003_internal_activities"
     assert initial_rows(old_path) == before
     pd.testing.assert_frame_equal(queries.observations(old_engine), queries.observations(store))
     pd.testing.assert_frame_equal(queries.activities(old_engine), queries.activities(store))
+    # Activities stored before internal ones existed all came from public sources.
+    assert len(queries.activities(old_engine)) == len(queries.activities(old_engine, internal=True))
 
 
 @pytest.mark.parametrize(
@@ -211,6 +213,9 @@ def test_a_store_made_before_one_undo_per_write_gains_that_constraint(
     batch = metadata.tables["batch"]
     batch.constraints -= {c for c in batch.constraints if isinstance(c, UniqueConstraint)}
     metadata.create_all(old_engine)
+    with old_engine.begin() as connection:  # nor had they internal activities
+        connection.execute(text("DROP INDEX ix_activity_internal"))
+        connection.execute(text("ALTER TABLE activity DROP COLUMN internal"))
     assert inspect(old_engine).get_unique_constraints("batch") == []
 
     create_schema(old_engine)
@@ -264,7 +269,8 @@ def test_tables_that_match_no_revision_are_refused_with_what_is_missing(
     made_by_c2d6e8b_create_all(old_engine, old_path)
     with closing(sqlite3.connect(old_path)) as connection:
         connection.execute("ALTER TABLE activity DROP COLUMN section")
-    with pytest.raises(SchemaError, match="activity lacks section, url, withdrawn_batch_id"):
+    missing = "activity lacks internal, section, url, withdrawn_batch_id"
+    with pytest.raises(SchemaError, match=missing):
         create_schema(old_engine)
 
 
