@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ctdash import desk, export, queries, store
+from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
 from ctdash.cli_users import users_app
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.command("ingest")(ingest_command)
+app.command("demo")(demo_command)
 
 
 class Table(StrEnum):

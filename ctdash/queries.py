@@ -22,6 +22,9 @@ from ctdash.models import (
     SourceFile,
 )
 
+# The kind of the one source of a store filled by `ctdash demo`.
+SYNTHETIC = "synthetic"
+
 ACTIVITY_COLUMNS = [
     "id",
     "key",
@@ -96,6 +99,13 @@ def data_version(engine: Engine) -> int:
     """A number every write to the store changes: the id of the latest write batch."""
     with Session(engine) as session:
         return session.exec(select(func.max(Batch.id))).one() or 0
+
+
+def is_synthetic(engine: Engine) -> bool:
+    """Whether the store holds generated data (`ctdash demo`); such a store holds nothing else."""
+    with Session(engine) as session:
+        found = session.exec(select(Source.id).where(Source.kind == SYNTHETIC)).first()
+    return found is not None
 
 
 def indicators(engine: Engine) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ctdash import geo
+from ctdash import geo, queries
 from ctdash.config import get_settings
 from ctdash.db import create_schema, session_scope
 from ctdash.models import (
@@ -61,10 +61,30 @@ def split_entities(text: str) -> list[str]:
     return [name.strip() for name in text.split(";") if name.strip()]
 
 
+def shipped_indicators(data_dir: Path) -> list[Indicator]:
+    """The indicators' definitions shipped in data/indicators.csv."""
+    return [
+        Indicator(
+            code=row["code"],
+            position=int(row["position"]),
+            label=row["label"],
+            unit=row["unit"],
+            cumulative=_flag(row["cumulative"]),
+            definition=row["definition"],
+        )
+        for row in _rows(data_dir / "indicators.csv")
+    ]
+
+
 def seed(engine: Engine, data_dir: Path | None = None) -> SeedReport:
-    """Create the schema and add whatever shipped rows the store lacks, in one transaction."""
+    """Create the schema and add whatever shipped rows the store lacks, in one transaction.
+
+    A synthetic store (`ctdash demo`) gets nothing: real figures never mix with generated ones.
+    """
     data_dir = data_dir or get_settings().data_dir
     create_schema(engine)
+    if queries.is_synthetic(engine):
+        return SeedReport()
     with session_scope(engine) as session:
         report = _seed(session, data_dir)
         if report.total == 0:
@@ -80,19 +100,10 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
 
     known_codes = set(session.exec(select(Indicator.code)).all())
     indicators = 0
-    for row in _rows(data_dir / "indicators.csv"):
-        if row["code"] in known_codes:
+    for indicator in shipped_indicators(data_dir):
+        if indicator.code in known_codes:
             continue
-        session.add(
-            Indicator(
-                code=row["code"],
-                position=int(row["position"]),
-                label=row["label"],
-                unit=row["unit"],
-                cumulative=_flag(row["cumulative"]),
-                definition=row["definition"],
-            )
-        )
+        session.add(indicator)
         indicators += 1
 
     sources_by_key = {s.key: s for s in session.exec(select(Source)).all()}
