@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ctdash.ingest import Problem
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 # What a cell holds once read: text from a CSV, and from an XLSX text, a whole number
 # (int), any other number (float) or a date cell (date). Empty cells are "".
@@ -24,6 +30,19 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"{
 _SEPARATORS = (",", ";")
 _KEY_DROP = re.compile(r"[\s_\-/]+")
 _MB = 1024 * 1024
+
+# A template filled in for a year of weekly figures has a few hundred rows; the limit
+# leaves room for a long history while keeping a review's preview and checks quick.
+MAX_DATA_ROWS = 20_000
+# An XLSX is a zip of XML parts. A full 20,000-row, 13-column sheet unpacks to about 8 MB;
+# a "zip bomb" unpacks a small upload to gigabytes. Both limits are read from the zip's
+# directory, before anything is unpacked.
+MAX_UNPACKED_BYTES = 20 * _MB
+# Sheet XML packs about 15 to 1; only a part of a megabyte or more is judged by its ratio.
+MAX_PACKING_RATIO = 100
+_RATIO_FLOOR = _MB
+# Columns read from an XLSX row; a wide-layout sheet has one column per indicator.
+MAX_COLUMNS = 200
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
@@ -110,7 +129,7 @@ def not_a_spreadsheet(file_name: str) -> Problem:
 
 
 def read_sheet(
-    *, file_name: str, data: bytes, max_bytes: int
+    *, file_name: str, data: bytes, max_bytes: int, max_rows: int = MAX_DATA_ROWS
 ) -> tuple[Sheet | None, list[Problem]]:
     """Read CSV (UTF-8, comma or semicolon) or XLSX bytes; None and the problems if unusable."""
     if max_bytes <= 0:
@@ -121,36 +140,45 @@ def read_sheet(
     if not data.removeprefix(b"\xef\xbb\xbf").strip():
         return None, [Problem(None, None, "The file is empty.")]
     if data.startswith(_ZIP_MAGIC):
-        table = _xlsx_rows(data)
-        if table is None:
-            return None, [not_a_spreadsheet(file_name)]
-    else:
-        text = _csv_text(data)
-        if text is None:
-            return None, [_not_text(file_name, data)]
-        try:
-            table = _csv_rows(text)
-        except csv.Error as error:
-            return None, [Problem(None, None, f"The file could not be read as CSV: {error}.")]
-    return _sheet(table)
+        return _read_xlsx(file_name, data, max_rows)
+    text = _csv_text(data)
+    if text is None:
+        return None, [_not_text(file_name, data)]
+    try:
+        return _sheet(_csv_rows(text), max_rows)
+    except csv.Error as error:
+        return None, [Problem(None, None, f"The file could not be read as CSV: {error}.")]
 
 
-def _sheet(table: list[tuple[Cell, ...]]) -> tuple[Sheet | None, list[Problem]]:
-    numbered = [
-        (number, cells)
-        for number, cells in enumerate(table, start=1)
-        if any(cell_text(cell) for cell in cells)
-    ]
-    if not numbered:
+def _sheet(table: Iterable[tuple[Cell, ...]], max_rows: int) -> tuple[Sheet | None, list[Problem]]:
+    header: tuple[int, tuple[Cell, ...]] | None = None
+    rows: list[Row] = []
+    count = 0
+    for number, cells in enumerate(table, start=1):
+        if not any(cell_text(cell) for cell in cells):
+            continue
+        if header is None:
+            header = (number, cells)
+            continue
+        count += 1
+        # Past the limit the rows are only counted, so that the message can say how many.
+        if count <= max_rows:
+            rows.append(Row(number, cells))
+    if header is None:
         return None, [Problem(None, None, "The file is empty.")]
-    header_row, header_cells = numbered[0]
-    header = [" ".join(cell_text(cell).split()) for cell in header_cells]
-    while header and not header[-1]:
-        header.pop()
-    rows = tuple(Row(number, cells) for number, cells in numbered[1:])
+    header_row, header_cells = header
+    if count > max_rows:
+        message = (
+            f"The file has {count:,} rows of data; the limit is {max_rows:,}. "
+            f"Split it into files of at most {max_rows:,} rows and upload them one at a time."
+        )
+        return None, [Problem(None, None, message)]
+    names = [" ".join(cell_text(cell).split()) for cell in header_cells]
+    while names and not names[-1]:
+        names.pop()
     if not rows:
         return None, [Problem(header_row, None, "The file has a header but no rows.")]
-    return Sheet(tuple(header), header_row, rows), []
+    return Sheet(tuple(names), header_row, tuple(rows)), []
 
 
 def _csv_text(data: bytes) -> str | None:
@@ -191,11 +219,10 @@ def _not_text(file_name: str, data: bytes) -> Problem:
     return not_a_spreadsheet(file_name)
 
 
-def _csv_rows(text: str) -> list[tuple[Cell, ...]]:
+def _csv_rows(text: str) -> Iterator[tuple[Cell, ...]]:
     separator = max(_SEPARATORS, key=lambda sep: len(_first_record(text, sep)))
-    return [
-        tuple(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    ]
+    for record in csv.reader(io.StringIO(text, newline=""), delimiter=separator):
+        yield tuple(record)
 
 
 def _first_record(text: str, separator: str) -> list[str]:
@@ -205,29 +232,107 @@ def _first_record(text: str, separator: str) -> list[str]:
         return []
 
 
-def _xlsx_rows(data: bytes) -> list[tuple[Cell, ...]] | None:
+class _Unreadable(Exception):
+    """The zip opened, but a part of the workbook inside it cannot be read."""
+
+
+class _TooWide(Exception):
+    def __init__(self, row: int, column: int) -> None:
+        super().__init__(row, column)
+        self.row = row
+        self.column = column
+
+
+def _zip_problem(file_name: str, data: bytes) -> Problem | None:
+    """Why a zip is refused before it is unpacked: not a workbook, or it unpacks too far."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    # A damaged zip fails as BadZipFile, or OSError, EOFError or ValueError on a bad offset.
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return not_a_spreadsheet(file_name)
+    if not any(part.filename == "xl/workbook.xml" for part in parts):
+        return not_a_spreadsheet(file_name)
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        return Problem(
+            None,
+            None,
+            f"'{file_name}' unpacks to {file_size(unpacked)}; an XLSX file may unpack to at "
+            f"most {file_size(MAX_UNPACKED_BYTES)}, so it was not opened. Delete unused sheets, "
+            "or save it as CSV, and upload it again.",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size >= _RATIO_FLOOR and ratio > MAX_PACKING_RATIO:
+            return Problem(
+                None,
+                None,
+                f"'{file_name}' is packed {ratio:,.0f} to 1 (its part '{part.filename}'); a "
+                f"spreadsheet is packed at most {MAX_PACKING_RATIO} to 1, so it was not opened. "
+                "Save it again as .xlsx or as CSV and upload it again.",
+            )
+    return None
+
+
+def _read_xlsx(file_name: str, data: bytes, max_rows: int) -> tuple[Sheet | None, list[Problem]]:
+    problem = _zip_problem(file_name, data)
+    if problem is not None:
+        return None, [problem]
     import openpyxl
 
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; they do not matter here.
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+            # Read-only mode streams the sheet rather than holding every cell as an object.
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     # A zip that is not a workbook (.docx, .zip, a broken file) fails in many ways
     # inside openpyxl (KeyError, BadZipFile, InvalidFileException, XML parse errors), none of
     # them a bug of ours, so any failure to open it means "not a spreadsheet".
     except Exception:
-        return None
+        return None, [not_a_spreadsheet(file_name)]
+    try:
+        return _sheet(_xlsx_rows(workbook), max_rows)
+    except _Unreadable:
+        return None, [not_a_spreadsheet(file_name)]
+    except _TooWide as wide:
+        message = (
+            f"a value sits in column {wide.column:,}; a sheet is read up to column "
+            f"{MAX_COLUMNS}. Delete the columns beyond it and upload the file again."
+        )
+        return None, [Problem(wide.row, None, message)]
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(workbook: Workbook) -> Iterator[tuple[Cell, ...]]:
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
     # The sheet Excel opens on, unless that is a chart.
     sheet = workbook.active
-    if not hasattr(sheet, "iter_rows"):
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        if not workbook.worksheets:
+            raise _Unreadable
         sheet = workbook.worksheets[0]
-    rows = [
-        tuple(_xlsx_cell(value) for value in values)
-        for values in sheet.iter_rows(min_row=1, min_col=1, values_only=True)
-    ]
-    workbook.close()
-    return rows
+    # The size a file declares may be wrong; read every row it has.
+    sheet.reset_dimensions()
+    values_by_row = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+    for number in itertools.count(1):
+        try:
+            values = next(values_by_row, None)
+        # The sheet's XML is parsed as it is read; a broken part fails only here.
+        except Exception as error:
+            raise _Unreadable from error
+        if values is None:
+            return
+        if len(values) > MAX_COLUMNS:
+            beyond = values[MAX_COLUMNS:]
+            if beyond.count(None) != len(beyond):
+                last = max(i for i, value in enumerate(values) if value is not None)
+                raise _TooWide(number, last + 1)
+            values = values[:MAX_COLUMNS]
+        yield tuple(_xlsx_cell(value) for value in values)
 
 
 def _xlsx_cell(value: object) -> Cell:
