@@ -15,8 +15,13 @@ from pathlib import Path
 
 from ctdash import geo
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+from ctdash.ingest.sheet import file_size
 
 INDICATORS_CSV = Path(__file__).resolve().parent.parent.parent / "data" / "indicators.csv"
+# An issue is about 10 to 30 KB of text, its longest line under 300 characters. Past these
+# limits the text is not a newsletter, and reading it would only keep the page waiting.
+MAX_NEWSLETTER_BYTES = 512 * 1024
+MAX_LINE_CHARS = 1_000
 
 # Ways the newsletter has written a label besides the indicator's own label.
 LABEL_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -49,8 +54,10 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _LEADING_DATE = re.compile(rf"^(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\s+", re.IGNORECASE)
 _WG_LEAD = re.compile(r"^\*\*(?P<code>[A-Za-z][\w-]*)\s+WG\*\*\s*")
 _WG_NAMED = re.compile(r"\b(?:the|The)\s+(?P<code>[A-Z][\w-]*)\s+WG\b")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Neither part may hold a bracket, so a run of unclosed "[" is read once, not once per "[".
+_LINK = re.compile(r"\[([^\[\]]*)\]\([^)\[\]]*\)")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_LOWER_WORD = re.compile(r"[a-z][\w-]*")
 _NUMBER = re.compile(r"^\d{1,3}(?:[,.\s\u202f]\d{3})+$|^\d+$")
 
 KNOWN_ENTITIES = (
@@ -102,10 +109,16 @@ _PREP_PLACE = re.compile(
     r"\b(?P<prep>in|to|for|at)\s+(?P<the>the\s+)?"
     r"(?P<span>[A-Z][\w’'.-]*(?:\s+(?:(?:and|of|the|de|du|la)\s+)?[A-Z][\w’'.-]*)*)"
 )
-_NATIONAL_EVENT = re.compile(
-    r"\b(?P<span>[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s+"
-    r"(?:national\s+)?(?:trainings?|workshops?|consultations?|exercises?|missions?)\b"
+_NOT_A_PLACE_BEFORE = re.compile(r"(?:\bMission\s+of|\bbehalf)\s*\Z")
+# No country, city or region the gazetteer knows has a longer name ("Australia and New
+# Zealand", "Bosnia and Herzegovina"); longer stretches of capitals are not tried whole.
+_MAX_PLACE_WORDS = 8
+# A national event: capitalised words, then this. The words are found by walking back from
+# it, as a pattern for both searched from every capital takes time quadratic in a line.
+_EVENT_NOUN = re.compile(
+    r"\s+(?:national\s+)?(?:trainings?|workshops?|consultations?|exercises?|missions?)\b"
 )
+_CAPITALISED = re.compile(r"[A-Z][\w’'.-]*")
 _CHAIN = re.compile(r"^(?P<chain>(?:UN Women|[A-Z][A-Za-z]*)(?:-(?:UN Women|[A-Z][A-Za-z]*))+)\b")
 
 
@@ -190,8 +203,13 @@ def clean(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = text.replace("**", "")
     text = re.sub(r"\\(.)", r"\1", text)
-    text = re.sub(r"\s*>\s*$", "", text)
-    return " ".join(text.split())
+    return " ".join(_without_arrow(text).split())
+
+
+def _without_arrow(text: str) -> str:
+    """The text without a closing ">" and the spaces around it (a regex would be quadratic)."""
+    stripped = text.rstrip()
+    return stripped[:-1].rstrip() if stripped.endswith(">") else text
 
 
 def _is_heading(line: str) -> bool:
@@ -214,7 +232,7 @@ def parse_date_text(body: str, year: int) -> tuple[date, date, bool] | None:
     ValueError for a date that does not exist (31 Feb). A range whose end month comes before
     its start month ends in the next year.
     """
-    found = _DATE_BODY.fullmatch(body.strip())
+    found = _date_body(body)
     if not found:
         return None
     if found["y"]:
@@ -230,8 +248,13 @@ def parse_date_text(body: str, year: int) -> tuple[date, date, bool] | None:
     end = date(end_year, end_month, int(found["d2"]))
     start = date(year, start_month, int(found["d1"] or found["d2"]))
     if start > end:
-        raise ValueError(f"the range '{body.strip()}' ends before it starts")
+        raise ValueError(f"the range '{' '.join(body.split())}' ends before it starts")
     return start, end, online
+
+
+def _date_body(body: str) -> re.Match[str] | None:
+    # Runs of spaces collapsed first: the pattern's optional spaces backtrack over a long run.
+    return _DATE_BODY.fullmatch(" ".join(body.split()))
 
 
 def infer_year(text: str) -> tuple[int | None, str]:
@@ -244,7 +267,7 @@ def infer_year(text: str) -> tuple[int | None, str]:
     for line in text.splitlines():
         body = clean(line)
         has_date = _LEADING_DATE.match(body) or any(
-            _DATE_BODY.fullmatch(m.group(1).strip()) for m in _PAREN.finditer(body)
+            _date_body(m.group(1)) for m in _PAREN.finditer(body)
         )
         if has_date:
             votes.update(int(y) for y in _YEAR.findall(body) if 2000 <= int(y) <= 2100)
@@ -305,12 +328,19 @@ def _read_figures(
     return index
 
 
-def _items(lines: list[str], start: int) -> list[_Item]:
+def _items(lines: list[str], start: int, out: Newsletter) -> list[_Item]:
     items: list[_Item] = []
     section = ""
     for index in range(start, len(lines)):
         raw = lines[index].strip()
         if not raw:
+            continue
+        if len(raw) > MAX_LINE_CHARS:
+            message = (
+                f"the line is {len(raw):,} characters long; an item is at most "
+                f"{MAX_LINE_CHARS:,}, so it was not read: put each item on a line of its own"
+            )
+            out.errors.append(Problem(index + 1, None, message))
             continue
         if _is_heading(raw):
             section = raw
@@ -343,7 +373,8 @@ def _dates(item: _Item, year: int) -> list[_When]:
     return found
 
 
-def _kind(section: str, text: str, whole: str, *, wg_meeting: bool) -> str:
+def _kind(section: str, text: str, whole_kind: str | None, *, wg_meeting: bool) -> str:
+    """The kind of a stretch of an item; `whole_kind` is what the whole item's words say."""
     upper = section.upper()
     if "HEADS OF ENTITIES" in upper or "STATEMENT" in upper:
         return "statement"
@@ -351,11 +382,14 @@ def _kind(section: str, text: str, whole: str, *, wg_meeting: bool) -> str:
         return "publication"
     if wg_meeting:
         return "meeting"
-    for source in (text, whole):
-        for kind, pattern in KIND_KEYWORDS:
-            if pattern.search(source):
-                return kind
-    return "other"
+    return _keyword_kind(text) or whole_kind or "other"
+
+
+def _keyword_kind(text: str) -> str | None:
+    for kind, pattern in KIND_KEYWORDS:
+        if pattern.search(text):
+            return kind
+    return None
 
 
 def _entity_pattern(name: str) -> re.Pattern[str]:
@@ -436,11 +470,11 @@ def _place_from_tail(text: str) -> _Place | None:
 def _place_from_prepositions(text: str) -> _Place | None:
     """ "in Nairobi", "to Togo", "for Pakistan", "for the Caribbean"; not "Mission of X"."""
     for match in _PREP_PLACE.finditer(text):
-        before = text[: match.start()].rstrip()
-        if re.search(r"\bMission\s+of$|\bbehalf$", before):
+        # Only the text just before is searched: the whole of it, once per match, is quadratic.
+        if _NOT_A_PLACE_BEFORE.search(text, max(0, match.start() - 40), match.start()):
             continue
         words = match["span"].split()
-        for n in range(len(words), 0, -1):
+        for n in range(min(len(words), _MAX_PLACE_WORDS), 0, -1):
             span = " ".join(words[:n]).rstrip(".,;:’'")
             basis = f"{match['prep']} {match['the'] or ''}{span}"
             iso3 = _country_strict(span)
@@ -456,15 +490,36 @@ def _place_from_prepositions(text: str) -> _Place | None:
 
 def _place_from_national_event(text: str) -> _Place | None:
     """ "[Turkmenistan training]": a country named as the beneficiary of a national event."""
-    for match in _NATIONAL_EVENT.finditer(text):
-        words = match["span"].split()
+    for event in _EVENT_NOUN.finditer(text):
+        words = _capitalised_before(text, event.start())
         for n in range(1, len(words) + 1):
             span = " ".join(words[-n:])
             iso3 = _country_strict(span)
             if iso3:
-                noun = match.group(0)[len(match["span"]) :]
-                return _Place(iso3, None, None, f"{span}{noun}")
+                return _Place(iso3, None, None, f"{span}{event.group(0)}")
     return None
+
+
+def _capitalised_before(text: str, end: int) -> list[str]:
+    """The last few of the capitalised words that run up to `end` in a cleaned text."""
+    words: list[str] = []
+    while end > 0 and len(words) < _MAX_PLACE_WORDS:
+        start = text.rfind(" ", 0, end) + 1
+        word = text[start:end]
+        if _CAPITALISED.fullmatch(word):
+            words.append(word)
+            end = start - 1
+            continue
+        # The run's first word may follow punctuation inside the same word: "(Kenya".
+        tail = len(word)
+        while tail and (word[tail - 1].isalnum() or word[tail - 1] in "_’'.-"):
+            tail -= 1
+        for index in range(tail, len(word)):
+            if "A" <= word[index] <= "Z" and (index == tail or word[index - 1] in "’'.-"):
+                words.append(word[index:])
+                break
+        break
+    return words[::-1]
 
 
 def _partners(text: str) -> tuple[list[str], list[str]]:
@@ -521,7 +576,19 @@ def _starts_sentence(piece: str) -> bool:
     return bool(_CHAIN.match(piece) or any(p.match(piece) for p, _ in _entity_patterns()))
 
 
-def _segment_title(first: str, segment: str, index: int, head: str) -> str:
+def _event_lead(first: str) -> str | None:
+    """The actors before the first stretch's event word: "UNOCT-UNODC" of "UNOCT-UNODC training"."""
+    starts = [found.start() for _, p in KIND_KEYWORDS if (found := p.search(first))]
+    if not starts:
+        return None
+    # Lower-case words before the event word are dropped ("national", "regional").
+    words = first[: min(starts)].rstrip().split(" ")
+    while len(words) > 1 and _LOWER_WORD.fullmatch(words[-1]):
+        words.pop()
+    return " ".join(words)
+
+
+def _segment_title(first: str, segment: str, index: int, head: str, lead: str | None) -> str:
     """The title of the index-th activity of an item naming several dated places.
 
     A later stretch that starts a sentence of its own ("; and UNODC-UNFPA training ...")
@@ -531,11 +598,8 @@ def _segment_title(first: str, segment: str, index: int, head: str) -> str:
     piece = re.sub(r"^[\s,;&]*(?:and\s+)?", "", segment).strip(" ,;")
     if index == 0 or _starts_sentence(piece):
         return piece
-    if any(pattern.match(piece) for _, pattern in KIND_KEYWORDS):
-        starts = [found.start() for _, p in KIND_KEYWORDS if (found := p.search(first))]
-        if starts:
-            lead = re.sub(r"(?:\s+[a-z][\w-]*)+$", "", first[: min(starts)].rstrip())
-            return f"{lead} {piece}".strip()
+    if lead is not None and any(pattern.match(piece) for _, pattern in KIND_KEYWORDS):
+        return f"{lead} {piece}".strip()
     prep = re.match(r"(for|to|in|with|at)\s", piece)
     if prep and f" {prep[1]} " in first:
         return f"{first[: first.rfind(f' {prep[1]} ')]} {piece}"
@@ -543,7 +607,7 @@ def _segment_title(first: str, segment: str, index: int, head: str) -> str:
 
 
 def _activities(item: _Item, year: int, out: Newsletter) -> None:
-    statement_or_pub = _kind(item.section, "", "", wg_meeting=False)
+    statement_or_pub = _kind(item.section, "", None, wg_meeting=False)
     try:
         dates = _dates(item, year)
         if item.leading:
@@ -558,17 +622,17 @@ def _activities(item: _Item, year: int, out: Newsletter) -> None:
         return
     wg_meeting = bool(item.leading and item.working_group)
     whole = item.text
+    whole_kind = _keyword_kind(whole)
+    raw = _raw_text(item)
     # Each date closes the stretch of text it belongs to.
     segments, raw_segments, cursor = [], [], 0
-    raw_dates = [
-        m for m in _PAREN.finditer(_raw_text(item)) if _DATE_BODY.fullmatch(m.group(1).strip())
-    ]
+    raw_dates = [m for m in _PAREN.finditer(raw) if _date_body(m.group(1))]
     raw_cursor = 0
     for number, when in enumerate(dates):
         segments.append(whole[cursor : when.span[0]] if when.span != (0, 0) else whole)
         cursor = when.span[1]
         if number < len(raw_dates):
-            raw_segments.append(_raw_text(item)[raw_cursor : raw_dates[number].start()])
+            raw_segments.append(raw[raw_cursor : raw_dates[number].start()])
             raw_cursor = raw_dates[number].end()
     if len(dates) > 1 and whole[cursor:].strip(" .;"):
         segments[-1] += whole[cursor:]
@@ -583,15 +647,17 @@ def _activities(item: _Item, year: int, out: Newsletter) -> None:
         first_clean if len(dates) > 1 else whole, statement=statement_or_pub == "statement"
     )
     chain_states = _partners(whole)[1]
+    chain = _CHAIN.match(whole)
+    lead = _event_lead(first_clean)
     for number, when in enumerate(dates):
         segment = " ".join(segments[number].split())
-        title = _segment_title(first_clean, segment, number, head)
+        title = _segment_title(first_clean, segment, number, head, lead)
         if len(dates) == 1:
             title = " ".join((whole[: when.span[0]] + whole[when.span[1] :]).split())
         if item.leading:
             title = whole
         title = title.strip(" ,;")
-        kind = _kind(item.section, segment, whole, wg_meeting=wg_meeting)
+        kind = _kind(item.section, segment, whole_kind, wg_meeting=wg_meeting)
         place = _Place()
         if kind not in ("publication", "statement") and not wg_meeting:
             raw_segment = raw_segments[number] if number < len(raw_segments) else ""
@@ -609,7 +675,7 @@ def _activities(item: _Item, year: int, out: Newsletter) -> None:
                     item.row,
                     "place",
                     f"{', '.join(chain_states)} named only as a partner in "
-                    f"'{chain['chain'] if (chain := _CHAIN.match(whole)) else whole}': "
+                    f"'{chain['chain'] if chain else whole}': "
                     "not placed; place it there in review if the activity took place there",
                 )
             )
@@ -639,8 +705,7 @@ def _raw_text(item: _Item) -> str:
     text = item.raw.strip().lstrip("→•").strip()
     if text.startswith("- "):
         text = text[2:]
-    text = re.sub(r"\\(.)", r"\1", text.replace("**", ""))
-    return re.sub(r"\s*>\s*$", "", text)
+    return _without_arrow(re.sub(r"\\(.)", r"\1", text.replace("**", "")))
 
 
 def parse_newsletter(
@@ -656,12 +721,21 @@ def parse_newsletter(
     """
     pairs = list(indicators if indicators is not None else shipped_indicators())
     out = Newsletter()
+    name = f"{file_name}: " if file_name else ""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_NEWSLETTER_BYTES:
+        message = (
+            f"{name}the text is {file_size(size)}; a newsletter may be at most "
+            f"{file_size(MAX_NEWSLETTER_BYTES)} (an issue is about 30 KB), so it was not read. "
+            "Check that this is the newsletter's text."
+        )
+        out.errors.append(Problem(None, None, message))
+        return out
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if "IN NUMBERS" in line.upper()), None)
     body_start = _read_figures(lines, start + 1, pairs, out) if start is not None else 0
     if start is None:
         out.warnings.append(Problem(None, None, "no 'IN NUMBERS' heading: no figures read"))
-    name = f"{file_name}: " if file_name else ""
     if year is None:
         year, why = infer_year(text)
         if year is None:
@@ -671,7 +745,7 @@ def parse_newsletter(
             return out
         out.warnings.append(Problem(None, "year", f"year {year} inferred: {why}"))
     out.year = year
-    for item in _items(lines, body_start):
+    for item in _items(lines, body_start, out):
         _activities(item, year, out)
     if out.indicators and out.activities:
         latest = max(a.end_date for a in out.activities)
