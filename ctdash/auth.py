@@ -1,10 +1,11 @@
-"""Accounts, roles and password sign-in with lockout; single sign-on users get roles by e-mail."""
+"""Accounts, roles, password sign-in with lockout, idle sign-out; single sign-on roles by e-mail."""
 
 from __future__ import annotations
 
 import logging
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -330,3 +331,55 @@ def _ceil_minute(moment: datetime) -> datetime:
     seconds = moment.second + moment.microsecond / 1_000_000
     whole = moment.replace(second=0, microsecond=0)
     return whole + timedelta(minutes=math.ceil(seconds / 60))
+
+
+# --- sessions -----------------------------------------------------------------------------------
+
+# Streamlit signs its identity cookie with this secret; 32 random bytes as hex is 64 characters.
+MIN_COOKIE_SECRET = 32
+COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"
+_SET_COOKIE_SECRET = (
+    "Set `cookie_secret` in the `[auth]` section of the secrets file (`.streamlit/secrets.toml`,"
+    " or the file named by `--secrets.files` or `STREAMLIT_SECRETS_FILES`), or set the"
+    f" environment variable `{COOKIE_SECRET_ENV}`, to a random value of at least"
+    f" {MIN_COOKIE_SECRET} characters, such as the output of"
+    ' `python -c "import secrets; print(secrets.token_hex(32))"`, and restart the app.'
+)
+
+
+def idle_notice(minutes: int) -> str:
+    """What a viewer signed out for inactivity reads."""
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Signed out after {minutes} {unit} without activity."
+
+
+def is_idle(last_active: datetime | None, *, now: datetime, minutes: int) -> bool:
+    """Whether a sign-in last active at `last_active` has been idle for longer than `minutes`."""
+    return last_active is not None and now - last_active > timedelta(minutes=minutes)
+
+
+def cookie_secret_problem(
+    auth_section: Mapping[str, object], *, from_environment: str | None
+) -> str | None:
+    """Why single sign-on cannot run safely with this `[auth]` section, or None when it can.
+
+    `from_environment` is the secret the deployer gave Streamlit outside the secrets file
+    (`server.cookieSecret`); Streamlit signs with `[auth] cookie_secret` when both are set.
+    """
+    in_file = auth_section.get("cookie_secret")
+    if in_file is not None:
+        secret, where = str(in_file), "`cookie_secret` in `[auth]`"
+    elif from_environment:
+        secret, where = from_environment, f"`{COOKIE_SECRET_ENV}`"
+    else:
+        return (
+            "Single sign-on is configured but has no secret to sign its cookies with, so"
+            f" nobody can sign in safely. {_SET_COOKIE_SECRET}"
+        )
+    if len(secret.strip()) < MIN_COOKIE_SECRET:
+        return (
+            f"Single sign-on is configured but its cookie secret ({where}) is too short:"
+            f" {len(secret.strip())} characters, at least {MIN_COOKIE_SECRET} needed."
+            f" {_SET_COOKIE_SECRET}"
+        )
+    return None

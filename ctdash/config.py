@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{DATA_DIR / 'ctdash.db'}"
     data_dir: Path = DATA_DIR
     require_login: bool = False
+    # A signed-in viewer idle for longer than this is signed out on their next action.
+    idle_minutes: int = Field(default=30, ge=1)
 
 
 @lru_cache
