@@ -278,33 +278,32 @@ def activities(
 
     Internal activities are left out unless `internal` is true (a signed-in reader).
     """
+    stored = [name for name in ACTIVITY_COLUMNS if name in Activity.model_fields]
     query: Select = sa_select(
-        Activity, col(Source.title).label("source"), col(Source.url).label("source_url")
+        *(getattr(Activity, name) for name in stored),
+        col(Source.title).label("source"),
+        col(Source.url).label("source_url"),
     ).join(Source, col(Source.id) == col(Activity.source_id))
     query = _filtered(query, flt or ActivityFilter(), internal=internal)
+    chosen = query.with_only_columns(col(Activity.id)).subquery()
     query = query.order_by(col(Activity.start_date), col(Activity.id))
     with Session(engine) as session:
         rows = session.execute(query).all()
-        ids = [activity.id for activity, _, _ in rows]
-        names = session.exec(
-            select(ActivityEntity.activity_id, ActivityEntity.entity)
-            .where(col(ActivityEntity.activity_id).in_(ids))
+        names = session.execute(
+            sa_select(col(ActivityEntity.activity_id), col(ActivityEntity.entity))
+            .where(col(ActivityEntity.activity_id).in_(sa_select(chosen.c.id)))
             .order_by(col(ActivityEntity.activity_id), col(ActivityEntity.position))
         ).all()
+    names_read = [*stored, "source", "source_url"]
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names_read)
+    frame = pd.DataFrame(dict(zip(names_read, columns, strict=True)))
     entities: dict[int, list[str]] = {}
     for activity_id, entity in names:
         entities.setdefault(activity_id, []).append(entity)
-    records = []
-    for activity, source, source_url in rows:
-        record = activity.model_dump()
-        record["entities"] = "; ".join(entities.get(activity.id or 0, []))
-        record["country"] = (
-            geo.country_name(activity.country_iso3) if activity.country_iso3 else None
-        )
-        record["source"] = source
-        record["source_url"] = source_url
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=ACTIVITY_COLUMNS)
+    frame["entities"] = ["; ".join(entities.get(i, ())) for i in frame["id"]]
+    names_of = {code: geo.country_name(code) for code in frame["country_iso3"].dropna().unique()}
+    frame["country"] = frame["country_iso3"].map(names_of)
+    frame = frame[ACTIVITY_COLUMNS]
     return frame.astype({"id": "Int64", "source_line": "Int64"})
 
 
