@@ -93,11 +93,11 @@ def parse_count(cell: Cell) -> tuple[int | None, str | None]:
     if negative or body[:1] == "+":
         body = body[1:].strip()
     if re.fullmatch(r"\d+", body):
-        value = int(body)
+        digits = body
     elif _GROUPED.fullmatch(body):
-        value = int(re.sub(r"\D", "", body))
+        digits = re.sub(r"\D", "", body)
     elif (zeros := _WHOLE_DECIMAL.fullmatch(body)) and len(zeros[2]) != 3:
-        value = int(zeros[1])
+        digits = zeros[1]
     elif _DOT_GROUPED.fullmatch(body):
         return None, (
             f"'{text}' is not a whole number: a '.' is read as a decimal point; "
@@ -106,6 +106,10 @@ def parse_count(cell: Cell) -> tuple[int | None, str | None]:
         )
     else:
         return None, f"'{text}' is not a whole number"
+    # int() refuses a text of more than 4,300 digits; the largest figure kept has 19.
+    if len(digits.lstrip("0")) > len(str(_MAX_VALUE)):
+        return None, f"'{text}' must not be negative" if negative else f"'{text}' is too large"
+    value = int(digits)
     if negative and value:
         return None, f"'{text}' must not be negative"
     return (value, None) if value <= _MAX_VALUE else (None, f"'{text}' is too large")
