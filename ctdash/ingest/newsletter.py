@@ -57,6 +57,7 @@ _WG_NAMED = re.compile(r"\b(?:the|The)\s+(?P<code>[A-Z][\w-]*)\s+WG\b")
 # Neither part may hold a bracket, so a run of unclosed "[" is read once, not once per "[".
 _LINK = re.compile(r"\[([^\[\]]*)\]\([^)\[\]]*\)")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_MAX_FIGURE_DIGITS = 18
 _LOWER_WORD = re.compile(r"[a-z][\w-]*")
 _NUMBER = re.compile(r"^\d{1,3}(?:[,.\s\u202f]\d{3})+$|^\d+$")
 
@@ -308,9 +309,15 @@ def _read_figures(
         label = " ".join(" ".join(label_lines).replace("/ ", "/").split())
         printed = " ".join(label_lines)
         match = lookup.get(_label_key(label)) or lookup.get(_label_key(printed))
-        value = int(re.sub(r"\D", "", line))
+        digits = re.sub(r"\D", "", line).lstrip("0") or "0"
         if not label_lines:
             out.errors.append(Problem(number_row, "label", f"the figure {line} has no label"))
+        elif len(digits) > _MAX_FIGURE_DIGITS:
+            # int() refuses a text of more than 4,300 digits; a stored figure fits in 18.
+            message = (
+                f"the figure has {len(digits):,} digits; a figure has at most {_MAX_FIGURE_DIGITS}"
+            )
+            out.errors.append(Problem(number_row, "value", message))
         elif match is None:
             known = ", ".join(f"'{label}'" for _, label in indicators)
             out.errors.append(
@@ -319,7 +326,9 @@ def _read_figures(
         elif any(f.code == match for f in out.indicators):
             out.errors.append(Problem(number_row, "label", f"'{printed}' is given twice"))
         else:
-            out.indicators.append(Figure(number_row, match, labels.get(match, label), value, None))
+            out.indicators.append(
+                Figure(number_row, match, labels.get(match, label), int(digits), None)
+            )
     missing = [label for code, label in indicators if all(f.code != code for f in out.indicators)]
     if missing:
         out.warnings.append(
