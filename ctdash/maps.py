@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from ctdash import geo
 
@@ -24,6 +27,10 @@ KIND_COLOURS: dict[str, tuple[int, int, int]] = {
     "publication": (120, 120, 120),
     "other": (190, 190, 190),
 }
+
+# Above this many points (places times kinds), the points layer gives one point per place.
+MAX_POINTS = 2_000
+PLACE_COLOUR = (68, 68, 68)
 
 POINTS_LAYER = "activities"
 COUNTRIES_LAYER = "country-totals"
@@ -70,23 +77,103 @@ def place_label(row: Mapping[Any, Any]) -> str:
     return "no place"
 
 
-def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The placed activities as the few fields the points layer and its tooltip need."""
+def points_by_kind(frame: pd.DataFrame) -> bool:
+    """Whether the points layer can show each kind apart (else one point per place)."""
     placed = frame.dropna(subset=["lat", "lon"])
-    return [
-        {
-            "key": row["key"],
-            "lon": round(float(row["lon"]), 4),
-            "lat": round(float(row["lat"]), 4),
-            "color": KIND_COLOURS.get(str(row["kind"]), KIND_COLOURS["other"]),
-            "title": row["title"],
-            "kind": f"{row['kind']} (internal)" if row.get("internal") else row["kind"],
-            "dates": date_span(row["start_date"], row["end_date"]),
+    spots = placed[["lat", "lon", "kind"]].round({"lat": 4, "lon": 4}).drop_duplicates()
+    return len(spots) <= MAX_POINTS
+
+
+def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The placed activities as the few fields the points layer and its tooltip need.
+
+    Activities of one kind at one place become one point whose size grows with their number;
+    past MAX_POINTS such points, one point per place gives the number of each kind in its
+    tooltip. The map's data grows with the places shown, not with the activities.
+    """
+    placed = frame.dropna(subset=["lat", "lon"])
+    if placed.empty:
+        return []
+    by_kind = points_by_kind(placed)
+    spot = placed.assign(lat=placed["lat"].round(4), lon=placed["lon"].round(4))
+    if "internal" not in spot:
+        spot = spot.assign(internal=False)
+    keys = ["lat", "lon", "kind"] if by_kind else ["lat", "lon"]
+    groups = spot.groupby(keys, sort=False)
+    summary = groups.agg(
+        count=("key", "size"),
+        key=("key", "first"),
+        title=("title", "first"),
+        first_kind=("kind", "first"),
+        start=("start_date", "min"),
+        end=("end_date", "max"),
+        internal=("internal", "sum"),
+        entities=("entities", "first"),
+        city=("city", "first"),
+        country=("country", "first"),
+        region=("region", "first"),
+        location_precision=("location_precision", "first"),
+    ).reset_index()
+    kinds = {} if by_kind else _kind_counts(spot)
+    records = []
+    for row in summary.to_dict("records"):
+        count, kind, internal = int(row["count"]), str(row["first_kind"]), int(row["internal"])
+        lat, lon = float(row["lat"]), float(row["lon"])
+        record: dict[str, Any] = {
+            "lon": lon,
+            "lat": lat,
+            "color": KIND_COLOURS.get(kind, KIND_COLOURS["other"]) if by_kind else PLACE_COLOUR,
+            "radius": _radius(count),
+            "dates": date_span(row["start"], row["end"]),
             "place": place_label(row),
-            "entities": row["entities"] if has_text(row["entities"]) else "",
         }
-        for row in placed.to_dict("records")
-    ]
+        if count == 1:
+            record |= {
+                "key": row["key"],
+                "title": row["title"],
+                "kind": f"{kind} (internal)" if internal else kind,
+                "entities": row["entities"] if has_text(row["entities"]) else "",
+            }
+        else:
+            record |= {
+                "key": group_key(kind if by_kind else "", lat, lon),
+                "title": f"{count} activities"
+                + (f", {internal} of them internal" if internal else ""),
+                "kind": kind if by_kind else kinds[(lat, lon)],
+                "entities": "Click for the list",
+            }
+        records.append(record)
+    return records
+
+
+def _kind_counts(spot: pd.DataFrame) -> dict[tuple[float, float], str]:
+    counts = spot.groupby(["lat", "lon", "kind"], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values("n", ascending=False, kind="stable")
+    kinds: dict[tuple[float, float], list[str]] = {}
+    for lat, lon, kind, n in counts.itertuples(index=False):
+        kinds.setdefault((float(lat), float(lon)), []).append(f"{n} {kind}")
+    return {place: ", ".join(parts) for place, parts in kinds.items()}
+
+
+def group_key(kind: str, lat: float, lon: float) -> str:
+    """The key of the point that stands for several activities of a kind at a place."""
+    return f"{kind}@{lat:.4f},{lon:.4f}"
+
+
+def activities_at(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The activities a point of the map stands for: one by its key, or a place's group."""
+    single = frame[frame["key"] == key]
+    if len(single) or "@" not in key:
+        return single
+    kind, _, where = key.rpartition("@")
+    lat, _, lon = where.partition(",")
+    at_place = (frame["lat"].round(4) == float(lat)) & (frame["lon"].round(4) == float(lon))
+    return frame[at_place & (frame["kind"] == kind)] if kind else frame[at_place]
+
+
+def _radius(count: int) -> float:
+    # Area in proportion to the count, up to a point: 6 px for one activity, at most 24 px.
+    return round(min(24.0, 6.0 * math.sqrt(count)), 1)
 
 
 def country_totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -150,6 +237,13 @@ def base_layers() -> list[pdk.Layer]:
     ]
 
 
+class _CompactDeck(pdk.Deck):
+    """A deck whose JSON has no indentation: pydeck indents it, which triples its size."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
 def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
     """A world map of the activities: coloured points, or countries shaded by their totals."""
     layers = base_layers()
@@ -174,7 +268,7 @@ def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
                 get_position=["lon", "lat"],
                 get_fill_color="color",
                 get_line_color=[255, 255, 255],
-                get_radius=6,
+                get_radius="radius",
                 radius_units="pixels",
                 radius_min_pixels=5,
                 stroked=True,
@@ -182,7 +276,7 @@ def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
                 pickable=True,
             )
         )
-    return pdk.Deck(
+    return _CompactDeck(
         layers=layers,
         initial_view_state=pdk.ViewState(latitude=15, longitude=15, zoom=0.7),
         map_provider=None,

@@ -42,7 +42,13 @@ legend = " ".join(
 
 map_column, detail_column = st.columns([3, 1])
 with map_column:
-    if view == "points" and legend:
+    if view == "points" and not maps.points_by_kind(placed):
+        st.caption(
+            "Too many places and kinds to tell apart: one grey point per place, sized by its "
+            "number of activities, with the number of each kind when you point at it. Choose "
+            "kinds or a shorter period to see each kind in its colour."
+        )
+    elif view == "points" and legend:
         # Built from the fixed list of kinds and colours only, never from data.
         st.html(f'<div role="group" aria-label="Legend: the colour of each kind">{legend}</div>')
     event = st.pydeck_chart(
@@ -52,6 +58,15 @@ with map_column:
         selection_mode="single-object",
         height=520,
         alt=f"World map of {len(placed)} activities",
+    )
+    # The map's text alternative: where its activities are, in words.
+    by_country = placed["country"].value_counts()
+    at_a_region = len(placed) - int(by_country.sum())
+    st.caption(
+        "On the map, by country: "
+        + (", ".join(f"{ui.md(name)} {count}" for name, count in by_country.items()) or "none")
+        + (f"; placed at a region: {at_a_region}" if at_a_region else "")
+        + "."
     )
 
 with detail_column:
@@ -71,8 +86,14 @@ with detail_column:
                 hide_index=True,
                 column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
             )
+    elif len(rows := maps.activities_at(placed, str(picked.get("key")))) > 1:
+        st.markdown(f"**{ui.md(maps.place_label(rows.iloc[0]))}**: {len(rows)} activities")
+        st.dataframe(
+            rows[["start_date", "kind", "title"]],
+            hide_index=True,
+            column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
+        )
     else:
-        rows = placed[placed["key"] == picked.get("key")]
         for row in rows.to_dict("records"):
             with st.container(border=True, key="picked-activity"):
                 st.text(row["title"])

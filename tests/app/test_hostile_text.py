@@ -213,13 +213,14 @@ def test_the_activities_table_holds_the_titles_as_typed(hostile_db: Path) -> Non
 
 
 def test_the_map_tooltip_template_is_fixed_and_payloads_are_data(hostile_db: Path) -> None:
-    at = open_page("map")
-    chart = at.get("deck_gl_json_chart")[0].proto
-    assert json.loads(chart.tooltip) == maps.TOOLTIP
-    spec = json.loads(chart.json)
-    points = next(layer for layer in spec["layers"] if layer["id"] == maps.POINTS_LAYER)
-    titles = {p["title"] for p in points["data"]}
-    assert f"{IMG} img" in titles and f"{SCRIPT} script" in titles
+    # One day each: a point then stands for one activity, whose title goes in the tooltip.
+    for day, title in (("2023-05-01", f"{SCRIPT} script"), ("2023-05-02", f"{IMG} img")):
+        at = open_page("map", **{"from": day, "to": day})
+        chart = at.get("deck_gl_json_chart")[0].proto
+        assert json.loads(chart.tooltip) == maps.TOOLTIP
+        spec = json.loads(chart.json)
+        points = next(layer for layer in spec["layers"] if layer["id"] == maps.POINTS_LAYER)
+        assert [p["title"] for p in points["data"]] == [title]
     # Outside the layers' data the spec holds no payload text.
     for layer in spec["layers"]:
         layer.pop("data", None)

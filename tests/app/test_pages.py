@@ -103,7 +103,9 @@ def test_overview_unknown_snapshot_falls_back_to_the_latest() -> None:
     assert at.selectbox[0].value.isoformat() == "2023-04-30"
 
 
-def test_map_holds_one_point_per_geolocated_activity(store) -> None:
+def test_map_holds_one_point_per_geolocated_activity_when_none_share_a_place_and_kind(
+    store,
+) -> None:
     from ctdash import queries
 
     placed = queries.activities(store).dropna(subset=["lat", "lon"])
@@ -117,6 +119,7 @@ def test_map_holds_one_point_per_geolocated_activity(store) -> None:
         "lon",
         "lat",
         "color",
+        "radius",
         "title",
         "kind",
         "dates",
