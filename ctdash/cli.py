@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ctdash import desk, export, queries, store
+from ctdash import backup, desk, export, queries, store
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
@@ -188,6 +188,65 @@ def import_command(
         )
     if not review.ok:
         raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="The SQLite file to write; it must not exist.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write a consistent copy of the store to a new SQLite file, while the app keeps running."""
+    engine = make_engine(database_url)
+    try:
+        info = backup.backup(engine, file)
+    except backup.BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    taken = f"taken {info.taken_at:%Y-%m-%d %H:%M:%S} UTC, " if info.taken_at else ""
+    typer.echo(f"wrote {file} ({taken}schema revision {info.revision}):")
+    _echo_counts(info.counts)
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A backup written by `ctdash backup`.")],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Replace a store that holds data; a backup of it is written beside it first.",
+        ),
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Restore a backup into an empty store, or with --replace into one that holds data."""
+    engine = make_engine(database_url)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        report = backup.restore(engine, file, replace=replace)
+    except backup.BackupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    if report.replaced is not None:
+        typer.echo(f"kept what was replaced in {report.replaced.path}:")
+        _echo_counts(report.replaced.counts)
+    restored = report.restored
+    taken = f"taken {restored.taken_at:%Y-%m-%d %H:%M:%S} UTC, " if restored.taken_at else ""
+    typer.echo(
+        f"restored {file} ({taken}schema revision {restored.revision}) into {where} "
+        f"(schema revision {report.revision}):"
+    )
+    _echo_counts(report.counts)
+
+
+def _echo_counts(counts: dict[str, int]) -> None:
+    width = max(map(len, counts), default=0)
+    for table, rows in counts.items():
+        typer.echo(f"  {table.ljust(width)}  {rows:>8}")
 
 
 def main() -> None:
