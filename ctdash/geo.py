@@ -232,11 +232,21 @@ def city_location(city: str, iso3: str | None = None) -> tuple[float, float, str
         return (best.lat, best.lon, best.iso3)
     # The 15,000-people list keeps small capitals (Valletta, Vaduz) but misses a few
     # territories' (Diego Garcia); the centres table has those.
-    for code, (lat, lon, basis) in _centres().items():
-        capital = basis.removeprefix("capital:")
-        if capital != basis and _fold(capital) == _fold(text) and wanted in (None, code):
+    for lat, lon, code in _capitals().get(_fold(text), []):
+        if wanted in (None, code):
             return (lat, lon, code)
     return None
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, list[tuple[float, float, str]]]:
+    # The centres placed at a capital, by the capital's folded name.
+    capitals: dict[str, list[tuple[float, float, str]]] = {}
+    for code, (lat, lon, basis) in _centres().items():
+        capital = basis.removeprefix("capital:")
+        if capital != basis:
+            capitals.setdefault(_fold(capital), []).append((lat, lon, code))
+    return capitals
 
 
 def region_of(iso3: str) -> str | None:
