@@ -8,6 +8,8 @@ import streamlit as st
 from ctdash import desk, queries, store, ui
 from ctdash.ingest import MAX_UPLOAD_BYTES
 from ctdash.ingest.indicators import DATE_RULE
+from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
+from ctdash.ingest.sheet import MAX_DATA_ROWS
 from ctdash.ingest.templates import activity_template, indicator_template
 from ctdash.models import ACTIVITY_KINDS
 
@@ -27,10 +29,10 @@ if done:
     st.success(ui.md(done), icon=":material/check_circle:")
 
 
-def uploader(label: str, types: list[str], name: str):
+def uploader(label: str, types: list[str], name: str, *, max_mb: int = MAX_MB):
     """A file box within the size limit, emptied after each commit (a fresh key per round)."""
     key = f"desk:{name}:{st.session_state.get('desk:round', 0)}"
-    return st.file_uploader(label, type=types, key=key, max_upload_size=MAX_MB)
+    return st.file_uploader(label, type=types, key=key, max_upload_size=max_mb)
 
 
 def finish(message: str) -> None:
@@ -154,7 +156,8 @@ with figures_tab:
     st.write(
         "A spreadsheet in **long** layout (`date, indicator, value[, note]`) or **wide** "
         "layout (a `date` column, then one column per indicator). Indicators are matched by "
-        f"code or label. {DATE_RULE} Numbers may use thousands separators. At most {MAX_MB} MB."
+        f"code or label. {DATE_RULE} Numbers may use thousands separators. At most {MAX_MB} MB "
+        f"and {MAX_DATA_ROWS:,} rows."
     )
     with st.container(horizontal=True):
         for layout in ("long", "wide"):
@@ -232,9 +235,11 @@ with enter_tab:
 with activities_tab:
     st.write(
         "A spreadsheet with the columns `title, kind, start, end, country, city, entities, "
-        "working group, url` (country as a name or ISO3 code; entities separated by `;`). "
+        "working group, url, internal` (country as a name or ISO3 code; entities separated "
+        "by `;`; `internal` yes for an activity that only signed-in users may see). "
         f"{DATE_RULE} Places are found offline; a city the gazetteer does not know is "
-        "flagged, and you can give its latitude and longitude."
+        "flagged, and you can give its latitude and longitude. "
+        f"At most {MAX_MB} MB and {MAX_DATA_ROWS:,} rows."
     )
     with st.container(horizontal=True):
         for fmt in ("csv", "xlsx"):
@@ -292,9 +297,10 @@ with newsletter_tab:
     st.write(
         "Drop in the newsletter's text: its eight figures and every dated activity are "
         "read, each shown beside the line it came from. Correct kinds, dates and places, "
-        "then commit; the newsletter is kept as the source of everything it brought."
+        "then commit; the newsletter is kept as the source of everything it brought. "
+        f"At most {MAX_NEWSLETTER_BYTES // 1024} KB (an issue is about 30 KB)."
     )
-    upload = uploader("Newsletter (text)", ["txt", "md"], "newsletter")
+    upload = uploader("Newsletter (text)", ["txt", "md"], "newsletter", max_mb=1)
     if upload is not None:
         data = upload.getvalue()
         tag = store.sha256_hex(data)[:16]
