@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from ctdash import auth, ui
 
@@ -10,42 +11,54 @@ from ctdash import auth, ui
 ICON = str(Path(__file__).parent / "assets" / "favicon.png")
 st.set_page_config(page_title="CT Compact in Numbers", page_icon=ICON, layout="wide")
 
-viewer = ui.current_viewer()
-role = viewer.role if viewer else None
-pages = [
-    st.Page(
-        "pages/overview.py",
-        title="Overview",
-        icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
-    ),
-    st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
-    st.Page(
-        "pages/activities.py", title="Activities", icon=":material/table:", url_path="activities"
-    ),
-    # Listed only for those who may use them; typed in directly, they refuse everyone else.
-    st.Page(
-        "pages/desk.py",
-        title="Data desk",
-        icon=":material/upload:",
-        url_path="desk",
-        visibility="visible" if auth.can(role, "edit") else "hidden",
-    ),
-    st.Page(
-        "pages/admin.py",
-        title="Administration",
-        icon=":material/admin_panel_settings:",
-        url_path="admin",
-        visibility="visible" if auth.can(role, "admin") else "hidden",
-    ),
-    st.Page(
-        "pages/account.py",
-        title="Account" if viewer else "Sign in",
-        icon=":material/person:" if viewer else ":material/login:",
-        url_path="account",
-    ),
-]
+
+def pages_for(viewer: ui.Viewer | None) -> list[StreamlitPage]:
+    """Every page, the desk and administration listed only for those who may use them."""
+    role = viewer.role if viewer else None
+    return [
+        st.Page(
+            "pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
+        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+        st.Page(
+            "pages/activities.py",
+            title="Activities",
+            icon=":material/table:",
+            url_path="activities",
+        ),
+        # Typed in directly, they refuse everyone else.
+        st.Page(
+            "pages/desk.py",
+            title="Data desk",
+            icon=":material/upload:",
+            url_path="desk",
+            visibility="visible" if auth.can(role, "edit") else "hidden",
+        ),
+        st.Page(
+            "pages/admin.py",
+            title="Administration",
+            icon=":material/admin_panel_settings:",
+            url_path="admin",
+            visibility="visible" if auth.can(role, "admin") else "hidden",
+        ),
+        st.Page(
+            "pages/account.py",
+            title="Account" if viewer else "Sign in",
+            icon=":material/person:" if viewer else ":material/login:",
+            url_path="account",
+        ),
+    ]
+
+
+# Single sign-on without a cookie secret: only the error, and no links (pages stay registered,
+# hidden, so every address still finds its page).
+ui.check_sso_secret(lambda: st.navigation(pages_for(None), position="hidden"))
+# Signs out a viewer idle for too long, and says so.
+viewer = ui.start_run()
 ui.mark_navigation()
-st.navigation(pages).run()
+st.navigation(pages_for(viewer)).run()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from streamlit import config as st_config
 from streamlit.runtime.pages_manager import PagesManager
 
 from ctdash import auth, geo, queries, urlstate
@@ -39,6 +41,17 @@ class Viewer:
 
 
 USER_KEY = "_ctdash:user"
+LAST_ACTIVE_KEY = "_ctdash:last-active"
+NOTICE_KEY = "_ctdash:sign-out-notice"
+
+
+def utcnow() -> datetime:
+    """The current moment, timezone-aware."""
+    return datetime.now(UTC)
+
+
+# Idleness is judged by this clock, so a test can move time without sleeping.
+clock: Callable[[], datetime] = utcnow
 
 
 def sso_configured() -> bool:
@@ -49,6 +62,68 @@ def sso_configured() -> bool:
         return False
 
 
+def _deployer_cookie_secret() -> str | None:
+    """The cookie secret the deployer gave Streamlit as `server.cookieSecret`, if any."""
+    # Left unset, Streamlit makes up a random one per process, which no deployer chose.
+    if not st_config.is_manually_set("server.cookieSecret"):
+        return None
+    return str(st.get_option("server.cookieSecret") or "") or None
+
+
+def check_sso_secret(before_refusal: Callable[[], object] | None = None) -> None:
+    """While single sign-on lacks a strong cookie secret, every page shows only why.
+
+    `before_refusal` runs just before the error is shown, e.g. to register hidden navigation.
+
+    Streamlit signs its cookies with `[auth] cookie_secret`, or else with
+    `server.cookieSecret` (STREAMLIT_SERVER_COOKIE_SECRET); st.login insists on the former,
+    so a secret given in the environment is handed to it as [auth] cookie_secret.
+    """
+    if not sso_configured():
+        return
+    section = st.secrets.to_dict().get("auth")
+    section = section if isinstance(section, Mapping) else {}
+    from_environment = _deployer_cookie_secret()
+    problem = auth.cookie_secret_problem(section, from_environment=from_environment)
+    if problem is not None:
+        if before_refusal is not None:
+            before_refusal()
+        st.error(problem, icon=":material/key_off:")
+        st.stop()
+    if "cookie_secret" not in section and from_environment is not None:
+        st.secrets.merge_programmatic_secrets(
+            {"auth": {**section, "cookie_secret": from_environment}}
+        )
+
+
+@dataclass
+class _SignIns:
+    """The single sign-on sign-ins this server process has seen: last activity, and ended ones."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    last_active: dict[str, datetime] = field(default_factory=dict)
+    # Sign-ins ended for idleness, with the limit that ended them; their cookie no longer counts.
+    ended: dict[str, int] = field(default_factory=dict)
+
+
+@st.cache_resource(show_spinner=False)
+def _sso_sign_ins() -> _SignIns:
+    return _SignIns()
+
+
+def _sso_sign_in() -> str | None:
+    """This browser's single sign-on sign-in, the same in every tab and after a reload."""
+    if not st.user.is_logged_in:
+        return None
+    # Each sign-in brings a new ID token, and with it a new issue time.
+    return "|".join(str(st.user.get(claim)) for claim in ("sub", "email", "iat"))
+
+
+def _sso_ended_minutes() -> int | None:
+    key = _sso_sign_in()
+    return None if key is None else _sso_sign_ins().ended.get(key)
+
+
 def current_viewer() -> Viewer | None:
     """The signed-in user, through single sign-on or a local account; None when signed out.
 
@@ -57,6 +132,8 @@ def current_viewer() -> Viewer | None:
     """
     if sso_configured():
         if not st.user.is_logged_in or st.user.get("email_verified") is False:
+            return None
+        if _sso_ended_minutes() is not None:
             return None
         email = str(st.user.get("email") or "")
         with Session(engine()) as session:
@@ -76,13 +153,82 @@ def current_viewer() -> Viewer | None:
 def sign_in_local(name: str) -> None:
     """Remember a local account's successful sign-in for this browser session."""
     st.session_state[USER_KEY] = name
+    st.session_state[LAST_ACTIVE_KEY] = clock()
+    st.session_state.pop(NOTICE_KEY, None)
 
 
 def sign_out() -> None:
-    """Forget the signed-in user."""
+    """Sign the viewer out: forget a local sign-in, or end single sign-on with st.logout."""
     if sso_configured():
+        key = _sso_sign_in()
+        if key is not None:
+            sign_ins = _sso_sign_ins()
+            with sign_ins.lock:
+                sign_ins.last_active.pop(key, None)
+                sign_ins.ended.pop(key, None)
+        # Deletes the identity cookie and starts a new session at the Overview.
         st.logout()
-    st.session_state.pop(USER_KEY, None)
+    elif st.session_state.pop(USER_KEY, None) is not None:
+        st.session_state[NOTICE_KEY] = "Signed out."
+    st.session_state.pop(LAST_ACTIVE_KEY, None)
+
+
+def end_idle_sign_in() -> None:
+    """Sign out a viewer idle for longer than CTDASH_IDLE_MINUTES, or note this activity.
+
+    Each script run is an action of the viewer. A local sign-in lives in the browser
+    session; a single sign-on one outlives it (Streamlit's cookie), so its last activity
+    is kept by the server process, and a restart starts its clock afresh.
+    """
+    now = clock()
+    minutes = get_settings().idle_minutes
+    if sso_configured():
+        key = _sso_sign_in()
+        if key is None:
+            return
+        sign_ins = _sso_sign_ins()
+        with sign_ins.lock:
+            if key in sign_ins.ended:
+                return
+            if auth.is_idle(sign_ins.last_active.get(key), now=now, minutes=minutes):
+                sign_ins.ended[key] = minutes
+                sign_ins.last_active.pop(key, None)
+            else:
+                sign_ins.last_active[key] = now
+        return
+    if st.session_state.get(USER_KEY) is None:
+        return
+    if auth.is_idle(st.session_state.get(LAST_ACTIVE_KEY), now=now, minutes=minutes):
+        sign_out()
+        st.session_state[NOTICE_KEY] = auth.idle_notice(minutes)
+    else:
+        st.session_state[LAST_ACTIVE_KEY] = now
+
+
+def start_run() -> Viewer | None:
+    """app.py's first step on every run: check single sign-on, end idle sign-ins, say so.
+
+    Returns the viewer of this run.
+    """
+    check_sso_secret()
+    end_idle_sign_in()
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    ended = _sso_ended_minutes() if sso_configured() else None
+    if ended is not None:
+        # Shown until acknowledged: st.logout then deletes the cookie this sign-in left.
+        with st.container(key="idle-notice"):
+            st.warning(auth.idle_notice(ended), icon=":material/timer_off:")
+            st.button("OK", key="idle-notice:ok", on_click=sign_out)
+    elif notice is not None:
+        st.info(notice, icon=":material/logout:")
+    viewer = current_viewer()
+    if viewer is not None:
+        with st.sidebar:
+            st.caption(f"Signed in as {md(viewer.name)} ({viewer.role}).")
+            st.button(
+                "Sign out", key="sidebar:sign-out", icon=":material/logout:", on_click=sign_out
+            )
+    return viewer
 
 
 def require(action: auth.Action) -> Viewer:
@@ -115,6 +261,9 @@ def page_start(*, public: bool = False) -> None:
     if NAVIGATION_KEY not in st.session_state:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    if PagesManager.uses_pages_directory:
+        # Still that older mode, so app.py did not run: AppTest starts each run so.
+        start_run()
     if not public and get_settings().require_login and current_viewer() is None:
         st.info("Sign in to see the dashboard.", icon=":material/lock:")
         st.page_link("pages/account.py", label="Sign in", icon=":material/login:")

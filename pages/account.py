@@ -14,9 +14,7 @@ if viewer is not None:
     st.success(f"Signed in as {ui.md(viewer.name)} ({viewer.role}).", icon=":material/person:")
     if auth.can(viewer.role, "edit"):
         st.page_link("pages/desk.py", label="Open the data desk", icon=":material/upload:")
-    if st.button("Sign out", icon=":material/logout:"):
-        ui.sign_out()
-        st.rerun()
+    st.button("Sign out", key="account:sign-out", icon=":material/logout:", on_click=ui.sign_out)
 elif ui.sso_configured():
     st.write("Sign in with your organisation's account.")
     st.button("Sign in with single sign-on", icon=":material/login:", on_click=st.login)
