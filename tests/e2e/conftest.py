@@ -27,6 +27,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    Locator,
     Page,
     Route,
     WebSocketRoute,
@@ -142,6 +143,8 @@ def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iter
 
     The store is fresh unless something (e.g. the `ctdash` command) already made it.
     `extra_args` are further `streamlit run` options, such as `--secrets.files`.
+    Usage statistics are left to .streamlit/config.toml (off), so that the guard against
+    requests to other hosts checks the setting the app ships with.
     """
     port = port or _free_port()
     env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
@@ -155,8 +158,6 @@ def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iter
         str(port),
         "--server.headless",
         "true",
-        "--browser.gatherUsageStats",
-        "false",
         # Otherwise a headless server asks a web service for its external IP on start.
         "--browser.serverAddress",
         "localhost",
@@ -420,6 +421,19 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[Callable[[], Bro
 def page(new_context: Callable[[], BrowserContext]) -> Page:
     """A page in a fresh, offline-guarded browser context."""
     return new_context().new_page()
+
+
+def settle(page: Page, *ready: Locator) -> None:
+    """Wait until the script has run and the main content and every `ready` element are drawn."""
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    expect(idle).to_have_count(1)
+    expect(page.get_by_test_id("stMain")).to_be_visible()
+    for element in ready:
+        expect(element).to_be_visible()
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    expect(page.get_by_test_id("stStatusWidget").get_by_text("Running")).to_have_count(0)
+    # A page reruns once on a session's first visit: idle again after drawing, or still idle.
+    expect(idle).to_have_count(1)
 
 
 PASSWORD = "correct horse battery"

@@ -10,17 +10,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, JSHandle, Locator, Page, expect
 
 from tests.e2e.conftest import (
     ADMIN,
     EDITOR,
+    PASSWORD,
     PROJECT_ROOT,
+    settle,
     sign_in,
     skip_unless_required,
 )
@@ -47,22 +49,6 @@ def axe_js() -> Path:
             f"axe-core@{AXE_VERSION}` or point CTDASH_AXE_JS at an axe.min.js."
         )
     return path
-
-
-# --- waiting for a page to settle -------------------------------------------------------------
-
-
-def settle(page: Page, *ready: Locator) -> None:
-    """Wait until the script has run, the main content and every `ready` element are drawn."""
-    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    expect(idle).to_have_count(1)
-    expect(page.get_by_test_id("stMain")).to_be_visible()
-    for element in ready:
-        expect(element).to_be_visible()
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
-    expect(page.get_by_test_id("stStatusWidget").get_by_text("Running")).to_have_count(0)
-    # A page may rerun once on its first visit; it must be idle after the drawing too.
-    expect(idle).to_have_count(1)
 
 
 def title(page: Page, text: str) -> Locator:
@@ -264,4 +250,137 @@ def test_administration_signed_in_as_an_admin_passes_axe(
     audit = Audit(page, axe_js, [])
     audit.open(ADMINISTRATION, accounts_app_url, by_link=True)
     audit.verdict()
+    assert external_requests == []
+
+
+# --- the keyboard -------------------------------------------------------------------------------
+
+MAP_CAPTION = re.compile(r"\d+ of \d+ matching activities")
+# Each stop that must be reached with Tab, as FOCUSED describes it.
+MAP_STOPS = {
+    "date From": "spinbutton:year, From",
+    "date To": "spinbutton:year, To",
+    "kind": "combobox:Kind",
+    "entity": "combobox:Entity",
+    "country": "combobox:Country",
+    "region": "combobox:Region",
+    "view switch": "radio:Map view",
+    "share link": "link:Share this view",
+}
+# The focused element, as "role:name": its own label, its group's label, or its text less icons.
+FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return "";
+    const tag = el.tagName.toLowerCase();
+    const role = el.getAttribute("role") || (tag === "a" ? "link" : tag);
+    const group = el.closest("[role=radiogroup]")?.getAttribute("aria-label");
+    const words = el.cloneNode(true);
+    words.querySelectorAll("[data-testid=stIconMaterial], [role=img]").forEach((i) => i.remove());
+    const name = el.getAttribute("aria-label") || group || words.textContent;
+    return `${role}:${name.trim()}`;
+}"""
+# How an element and the boxes around it look: outline, box-shadow, border and background.
+# Focus is visible when the look with focus differs from the look without it. Buttons, links and
+# the view switch get a ring (box-shadow); Streamlit's inputs show focus on the box around them,
+# its border (text, date, multiselect) or the focused date part's background.
+LOOK = """(el) => {
+    const looks = [];
+    for (let box = el, depth = 0; box && depth < 7; depth += 1, box = box.parentElement) {
+        const s = getComputedStyle(box);
+        const outline = s.outlineStyle === "none" || parseFloat(s.outlineWidth) === 0
+            ? "none" : `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`;
+        looks.push({outline, "box-shadow": s.boxShadow,
+            border: `${s.borderTopWidth} ${s.borderTopColor}`, background: s.backgroundColor});
+    }
+    return looks;
+}"""
+
+
+def focus_changes(focused: list[dict[str, str]], at_rest: list[dict[str, str]]) -> list[str]:
+    """What focus changes in the look: e.g. "box-shadow of the element: none -> ..."."""
+    changes = []
+    for depth, (with_focus, without) in enumerate(zip(focused, at_rest, strict=False)):
+        where = "the element" if depth == 0 else f"its box {depth} up"
+        changes += [
+            f"{name} of {where}: {without[name]} -> {with_focus[name]}"
+            for name in with_focus
+            if with_focus[name] != without[name]
+        ]
+    return changes
+
+
+@dataclass
+class Keyboard:
+    """Moves focus with the keyboard alone and notes how each stop looks with focus."""
+
+    page: Page
+    seen: list[str] = field(default_factory=list)
+    looks: dict[str, tuple[JSHandle, list[dict[str, str]]]] = field(default_factory=dict)
+
+    def tab_to(self, stop: str, *, key: str = "Tab", limit: int = 60) -> None:
+        """Press Tab (or `key`) until `stop` ("role:name") has focus; fail if it is not reached."""
+        for _ in range(limit):
+            self.page.keyboard.press(key)
+            focused = self.page.evaluate(FOCUSED)
+            self.seen.append(focused)
+            if focused == stop:
+                element = self.page.evaluate_handle("() => document.activeElement")
+                self.looks[stop] = (element, element.evaluate(LOOK))
+                return
+        pytest.fail(f"{key} did not reach {stop} in {limit} presses; focus went to:\n{self.seen}")
+
+    def focus_not_shown(self) -> list[str]:
+        """The stops reached whose look did not change with focus; call it with them still drawn."""
+        self.page.evaluate("() => document.activeElement?.blur()")
+        return [
+            stop
+            for stop, (element, focused) in self.looks.items()
+            if not focus_changes(focused, element.evaluate(LOOK))
+        ]
+
+
+def test_the_map_filters_and_share_link_work_with_the_keyboard_alone(
+    page: Page, accounts_app_url: str, external_requests: list[str]
+) -> None:
+    page.goto(f"{accounts_app_url}/map")
+    caption = page.get_by_test_id("stCaptionContainer").filter(has_text=MAP_CAPTION)
+    settle(page, caption, page.locator("#deckgl-overlay"))
+    before = caption.inner_text()
+
+    keyboard = Keyboard(page)
+    for stop in MAP_STOPS.values():
+        keyboard.tab_to(stop)
+    assert keyboard.focus_not_shown() == [], "focus is not visible"
+
+    # Back to the kinds, choose one by typing its name and Enter: the view and its URL follow.
+    keyboard.tab_to(MAP_STOPS["kind"], key="Shift+Tab")
+    page.keyboard.type("training")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"/map\?kind=training$"))
+    expect(caption).not_to_have_text(before)
+    share = page.get_by_role("link", name="Share this view")
+    expect(share).to_have_attribute("href", re.compile(r"/map\?kind=training$"))
+    assert page.evaluate(FOCUSED) == MAP_STOPS["kind"], "choosing a kind took focus away"
+    assert external_requests == []
+
+
+def test_signing_in_works_with_the_keyboard_alone(
+    page: Page, accounts_app_url: str, external_requests: list[str]
+) -> None:
+    page.goto(f"{accounts_app_url}/account")
+    settle(page, page.get_by_test_id("stForm"))
+    keyboard = Keyboard(page)
+    keyboard.tab_to("input:Name")
+    page.keyboard.type(EDITOR)
+    keyboard.tab_to("input:Password")
+    page.keyboard.type(PASSWORD)
+    keyboard.tab_to("button:Sign in")
+    assert keyboard.focus_not_shown() == [], "focus is not visible"
+    # Checking the look took focus away: back to the button, and press it.
+    keyboard.tab_to("button:Sign in")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        f"Signed in as {EDITOR} (editor)."
+    )
     assert external_requests == []

@@ -1,0 +1,89 @@
+"""Privacy in a real browser: no page asks anything of a host other than the app's own.
+
+Every page is opened signed out, and the data desk (each tab) and administration signed in;
+the guard in conftest.py aborts and records each request to another host, so fonts, map
+tiles, scripts from a CDN and usage statistics would all show up here. Usage statistics are
+left to .streamlit/config.toml (tests/unit/test_project.py checks it says false).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from tests.e2e.conftest import ADMIN, EDITOR, LOCAL_HOSTS, Traffic, settle, sign_in
+
+FONT = re.compile(r"\.(woff2?|ttf|otf)(\?|$)")
+DESK_TABS = (
+    "Upload figures",
+    "Enter figures",
+    "Upload activities",
+    "Import the newsletter",
+    "History and undo",
+)
+
+
+def heading(page: Page, text: str) -> Locator:
+    return page.get_by_role("heading", level=1, name=text)
+
+
+# Each page signed out, with what shows it has drawn (charts and map included).
+SIGNED_OUT: dict[str, Callable[[Page], tuple[Locator, ...]]] = {
+    "/": lambda p: (
+        heading(p, "Counter-Terrorism Compact in Numbers"),
+        p.get_by_test_id("stMetricChart").first,
+    ),
+    "/trends": lambda p: (heading(p, "Trends"), p.locator(".js-plotly-plot").first),
+    "/map": lambda p: (heading(p, "Where the Compact worked"), p.locator("#deckgl-overlay")),
+    "/activities": lambda p: (heading(p, "Activities"), p.get_by_test_id("stDataFrame").first),
+    "/account": lambda p: (heading(p, "Account"), p.get_by_test_id("stForm")),
+    "/desk": lambda p: (p.get_by_text("This page is for an editor."),),
+    "/admin": lambda p: (p.get_by_text("This page is for an administrator."),),
+}
+
+
+def expect_only_local(traffic: Traffic, where: str) -> None:
+    """No request so far left this machine; else fail on the first one."""
+    assert not traffic.external, f"{where} asked another host for {traffic.external[0]}"
+
+
+def navigate(page: Page, title: str) -> None:
+    navigation = page.get_by_test_id("stSidebar").get_by_role("navigation")
+    navigation.get_by_role("link", name=title, exact=True).click()
+
+
+def test_no_page_signed_out_asks_another_host(
+    page: Page, accounts_app_url: str, traffic: Traffic
+) -> None:
+    for path, ready in SIGNED_OUT.items():
+        page.goto(accounts_app_url + path)
+        settle(page, *ready(page))
+        expect_only_local(traffic, path)
+    # Streamlit's fonts are its own files, served by the app: the text was drawn with them.
+    fonts = [url for url in traffic.requests if FONT.search(urlsplit(url).path)]
+    assert fonts, "no font was loaded"
+    assert {urlsplit(url).hostname for url in fonts} <= LOCAL_HOSTS, fonts
+
+
+def test_the_desk_and_administration_signed_in_ask_no_other_host(
+    new_context: Callable[[], BrowserContext], accounts_app_url: str, traffic: Traffic
+) -> None:
+    editor = new_context().new_page()
+    sign_in(editor, accounts_app_url, EDITOR)
+    expect(editor.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+    navigate(editor, "Data desk")
+    settle(editor, heading(editor, "Data desk"))
+    for tab in DESK_TABS:
+        editor.get_by_role("tab", name=tab, exact=True).click()
+        settle(editor, editor.get_by_role("tabpanel").first)
+        expect_only_local(traffic, f"the desk's tab {tab}")
+
+    admin = new_context().new_page()
+    sign_in(admin, accounts_app_url, ADMIN)
+    expect(admin.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+    navigate(admin, "Administration")
+    settle(admin, heading(admin, "Administration"), admin.get_by_test_id("stDataFrame").first)
+    expect_only_local(traffic, "/admin")
