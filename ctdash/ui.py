@@ -224,7 +224,7 @@ def start_run() -> Viewer | None:
     viewer = current_viewer()
     if viewer is not None:
         with st.sidebar:
-            st.caption(f"Signed in as {md(viewer.name)} ({viewer.role}).")
+            st.caption(f"Signed in: {md(viewer.name)} ({viewer.role})")
             st.button(
                 "Sign out", key="sidebar:sign-out", icon=":material/logout:", on_click=sign_out
             )

@@ -113,7 +113,7 @@ def test_a_signed_in_admin_can_sign_out_from_the_sidebar_of_every_page(
 ) -> None:
     at = signed_in("root", page)
     assert not at.exception
-    assert "Signed in as root (admin)." in [c.value for c in at.sidebar.caption]
+    assert "Signed in: root (admin)" in [c.value for c in at.sidebar.caption]
     at.button(key="sidebar:sign-out").click().run()
     assert not at.exception
     assert [i.value for i in at.info][:1] == ["Signed out."]

@@ -67,7 +67,7 @@ def test_a_local_editor_signs_out_from_the_sidebar_and_the_desk_disappears(
     navigation(page).get_by_role("link", name="Overview", exact=True).click()
     expect(page).to_have_url(f"{editor_app_url}/")
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Signed in as ana (editor).")).to_be_visible()
+    expect(sidebar.get_by_text("Signed in: ana (editor)", exact=True)).to_be_visible()
     sidebar_sign_out(page).click()
 
     expect(page.get_by_text("Signed out.", exact=True)).to_be_visible()
@@ -105,7 +105,7 @@ def test_single_sign_on_with_the_cookie_secret_in_the_environment_signs_in_and_o
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/"))
     expect(desk_link(page)).to_be_visible()
     expect(
-        page.get_by_test_id("stSidebar").get_by_text(f"Signed in as {SSO_EMAIL} (editor).")
+        page.get_by_test_id("stSidebar").get_by_text(f"Signed in: {SSO_EMAIL} (editor)", exact=True)
     ).to_be_visible()
 
     # Signing out goes through st.logout: the identity cookie is deleted and the provider
