@@ -71,6 +71,9 @@ def backup(engine: Engine, path: Path) -> BackupInfo:
     one repeatable-read transaction into a SQLite file built by the migrations at the store's
     revision. Either restores into either. An existing file is never overwritten.
     """
+    store_file = _store_file(engine)
+    if store_file is not None and not store_file.is_file():  # connecting would create it
+        raise BackupError(f"There is no store at {store_file}: nothing to back up.")
     taken_at = datetime.now(UTC)
     with _new_file(path) as partial:
         try:
@@ -86,9 +89,13 @@ def backup(engine: Engine, path: Path) -> BackupInfo:
                     connection.begin(),
                 ):
                     _write_backup(connection, partial)
+            _label(partial, taken_at=taken_at, taken_from=_where(engine))
         except SQLAlchemyError as error:
             raise BackupError(f"The store could not be read: {_reason(error)}") from error
-        _label(partial, taken_at=taken_at, taken_from=_where(engine))
+        except sqlite3.Error as error:
+            raise BackupError(f"The backup failed: {error}. Nothing was written.") from error
+        except OSError as error:
+            raise BackupError(f"{path} could not be written: {error}") from error
     return describe(path)
 
 
@@ -104,8 +111,8 @@ def describe(path: Path) -> BackupInfo:
         if INFO_TABLE in tables:
             found = connection.execute(f"SELECT taken_at, taken_from FROM {INFO_TABLE}").fetchone()
             if found:
-                taken_at = datetime.fromisoformat(found[0])
-                taken_from = found[1]
+                taken_at = _moment(found[0])
+                taken_from = str(found[1])
         counts = {
             table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
             for table in SQLModel.metadata.sorted_tables
@@ -233,7 +240,10 @@ def _write_backup(connection: Connection, target: Path) -> None:
             if driver.in_transaction:
                 # SQLite copies nothing from a connection in a write transaction: another
                 # connection reads the committed state, which this one's write lock holds still.
-                with closing(_open_read_only(_sqlite_file(connection))) as reader:
+                store_file = _store_file(connection.engine)
+                if store_file is None:
+                    raise BackupError("An in-memory store cannot be copied while it is written.")
+                with closing(_open_read_only(store_file)) as reader:
                     reader.backup(copy)
             else:
                 # One step (pages=-1): the whole file is read in one read transaction.
@@ -344,11 +354,11 @@ def _beside(engine: Engine, path: Path) -> Path:
 
     Beside the store's own file for SQLite, else beside the file being restored.
     """
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and database and database != ":memory:":
-        folder, stem = Path(database).parent, Path(database).stem
+    store_file = _store_file(engine)
+    if store_file is not None:
+        folder, stem = store_file.parent, store_file.stem
     else:
-        folder, stem = path.parent, database or engine.dialect.name
+        folder, stem = path.parent, engine.url.database or engine.dialect.name
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     candidate = folder / f"{stem}-replaced-{stamp}.db"
     number = 1
@@ -408,10 +418,18 @@ def _label(path: Path, *, taken_at: datetime, taken_from: str) -> None:
             )
 
 
-def _sqlite_file(connection: Connection) -> Path:
-    database = connection.engine.url.database
-    if not database or database == ":memory:":
-        raise BackupError("An in-memory store cannot be copied to a file while it is written.")
+def _moment(stored: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(stored))
+    except ValueError:
+        return None
+
+
+def _store_file(engine: Engine) -> Path | None:
+    """The file of a SQLite store; None for an in-memory store or another database."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
     return Path(database)
 
 

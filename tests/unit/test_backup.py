@@ -344,6 +344,14 @@ def test_backup_never_overwrites_a_file(filled: Engine, tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
+def test_backup_of_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    refused = run("backup", tmp_path / "backup.db", "--database-url", sqlite_url(missing))
+    assert refused.exit_code == 1
+    assert f"There is no store at {missing}" in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_backup_from_an_older_revision_is_upgraded(filled: Engine, tmp_path: Path) -> None:
     expected = all_rows(filled)
     with migration_transaction(filled) as connection:
