@@ -124,7 +124,9 @@ class Activity(SQLModel, table=True):
     url: str | None = None
     section: str | None = None
     # Internal activities are shown to signed-in users only, never to anonymous viewers.
-    internal: bool = Field(default=False, index=True)
+    # Not indexed: nearly every row is public, and SQLite would take such an index over the
+    # filter's own (kind, country, dates), walking the whole table (migration 0004).
+    internal: bool = False
     source_id: int = Field(foreign_key="source.id")
     source_line: int | None = None
     batch_id: int = Field(foreign_key="batch.id")
