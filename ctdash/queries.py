@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Select, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ctdash import geo
@@ -309,24 +310,46 @@ def activities(
 
 def entity_names(engine: Engine, *, internal: bool = False) -> list[str]:
     """Every entity named by at least one activity the reader may see, sorted."""
-    query = (
-        sa_select(col(ActivityEntity.entity))
-        .join(Activity, col(Activity.id) == col(ActivityEntity.activity_id))
-        .distinct()
+    # The few distinct names are read by stepping through the entity index, one lookup per
+    # name (a recursive CTE), rather than by a scan of every activity's entities.
+    step = aliased(ActivityEntity)
+    names = sa_select(func.min(col(ActivityEntity.entity)).label("name")).cte(
+        "entity_names", recursive=True
+    )
+    following = (
+        sa_select(func.min(col(step.entity)))
+        .where(col(step.entity) > names.c.name)
+        .scalar_subquery()
+    )
+    names = names.union_all(sa_select(following).where(names.c.name.is_not(None)))
+    named = aliased(ActivityEntity)
+    seen = _visible(
+        sa_select(col(Activity.id)).where(col(Activity.id) == col(named.activity_id)),
+        internal=internal,
+    )
+    query = sa_select(names.c.name).where(
+        names.c.name.is_not(None),
+        sa_select(col(named.activity_id))
+        .where(col(named.entity) == names.c.name, seen.exists())
+        .exists(),
     )
     with Session(engine) as session:
-        names = session.execute(_visible(query, internal=internal)).scalars().all()
-    return sorted(names, key=str.lower)
+        found = session.execute(query).scalars().all()
+    return sorted(found, key=str.lower)
 
 
 def activity_date_span(
     engine: Engine, *, internal: bool = False
 ) -> tuple[date | None, date | None]:
     """The first start and last end date of the activities the reader may see."""
-    query = sa_select(func.min(Activity.start_date), func.max(Activity.end_date))
+    # Ordered reads that stop at the first row walk the date indexes; min() and max() under
+    # a WHERE clause read every row.
+    first = _visible(sa_select(col(Activity.start_date)), internal=internal)
+    last = _visible(sa_select(col(Activity.end_date)), internal=internal)
     with Session(engine) as session:
-        first, last = session.execute(_visible(query, internal=internal)).one()
-    return first, last
+        start = session.execute(first.order_by(col(Activity.start_date)).limit(1)).scalar()
+        end = session.execute(last.order_by(col(Activity.end_date).desc()).limit(1)).scalar()
+    return start, end
 
 
 def history(engine: Engine, *, code: str | None = None) -> pd.DataFrame:
