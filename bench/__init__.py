@@ -1,0 +1,1 @@
+"""The benchmark of ctdash at scale: `python -m bench.run --help`."""
