@@ -463,6 +463,14 @@ def editor_app_url(
 
 EDITOR = "ana"
 ADMIN = "ada"
+# The data desk's tabs, in order.
+DESK_TABS = (
+    "Upload figures",
+    "Enter figures",
+    "Upload activities",
+    "Import the newsletter",
+    "History and undo",
+)
 
 
 @pytest.fixture(scope="session")

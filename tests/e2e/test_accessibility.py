@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, JSHandle, Locator, Page, expect
 
 from tests.e2e.conftest import (
     ADMIN,
+    DESK_TABS,
     EDITOR,
     PASSWORD,
     PROJECT_ROOT,
@@ -30,13 +31,6 @@ from tests.e2e.conftest import (
 AXE_VERSION = "4.14.1"
 DEFAULT_AXE_JS = PROJECT_ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
-DESK_TABS = (
-    "Upload figures",
-    "Enter figures",
-    "Upload activities",
-    "Import the newsletter",
-    "History and undo",
-)
 
 
 @pytest.fixture(scope="module")

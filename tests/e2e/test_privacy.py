@@ -14,16 +14,9 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.e2e.conftest import ADMIN, EDITOR, LOCAL_HOSTS, Traffic, settle, sign_in
+from tests.e2e.conftest import ADMIN, DESK_TABS, EDITOR, LOCAL_HOSTS, Traffic, settle, sign_in
 
 FONT = re.compile(r"\.(woff2?|ttf|otf)(\?|$)")
-DESK_TABS = (
-    "Upload figures",
-    "Enter figures",
-    "Upload activities",
-    "Import the newsletter",
-    "History and undo",
-)
 
 
 def heading(page: Page, text: str) -> Locator:
