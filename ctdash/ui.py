@@ -205,12 +205,37 @@ def end_idle_sign_in() -> None:
         st.session_state[LAST_ACTIVE_KEY] = now
 
 
+FOCUS_STYLE = """<style>
+[data-testid="stSidebarNavLink"]:focus-visible,
+[data-testid="stBaseButton-elementToolbar"]:focus-visible,
+[data-testid="stDeckGlJsonChart"] [tabindex]:focus-visible,
+[data-testid="stTextInputRootElement"]:focus-within {
+  outline: 2px solid #a52f3b;
+  outline-offset: 2px;
+}
+</style>"""
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def synthetic(version: int) -> bool:
+    """Cached: whether the store holds generated data (`ctdash demo`)."""
+    return queries.is_synthetic(engine())
+
+
 def start_run() -> Viewer | None:
     """app.py's first step on every run: check single sign-on, end idle sign-ins, say so.
 
     Returns the viewer of this run.
     """
     check_sso_secret()
+    # Focus made plain where Streamlit's own is faint: page links, text boxes, the map.
+    st.html(FOCUS_STYLE)
+    if synthetic(data_version()):
+        st.warning(
+            "**Synthetic data.** This store was filled by `ctdash demo` for demonstration and "
+            "measurement: no figure or activity on this page is real.",
+            icon=":material/science:",
+        )
     end_idle_sign_in()
     notice = st.session_state.pop(NOTICE_KEY, None)
     ended = _sso_ended_minutes() if sso_configured() else None
