@@ -45,6 +45,12 @@ class CommitResult:
         return self.observations + self.activities
 
 
+def _reason(error: OperationalError) -> str:
+    """The driver's reason, on one line: psycopg adds the statement and a caret below it."""
+    lines = str(error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__
+
+
 def sha256_hex(data: bytes) -> str:
     """The SHA-256 of some bytes, in hex."""
     return hashlib.sha256(data).hexdigest()
@@ -188,7 +194,7 @@ def commit(
         ) from error
     except OperationalError as error:
         raise StoreError(
-            f"The store is busy or unavailable ({error.orig}). Nothing was written; try again."
+            f"The store is busy or unavailable ({_reason(error)}). Nothing was written; try again."
         ) from error
 
 
@@ -234,7 +240,7 @@ def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
         ) from error
     except OperationalError as error:
         raise StoreError(
-            f"The store is busy or unavailable ({error.orig}). Nothing was undone; try again."
+            f"The store is busy or unavailable ({_reason(error)}). Nothing was undone; try again."
         ) from error
 
 

@@ -1,14 +1,20 @@
-"""Fixtures shared by every test: a real, seeded SQLite store in a temporary folder."""
+"""Fixtures shared by every test: a real, seeded store, in SQLite and, where a test is marked
+`both_backends`, in PostgreSQL too (a server named by CTDASH_TEST_POSTGRES_URL)."""
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+import os
+import shutil
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import SQLModel
 
 from ctdash.config import get_settings
 from ctdash.db import make_engine
@@ -16,31 +22,135 @@ from ctdash.seed import seed
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-TABLES = (
-    "indicator",
-    "source",
-    "sourcefile",
-    "batch",
-    "observation",
-    "activity",
-    "activityentity",
-)
+BACKENDS = ("sqlite", "postgres")
 
 
-def row_counts(path: Path) -> dict[str, int]:
-    """Rows per table of a SQLite file, read with the standard library."""
-    with sqlite3.connect(path) as connection:
-        return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "both_backends: a test of the store that runs once on SQLite and once on PostgreSQL "
+        "(skipped unless CTDASH_TEST_POSTGRES_URL is set; CTDASH_REQUIRE_POSTGRES=1 fails it)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: a test of SQLite itself (its file, WAL, locks, old SQLite stores), "
+        "never run on PostgreSQL even in a both_backends module",
+    )
 
 
-def tables_checksum(path: Path) -> str:
-    """A SHA-256 over every row of every table, to prove that nothing was written."""
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that uses `database_url` (or `store`) runs on SQLite; one marked both_backends,
+    and not sqlite_only, runs on PostgreSQL too."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    marked = metafunc.definition.get_closest_marker
+    if marked("both_backends") and not marked("sqlite_only"):
+        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+# --- reading a store, whatever its backend ------------------------------------------------------
+
+
+@contextmanager
+def _connected(store: Engine | str | Path) -> Iterator[Connection]:
+    """A connection to an engine, a URL, or a SQLite file opened read-only."""
+    if isinstance(store, Engine):
+        with store.connect() as connection:
+            yield connection
+        return
+    url = f"sqlite:///file:{store}?mode=ro&uri=true" if isinstance(store, Path) else store
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def row_counts(store: Engine | str | Path) -> dict[str, int]:
+    """Rows per table of the models, in a store given as engine, URL or SQLite file."""
+    with _connected(store) as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def tables_checksum(store: Engine | str | Path) -> str:
+    """A SHA-256 over every row of every table of the models, by primary key, to prove that
+    nothing was written."""
     digest = hashlib.sha256()
-    with sqlite3.connect(path) as connection:
-        for table in TABLES:
-            for row in connection.execute(f"SELECT * FROM {table} ORDER BY 1, 2"):
-                digest.update(repr(row).encode())
+    with _connected(store) as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            digest.update(table.name.encode())
+            ordered = select(table).order_by(*table.primary_key.columns)
+            for row in connection.execute(ordered):
+                digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL server URL the tests may create databases on (CTDASH_TEST_POSTGRES_URL)."""
+    url = os.environ.get("CTDASH_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CTDASH_REQUIRE_POSTGRES") == "1":
+            pytest.fail("CTDASH_REQUIRE_POSTGRES=1 but CTDASH_TEST_POSTGRES_URL is not set")
+        pytest.skip("CTDASH_TEST_POSTGRES_URL is not set")
+    return url
+
+
+def _on_server(server: str, statement: str) -> None:
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def _database_url(server: str, name: str) -> str:
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def create_postgres_database(server: str, *, template: str | None = None) -> str:
+    """A new database on the server (a copy of `template` if given); returns its URL."""
+    name = f"ctdash_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    _on_server(server, f'CREATE DATABASE "{name}"{copy}')
+    return _database_url(server, name)
+
+
+def drop_postgres_database(server: str, url: str) -> None:
+    """Drop a database that create_postgres_database made, closing what still uses it."""
+    _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(postgres_server: str) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated and seeded once, which stores are copied from."""
+    url = create_postgres_database(postgres_server)
+    engine = make_engine(url)
+    seed(engine)
+    engine.dispose()  # a template must have no connections
+    yield str(make_url(url).database)
+    drop_postgres_database(postgres_server, url)
+
+
+# --- the fixtures tests use ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated and seeded once, which stores are copied from."""
+    path = tmp_path_factory.mktemp("seeded") / "ctdash.db"
+    engine = make_engine(f"sqlite:///{path}")
+    seed(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    return path
 
 
 @pytest.fixture
@@ -50,10 +160,30 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Engine]:
-    """A store created and seeded from data/ in a temporary folder."""
-    engine = make_engine(f"sqlite:///{db_path}")
-    seed(engine)
+def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """The URL of a database of this test's own: the SQLite file at `db_path`, or a new
+    PostgreSQL database dropped after the test. Empty, unless the test uses `store`: then a
+    PostgreSQL database starts as a copy of the seeded one (a SQLite file is copied by `store`)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{db_path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    if "store" in request.fixturenames:
+        url = create_postgres_database(server, template=request.getfixturevalue("seeded_postgres"))
+    else:
+        url = create_postgres_database(server)
+    yield url
+    drop_postgres_database(server, url)
+
+
+@pytest.fixture
+def store(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine]:
+    """The store at `database_url`, created and seeded from data/."""
+    if database_url.startswith("sqlite"):
+        database = make_url(database_url).database
+        assert database is not None
+        shutil.copyfile(request.getfixturevalue("seeded_sqlite"), database)
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 

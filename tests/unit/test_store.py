@@ -1,11 +1,13 @@
-"""The store: seeding from data/, idempotence, revisions and the SQLite settings."""
+"""The store: seeding from data/, idempotence, revisions and the SQLite settings.
+
+Each test runs on SQLite and on PostgreSQL, but for the one about SQLite's own settings."""
 
 from __future__ import annotations
 
 import csv
 from datetime import date
-from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -17,17 +19,23 @@ from tests.conftest import PROJECT_ROOT, row_counts
 
 DATA = PROJECT_ROOT / "data"
 
+pytestmark = pytest.mark.both_backends
 
-def test_seeding_twice_adds_nothing(db_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{db_path}")
-    first = seed(engine)
-    counts = row_counts(db_path)
-    second = seed(engine)
+
+def test_seeding_twice_adds_nothing(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        first = seed(engine)
+        counts = row_counts(engine)
+        second = seed(engine)
+    finally:
+        engine.dispose()
     assert first.total > 0 and second.total == 0
-    assert row_counts(db_path) == counts
+    assert row_counts(database_url) == counts
     assert counts["activity"] == 56 and counts["observation"] == 11
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_with_foreign_keys(store) -> None:
     with store.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -1,12 +1,17 @@
-"""Writes after seeding: commit, revisions, a file uploaded twice, undo, history, audit."""
+"""Writes after seeding: commit, revisions, a file uploaded twice, undo, history, audit.
+
+Each test runs on SQLite and on PostgreSQL; a locked store is locked in each one's own way."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from ctdash import desk, queries
 from ctdash import store as writes
@@ -15,6 +20,8 @@ from ctdash.ingest import ActivityRecord, ObservationRecord
 from tests.conftest import row_counts, tables_checksum
 
 AS_OF = date(2023, 9, 30)
+
+pytestmark = pytest.mark.both_backends
 
 
 def figures(*pairs: tuple[str, int], as_of: date = AS_OF) -> list[ObservationRecord]:
@@ -44,7 +51,7 @@ def store_preview(engine, records):
     return desk.preview_observations(engine, records)
 
 
-def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
+def test_commit_adds_figures_and_keeps_the_file(store) -> None:
     data = b"date,indicator,value\n2023-09-30,member_states,140\n"
     result = writes.commit(
         store,
@@ -64,18 +71,19 @@ def test_commit_adds_figures_and_keeps_the_file(store, db_path: Path) -> None:
         1,
     )
     assert top["sha256"] == writes.sha256_hex(data)
-    source_id = int(queries_source_id(db_path, top["sha256"]))
+    source_id = source_id_of(store, top["sha256"])
     assert queries.source_file(store, source_id=source_id) == data
 
 
-def queries_source_id(db_path: Path, digest: str) -> int:
-    import sqlite3
+def source_id_of(engine: Engine, digest: str) -> int:
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT id FROM source WHERE sha256 = :digest"), {"digest": digest}
+        )
+        return int(found.scalar_one())
 
-    with sqlite3.connect(db_path) as connection:
-        return connection.execute("SELECT id FROM source WHERE sha256 = ?", (digest,)).fetchone()[0]
 
-
-def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
+def test_the_same_file_twice_adds_nothing(store) -> None:
     data = b"date,indicator,value\n2023-09-30,member_states,140\n"
     first = writes.commit(
         store,
@@ -84,7 +92,7 @@ def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
         user="ana",
         observations=figures(("member_states", 140)),
     )
-    counts, checksum = row_counts(db_path), tables_checksum(db_path)
+    counts, checksum = row_counts(store), tables_checksum(store)
     again = writes.commit(
         store,
         file_name="renamed.csv",
@@ -93,10 +101,10 @@ def test_the_same_file_twice_adds_nothing(store, db_path: Path) -> None:
         observations=figures(("member_states", 140)),
     )
     assert again.written == 0 and again.duplicate_of == first.batch_id
-    assert row_counts(db_path) == counts and tables_checksum(db_path) == checksum
+    assert row_counts(store) == counts and tables_checksum(store) == checksum
 
 
-def test_a_correction_is_a_new_revision_and_undo_restores_the_earlier_value(store, db_path) -> None:
+def test_a_correction_is_a_new_revision_and_undo_restores_the_earlier_value(store) -> None:
     engine = store
     first = store_commit(engine, b"1", [("focal_points", 1000)], as_of=date(2023, 4, 30))
     assert first.written == 0  # equal to the shipped figure: nothing to write
@@ -105,10 +113,10 @@ def test_a_correction_is_a_new_revision_and_undo_restores_the_earlier_value(stor
     history = queries.history(engine, code="focal_points")
     assert history["value"].tolist() == [1000, 1010]
     assert history["revision"].tolist() == [1, 2]
-    counts = row_counts(db_path)
+    counts = row_counts(engine)
     writes.undo(engine, batch_id=fix.batch_id, user="ana")
     assert current(engine, "focal_points", date(2023, 4, 30)) == 1000
-    after = row_counts(db_path)
+    after = row_counts(engine)
     assert after["observation"] == counts["observation"]  # nothing deleted
     assert after["batch"] == counts["batch"] + 1
     history = queries.history(engine, code="focal_points")
@@ -180,13 +188,12 @@ def store_commit(engine, data: bytes, pairs, as_of: date = AS_OF):
     )
 
 
-def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, store) -> None:
-    url = f"sqlite:///{db_path}"
+def test_two_imports_at_the_same_moment_never_leave_partial_data(database_url: str, store) -> None:
     outcomes: list[object] = []
     start = threading.Barrier(2)
 
     def upload(value: int) -> None:
-        engine = make_engine(url)
+        engine = make_engine(database_url)
         start.wait()
         try:
             outcomes.append(
@@ -205,6 +212,8 @@ def test_two_imports_at_the_same_moment_never_leave_partial_data(db_path: Path, 
             )
         except writes.StoreError as error:
             outcomes.append(error)
+        finally:
+            engine.dispose()
 
     threads = [threading.Thread(target=upload, args=(v,)) for v in (500, 600)]
     for thread in threads:
@@ -248,40 +257,72 @@ def test_a_file_can_be_committed_again_after_its_upload_was_undone(store) -> Non
     assert current(store, "member_states", AS_OF) == 140
 
 
-def test_a_locked_store_refuses_the_write_with_a_clear_message(db_path: Path, store) -> None:
-    import sqlite3
-
-    from sqlalchemy import event
-
-    engine = make_engine(f"sqlite:///{db_path}")
+@contextmanager
+def locked(database_url: str) -> Iterator[Engine]:
+    """An engine that waits a tenth of a second for a lock, while another connection holds the
+    whole store: SQLite's exclusive lock, PostgreSQL's on the table of writes."""
+    engine = make_engine(database_url)
+    blocker = make_engine(database_url)
+    sqlite = database_url.startswith("sqlite")
 
     @event.listens_for(engine, "connect")
     def _short_wait(dbapi_connection, _record) -> None:
-        dbapi_connection.execute("PRAGMA busy_timeout=100")
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=100" if sqlite else "SET lock_timeout = 100")
+        cursor.close()
 
-    checksum = tables_checksum(db_path)
-    blocker = sqlite3.connect(db_path)
-    blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(writes.StoreError, match="Nothing was written"):
-            writes.commit(
-                engine,
-                file_name="late.csv",
-                data=b"late",
-                user="ana",
-                observations=figures(("member_states", 150)),
-            )
+        with blocker.connect() as connection:
+            if sqlite:
+                connection.exec_driver_sql("BEGIN EXCLUSIVE")
+            else:
+                connection.execute(text("LOCK TABLE batch IN ACCESS EXCLUSIVE MODE"))
+            try:
+                yield engine
+            finally:
+                connection.rollback()
     finally:
-        blocker.rollback()
-        blocker.close()
-    assert tables_checksum(db_path) == checksum
+        engine.dispose()
+        blocker.dispose()
 
 
-def test_the_shipped_newsletter_imported_again_adds_nothing(store, db_path: Path) -> None:
+def test_a_locked_store_refuses_the_write_with_a_clear_message(database_url: str, store) -> None:
+    checksum = tables_checksum(store)
+    with (
+        locked(database_url) as engine,
+        pytest.raises(writes.StoreError, match="Nothing was written") as refused,
+    ):
+        writes.commit(
+            engine,
+            file_name="late.csv",
+            data=b"late",
+            user="ana",
+            observations=figures(("member_states", 150)),
+        )
+    assert "The store is busy or unavailable (" in str(refused.value)
+    assert "\n" not in str(refused.value)  # the driver's reason alone, not its statement
+    assert tables_checksum(store) == checksum
+
+
+def test_a_locked_store_refuses_an_undo_with_a_clear_message(database_url: str, store) -> None:
+    done = store_commit(store, b"x", [("member_states", 150)])
+    assert done.batch_id is not None
+    checksum = tables_checksum(store)
+    with (
+        locked(database_url) as engine,
+        pytest.raises(writes.StoreError, match="Nothing was undone") as refused,
+    ):
+        writes.undo(engine, batch_id=done.batch_id, user="ana")
+    assert "The store is busy or unavailable (" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    assert tables_checksum(store) == checksum
+
+
+def test_the_shipped_newsletter_imported_again_adds_nothing(store) -> None:
     from tests.conftest import PROJECT_ROOT
 
     data = (PROJECT_ROOT / "data" / "sources" / "newsletter-2023-03-04.txt").read_bytes()
-    checksum = tables_checksum(db_path)
+    checksum = tables_checksum(store)
     result = writes.commit(
         store,
         file_name="newsletter.txt",
@@ -291,4 +332,4 @@ def test_the_shipped_newsletter_imported_again_adds_nothing(store, db_path: Path
         observations=figures(("member_states", 999)),
     )
     assert result.written == 0 and result.duplicate_of == 1
-    assert tables_checksum(db_path) == checksum
+    assert tables_checksum(store) == checksum
