@@ -1,4 +1,7 @@
-"""`ctdash import`: one test per bad input, each naming row and column and writing nothing."""
+"""`ctdash import`: one test per bad input, each naming row and column and writing nothing.
+
+The bad inputs are refused before the store is written, on SQLite; the tests that read the
+store's figures or write to it run on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import io
 import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from ctdash.cli import app
@@ -19,17 +24,18 @@ runner = CliRunner()
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 
 
-def run_import(db_path: Path, file: Path, *args: str):
+def run_import(database_url: str, file: Path, *args: str) -> tuple[Any, Any]:
     result = runner.invoke(
-        app, ["import", str(file), "--json", "--database-url", f"sqlite:///{db_path}", *args]
+        app, ["import", str(file), "--json", "--database-url", database_url, *args]
     )
     return result, json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
 
 
 @pytest.fixture
-def initialised(db_path: Path) -> Path:
-    assert runner.invoke(app, ["init", "--database-url", f"sqlite:///{db_path}"]).exit_code == 0
-    return db_path
+def initialised(store: Engine, database_url: str) -> str:
+    """The URL of a seeded store that `ctdash init` has been run on."""
+    assert runner.invoke(app, ["init", "--database-url", database_url]).exit_code == 0
+    return database_url
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -114,7 +120,7 @@ BAD_FILES = [
     ("case", "content", "row", "column", "message"), BAD_FILES, ids=[c[0] for c in BAD_FILES]
 )
 def test_bad_figures_are_reported_where_they_are_and_nothing_is_written(
-    initialised: Path, tmp_path: Path, case: str, content: bytes, row, column, message: str
+    initialised: str, tmp_path: Path, case: str, content: bytes, row, column, message: str
 ) -> None:
     counts, checksum = row_counts(initialised), tables_checksum(initialised)
     file = tmp_path / "figures.csv"
@@ -130,7 +136,8 @@ def test_bad_figures_are_reported_where_they_are_and_nothing_is_written(
     assert tables_checksum(initialised) == checksum
 
 
-def test_every_problem_is_listed_not_only_the_first(initialised: Path, tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_every_problem_is_listed_not_only_the_first(initialised: str, tmp_path: Path) -> None:
     file = tmp_path / "many.csv"
     file.write_bytes(
         b"date,indicator,value\nsoon,member_states,1\n2023-09-30,nope,2\n"
@@ -144,7 +151,8 @@ def test_every_problem_is_listed_not_only_the_first(initialised: Path, tmp_path:
     ]
 
 
-def test_a_good_xlsx_in_wide_layout_is_written(initialised: Path, tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_a_good_xlsx_in_wide_layout_is_written(initialised: str, tmp_path: Path) -> None:
     file = tmp_path / "wide.xlsx"
     file.write_bytes(
         xlsx([["date", "Member States", "ct_platform_visits"], [date(2023, 9, 30), 140, 250000]])
@@ -160,7 +168,8 @@ def test_a_good_xlsx_in_wide_layout_is_written(initialised: Path, tmp_path: Path
     assert again.exit_code == 0 and second["written"] == 0
 
 
-def test_dry_run_checks_and_writes_nothing(initialised: Path, tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_dry_run_checks_and_writes_nothing(initialised: str, tmp_path: Path) -> None:
     checksum = tables_checksum(initialised)
     file = tmp_path / "f.csv"
     file.write_bytes(b'date,indicator,value\n30/09/2023,member_states,"1,400"\n')
@@ -171,7 +180,8 @@ def test_dry_run_checks_and_writes_nothing(initialised: Path, tmp_path: Path) ->
     assert tables_checksum(initialised) == checksum
 
 
-def test_warnings_need_an_explicit_confirmation(initialised: Path, tmp_path) -> None:
+@pytest.mark.both_backends
+def test_warnings_need_an_explicit_confirmation(initialised: str, tmp_path) -> None:
     checksum = tables_checksum(initialised)
     file = tmp_path / "f.csv"
     file.write_bytes(b"date,indicator,value\n2023-09-30,documents_shared,100\n")
@@ -185,7 +195,8 @@ def test_warnings_need_an_explicit_confirmation(initialised: Path, tmp_path) -> 
     assert result.exit_code == 0 and outcome["written"] == 1
 
 
-def test_activities_are_recognised_by_their_header(initialised: Path, tmp_path: Path) -> None:
+@pytest.mark.both_backends
+def test_activities_are_recognised_by_their_header(initialised: str, tmp_path: Path) -> None:
     file = tmp_path / "acts.csv"
     file.write_bytes(
         b"title,kind,start,end,country,city,entities\n"
@@ -204,14 +215,12 @@ def test_activities_are_recognised_by_their_header(initialised: Path, tmp_path: 
     assert outcome["written"] == 1
 
 
-def test_a_missing_file_is_a_usage_error(initialised: Path) -> None:
-    result = runner.invoke(
-        app, ["import", "/nonexistent.csv", "--database-url", f"sqlite:///{initialised}"]
-    )
+def test_a_missing_file_is_a_usage_error(initialised: str) -> None:
+    result = runner.invoke(app, ["import", "/nonexistent.csv", "--database-url", initialised])
     assert result.exit_code == 2
 
 
-def test_an_unknown_kind_is_a_usage_error(initialised: Path, tmp_path: Path) -> None:
+def test_an_unknown_kind_is_a_usage_error(initialised: str, tmp_path: Path) -> None:
     file = tmp_path / "f.csv"
     file.write_bytes(b"x")
     result = runner.invoke(app, ["import", str(file), "--kind", "people"])
