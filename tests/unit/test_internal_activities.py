@@ -2,7 +2,8 @@
 
 An internal activity, imported with `ctdash import`, names a country, an entity and a date
 that no public activity has, so that each public read (activities, entity names, the date
-span, a search, the CLI export) would show a trace of it if it leaked.
+span, a search, the CLI export) would show a trace of it if it leaked. The reads run on SQLite
+and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ ENTITY = "Internal-only Entity"
 COUNTRY = "BTN"  # Bhutan: no public activity is there
 DAY = date(2019, 1, 15)  # before every public activity
 
+pytestmark = pytest.mark.both_backends
+
 
 def activities_csv(*rows: list[str]) -> bytes:
     buffer = io.StringIO()
@@ -39,7 +42,7 @@ def parse(data: bytes):
 
 
 @pytest.fixture
-def with_internal(store: Engine, db_path: Path, tmp_path: Path) -> Engine:
+def with_internal(store: Engine, database_url: str, tmp_path: Path) -> Engine:
     """The seeded store plus one internal and one public activity, imported by the CLI."""
     path = tmp_path / "internal.csv"
     path.write_bytes(
@@ -48,9 +51,7 @@ def with_internal(store: Engine, db_path: Path, tmp_path: Path) -> Engine:
             ["Public workshop on border security", "workshop", "2023-05-02", "Kenya", "UNODC", ""],
         )
     )
-    done = CliRunner().invoke(
-        cli_app, ["import", str(path), "--database-url", f"sqlite:///{db_path}"]
-    )
+    done = CliRunner().invoke(cli_app, ["import", str(path), "--database-url", database_url])
     assert done.exit_code == 0, done.output
     return store
 
@@ -114,9 +115,9 @@ def test_signed_in_reads_include_it_marked_internal(with_internal: Engine) -> No
 
 
 def test_the_cli_export_includes_internal_activities_only_when_asked(
-    with_internal: Engine, db_path: Path
+    with_internal: Engine, database_url: str
 ) -> None:
-    url = ["--database-url", f"sqlite:///{db_path}"]
+    url = ["--database-url", database_url]
     public = CliRunner().invoke(cli_app, ["export", "activities", *url])
     everything = CliRunner().invoke(cli_app, ["export", "activities", "--internal", *url])
     assert public.exit_code == everything.exit_code == 0
