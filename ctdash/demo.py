@@ -98,6 +98,17 @@ def fill(
         observations = _observations(rng, codes, first, today, source.id, batch.id)
         session.execute(insert(Observation), observations)
         _add_activities(session, rng, activities, first, today, source.id, batch.id)
+        if engine.dialect.name == "postgresql":
+            # The activities were numbered here, not by their sequence: it starts after them.
+            session.exec(
+                select(
+                    func.setval(
+                        func.pg_get_serial_sequence("activity", "id"),
+                        func.coalesce(func.max(col(Activity.id)), 0) + 1,
+                        False,
+                    )
+                )
+            )
         session.commit()
     return DemoReport(len(observations), activities, first, today)
 

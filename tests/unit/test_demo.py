@@ -1,4 +1,6 @@
-"""`ctdash demo`: generated data goes into an empty database of its own, marked synthetic."""
+"""`ctdash demo`: generated data goes into an empty database of its own, marked synthetic.
+
+The tests that write a demo store run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,24 +12,21 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from ctdash import demo, queries
+from ctdash import store as writes
 from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
+from ctdash.ingest import ActivityRecord, ObservationRecord
 from ctdash.seed import seed
 from tests.conftest import tables_checksum
 
 TODAY = date(2026, 11, 28)
 
-
-@pytest.fixture
-def demo_path(tmp_path: Path) -> Path:
-    return tmp_path / "demo.db"
+pytestmark = pytest.mark.both_backends
 
 
-def test_the_command_fills_an_empty_database_and_marks_it_synthetic(demo_path: Path) -> None:
-    url = f"sqlite:///{demo_path}"
-    done = CliRunner().invoke(
-        cli_app, ["demo", "--db", url, "--activities", "500", "--years", "3"]
-    )
+def test_the_command_fills_an_empty_database_and_marks_it_synthetic(database_url: str) -> None:
+    url = database_url
+    done = CliRunner().invoke(cli_app, ["demo", "--db", url, "--activities", "500", "--years", "3"])
     assert done.exit_code == 0, done.output
     assert "synthetic activities" in done.output
     engine = make_engine(url)
@@ -42,23 +41,53 @@ def test_the_command_fills_an_empty_database_and_marks_it_synthetic(demo_path: P
     engine.dispose()
 
 
-def test_the_seed_never_goes_into_a_synthetic_store(demo_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{demo_path}")
+def test_the_seed_never_goes_into_a_synthetic_store(database_url: str) -> None:
+    engine = make_engine(database_url)
     demo.fill(engine, activities=50, years=1, today=TODAY)
-    before = tables_checksum(demo_path)
+    before = tables_checksum(engine)
     assert seed(engine).total == 0
-    assert tables_checksum(demo_path) == before
+    assert tables_checksum(engine) == before
     engine.dispose()
 
 
+def test_a_demo_store_takes_uploads_and_undo_after_its_generated_rows(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        demo.fill(engine, activities=50, years=1, today=TODAY)
+        record = ActivityRecord(
+            row=2,
+            title="Workshop after the demo",
+            kind="workshop",
+            start_date=date(2026, 11, 2),
+            end_date=date(2026, 11, 2),
+            entities=("UNOCT",),
+        )
+        figure = ObservationRecord(row=2, code="member_states", as_of=TODAY, value=1)
+        done = writes.commit(
+            engine,
+            file_name="after.csv",
+            data=b"after",
+            user="ana",
+            observations=[figure],
+            activities=[record],
+        )
+        assert (done.observations, done.activities) == (1, 1)
+        assert len(queries.activities(engine, internal=True)) == 51
+        assert done.batch_id is not None
+        writes.undo(engine, batch_id=done.batch_id, user="ana")
+        assert len(queries.activities(engine, internal=True)) == 50
+    finally:
+        engine.dispose()
+
+
 def test_a_store_with_real_figures_is_refused_and_left_as_it_was(
-    store: Engine, db_path: Path
+    store: Engine, database_url: str
 ) -> None:
-    before = tables_checksum(db_path)
-    done = CliRunner().invoke(cli_app, ["demo", "--db", f"sqlite:///{db_path}"])
+    before = tables_checksum(store)
+    done = CliRunner().invoke(cli_app, ["demo", "--db", database_url])
     assert done.exit_code == 1
     assert "already holds data" in done.output
-    assert tables_checksum(db_path) == before
+    assert tables_checksum(store) == before
     assert not queries.is_synthetic(store)
 
 
@@ -72,8 +101,8 @@ def test_the_same_seed_gives_the_same_data(tmp_path: Path) -> None:
     assert frames[0].equals(frames[1])
 
 
-def test_generated_activities_are_placed_and_dated_within_the_years(demo_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{demo_path}")
+def test_generated_activities_are_placed_and_dated_within_the_years(database_url: str) -> None:
+    engine = make_engine(database_url)
     report = demo.fill(engine, activities=1000, years=5, today=TODAY)
     acts = queries.activities(engine, internal=True)
     engine.dispose()
