@@ -1,10 +1,13 @@
-"""Reviewing a newsletter before commit: figures beside their lines, corrections re-placed."""
+"""Reviewing a newsletter before commit: figures beside their lines, corrections re-placed.
+
+The reviews that compare the figures with the store's run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from ctdash import desk
 from tests.conftest import PROJECT_ROOT
@@ -12,6 +15,7 @@ from tests.conftest import PROJECT_ROOT
 SECOND = PROJECT_ROOT / "tests" / "fixtures" / "newsletters" / "2023-09-10.txt"
 
 
+@pytest.mark.both_backends
 def test_figures_sit_beside_their_lines_and_are_checked_like_an_upload(store) -> None:
     review = desk.review_newsletter(
         store, file_name=SECOND.name, data=SECOND.read_bytes(), today=date(2026, 1, 1)
@@ -25,6 +29,7 @@ def test_figures_sit_beside_their_lines_and_are_checked_like_an_upload(store) ->
     assert review.as_of is not None and review.as_of.year == 2023
 
 
+@pytest.mark.both_backends
 def test_the_reviewer_can_give_the_figures_their_date(store) -> None:
     review = desk.review_newsletter(
         store,

@@ -491,15 +491,15 @@ def cli() -> typer.Typer:
     return app
 
 
-def run(cli, db_path: Path, file: Path, *args: str):
+def run(cli, database_url: str, file: Path, *args: str):
     result = runner.invoke(
-        cli, ["ingest", str(file), "--json", "--database-url", f"sqlite:///{db_path}", *args]
+        cli, ["ingest", str(file), "--json", "--database-url", database_url, *args]
     )
     return result, json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
 
 
 def test_json_shape(cli, tmp_path):
-    result, outcome = run(cli, tmp_path / "ctdash.db", SYNTHETIC, "--dry-run")
+    result, outcome = run(cli, f"sqlite:///{tmp_path / 'ctdash.db'}", SYNTHETIC, "--dry-run")
     assert result.exit_code == 0
     assert list(outcome) == ["ok", "errors", "warnings", "indicators", "activities"]
     assert outcome["ok"] is True
@@ -520,40 +520,40 @@ def test_json_shape(cli, tmp_path):
     assert santo_domingo["entities"] == ["UNOCT", "UNODC", "INTERPOL"]
 
 
-def test_dry_run_writes_nothing(cli, store, db_path):
-    before = tables_checksum(db_path)
-    result, outcome = run(cli, db_path, SYNTHETIC, "--dry-run")
+@pytest.mark.both_backends
+def test_dry_run_writes_nothing(cli, store, database_url):
+    before = tables_checksum(store)
+    result, outcome = run(cli, database_url, SYNTHETIC, "--dry-run")
     assert result.exit_code == 0 and outcome["ok"]
-    assert tables_checksum(db_path) == before
+    assert tables_checksum(store) == before
 
 
-def test_twice_adds_nothing(cli, store, db_path):
-    before = row_counts(db_path)
-    first = runner.invoke(cli, ["ingest", str(SYNTHETIC), "--database-url", f"sqlite:///{db_path}"])
+@pytest.mark.both_backends
+def test_twice_adds_nothing(cli, store, database_url):
+    before = row_counts(store)
+    first = runner.invoke(cli, ["ingest", str(SYNTHETIC), "--database-url", database_url])
     assert first.exit_code == 0, first.output
-    after = row_counts(db_path)
+    after = row_counts(store)
     assert after["activity"] == before["activity"] + 25
     assert after["observation"] == before["observation"] + 8
     assert after["sourcefile"] == before["sourcefile"] + 1
-    second = runner.invoke(
-        cli, ["ingest", str(SYNTHETIC), "--database-url", f"sqlite:///{db_path}"]
-    )
+    second = runner.invoke(cli, ["ingest", str(SYNTHETIC), "--database-url", database_url])
     assert second.exit_code == 0
     assert "was imported before" in second.output
-    assert row_counts(db_path) == after
+    assert row_counts(store) == after
 
 
-def test_no_year_exits_1_with_the_message(cli, store, db_path, tmp_path):
+def test_no_year_exits_1_with_the_message(cli, store, database_url, tmp_path):
     file = tmp_path / "undated.txt"
     file.write_text("REGIONAL FOCUS\n\nUNODC training, Malawi (6-10 Mar)\n", encoding="utf-8")
-    before = tables_checksum(db_path)
-    result, outcome = run(cli, db_path, file)
+    before = tables_checksum(store)
+    result, outcome = run(cli, database_url, file)
     assert result.exit_code == 1
     assert outcome["ok"] is False
     assert outcome["errors"][0]["column"] == "year"
     assert "give it with --year" in outcome["errors"][0]["message"]
-    assert tables_checksum(db_path) == before
-    with_year, outcome = run(cli, db_path, file, "--year", "2023", "--dry-run")
+    assert tables_checksum(store) == before
+    with_year, outcome = run(cli, database_url, file, "--year", "2023", "--dry-run")
     assert with_year.exit_code == 0
     assert outcome["activities"][0]["country_iso3"] == "MWI"
 
