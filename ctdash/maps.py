@@ -115,6 +115,7 @@ def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         location_precision=("location_precision", "first"),
     ).reset_index()
     kinds = {} if by_kind else _kind_counts(spot)
+    top = int(summary["count"].max())
     records = []
     for row in summary.to_dict("records"):
         count, kind, internal = int(row["count"]), str(row["first_kind"]), int(row["internal"])
@@ -123,7 +124,7 @@ def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "lon": lon,
             "lat": lat,
             "color": KIND_COLOURS.get(kind, KIND_COLOURS["other"]) if by_kind else PLACE_COLOUR,
-            "radius": _radius(count),
+            "radius": _radius(count, top),
             "dates": date_span(row["start"], row["end"]),
             "place": place_label(row),
         }
@@ -171,9 +172,9 @@ def activities_at(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame[at_place & (frame["kind"] == kind)] if kind else frame[at_place]
 
 
-def _radius(count: int) -> float:
-    # Area in proportion to the count, up to a point: 6 px for one activity, at most 24 px.
-    return round(min(24.0, 6.0 * math.sqrt(count)), 1)
+def _radius(count: int, top: int) -> float:
+    # 3 px for one activity among groups, 9 px for the largest; the area grows with the count.
+    return round(3.0 + 6.0 * math.sqrt((count - 1) / (top - 1)), 1) if top > 1 else 5.0
 
 
 def country_totals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -270,7 +271,7 @@ def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
                 get_line_color=[255, 255, 255],
                 get_radius="radius",
                 radius_units="pixels",
-                radius_min_pixels=5,
+                opacity=0.85,
                 stroked=True,
                 line_width_min_pixels=1,
                 pickable=True,
