@@ -271,7 +271,6 @@ def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
                 get_line_color=[255, 255, 255],
                 get_radius="radius",
                 radius_units="pixels",
-                opacity=0.85,
                 stroked=True,
                 line_width_min_pixels=1,
                 pickable=True,
