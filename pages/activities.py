@@ -7,6 +7,8 @@ from ctdash import export, ui
 ui.page_start()
 
 PAGE = "activities"
+# Past this many rows the table would be slow to send and to read; downloads hold every row.
+TABLE_ROWS = 5_000
 COLUMNS = {
     "start_date": "Start",
     "end_date": "End",
@@ -43,18 +45,24 @@ shown = acts[list(columns)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns
 caption = f"{len(shown)} activities match."
 if internal:
     caption += f" {internal} of them are internal: only signed-in users see them."
+if len(shown) > TABLE_ROWS:
+    caption += (
+        f" The table shows the first {TABLE_ROWS:,}; narrow the filters to see the others. "
+        "The downloads hold all of them."
+    )
 st.caption(caption)
 st.dataframe(
-    shown,
+    shown.head(TABLE_ROWS),
     hide_index=True,
     key="activities-table",
     column_config={"Title": st.column_config.TextColumn(width="large")},
 )
 
+# The files are built when a button is clicked, not on every run of the page.
 with st.container(horizontal=True):
     st.download_button(
         "Download CSV",
-        export.to_csv_bytes(shown),
+        lambda: export.to_csv_bytes(shown),
         file_name="ctdash-activities.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -62,7 +70,7 @@ with st.container(horizontal=True):
     )
     st.download_button(
         "Download XLSX",
-        export.to_xlsx_bytes(shown, sheet_name="activities"),
+        lambda: export.to_xlsx_bytes(shown, sheet_name="activities"),
         file_name="ctdash-activities.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

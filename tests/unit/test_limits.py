@@ -218,22 +218,23 @@ def zipped(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def with_broken_sheet(workbook: bytes) -> bytes:
+    """The workbook with its first sheet's XML cut off mid-element."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        parts = {part.filename: archive.read(part) for part in archive.infolist()}
+    return zipped(
+        {
+            name: (b"<worksheet><sheetData><row" if name.endswith("sheet1.xml") else data)
+            for name, data in parts.items()
+        }
+    )
+
+
 NOT_WORKBOOKS = [
     ("a plain zip", zipped({"notes.txt": b"hello"})),
     ("a truncated zip", zipped({"xl/workbook.xml": b"<workbook/>"})[:40]),
     ("a zip with a broken workbook", zipped({"xl/workbook.xml": b"<workbook"})),
-    (
-        "a workbook whose sheet is broken",
-        zipped(
-            {
-                name: (b"<worksheet><sheetData><row" if name.endswith("sheet1.xml") else data)
-                for name, data in (
-                    (part.filename, zipfile.ZipFile(io.BytesIO(xlsx([["date"]]))).read(part))
-                    for part in zipfile.ZipFile(io.BytesIO(xlsx([["date"]]))).infolist()
-                )
-            }
-        ),
-    ),
+    ("a workbook whose sheet is broken", with_broken_sheet(xlsx([["date"]]))),
 ]
 
 
