@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Select, func, or_
@@ -229,10 +229,26 @@ def _visible(query: Select, *, internal: bool) -> Select:
     return query if internal else query.where(col(Activity.internal).is_(False))
 
 
-def _filtered(query: Select, flt: ActivityFilter, *, internal: bool) -> Select:
+def _longest_days(session: Session) -> int:
+    """The most days any activity lasts: how far before a date one ending after it may start."""
+    start, end = col(Activity.start_date), col(Activity.end_date)
+    if session.get_bind().dialect.name == "sqlite":
+        length = func.julianday(end) - func.julianday(start)
+    else:
+        length = end - start  # PostgreSQL: date minus date is a number of days
+    return int(session.execute(sa_select(func.max(length))).scalar() or 0)
+
+
+def _filtered(
+    query: Select, flt: ActivityFilter, *, internal: bool, longest_days: int = 0
+) -> Select:
     query = _visible(query, internal=internal)
     if flt.date_from is not None:
         query = query.where(col(Activity.end_date) >= flt.date_from)
+        # Also bounded from below, so the start-date index finds the window at once.
+        if flt.date_from.toordinal() > longest_days:
+            earliest = flt.date_from - timedelta(days=longest_days)
+            query = query.where(col(Activity.start_date) >= earliest)
     if flt.date_to is not None:
         query = query.where(col(Activity.start_date) <= flt.date_to)
     if flt.kinds:
@@ -285,10 +301,12 @@ def activities(
         col(Source.title).label("source"),
         col(Source.url).label("source_url"),
     ).join(Source, col(Source.id) == col(Activity.source_id))
-    query = _filtered(query, flt or ActivityFilter(), internal=internal)
-    chosen = query.with_only_columns(col(Activity.id)).subquery()
-    query = query.order_by(col(Activity.start_date), col(Activity.id))
+    flt = flt or ActivityFilter()
     with Session(engine) as session:
+        longest = _longest_days(session) if flt.date_from is not None else 0
+        query = _filtered(query, flt, internal=internal, longest_days=longest)
+        chosen = query.with_only_columns(col(Activity.id)).subquery()
+        query = query.order_by(col(Activity.start_date), col(Activity.id))
         rows = session.execute(query).all()
         names = session.execute(
             sa_select(col(ActivityEntity.activity_id), col(ActivityEntity.entity))

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
 from ctdash import queries
+from ctdash import store as store_module
 from ctdash.db import make_engine
+from ctdash.ingest.activities import parse_activity_file
 from ctdash.models import INDICATOR_CODES, Batch, Observation
 from ctdash.seed import seed
 from tests.conftest import PROJECT_ROOT, row_counts
@@ -206,3 +209,24 @@ def test_a_tile_without_a_source_url_has_none(store) -> None:
     visits = next(t for t in tiles if t.code == "ct_platform_visits")
     assert visits.source_url is None
     assert visits.source is not None and "nan" not in visits.source
+
+
+def test_a_long_activity_is_found_by_a_start_date_late_in_it(store, tmp_path: Path) -> None:
+    # The date filter also bounds the start from below, by the longest activity's length.
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "title,kind,start,end,country\n"
+        "Three-year programme,other,2020-01-01,2023-06-30,Kenya\n"
+        "One day,meeting,2023-06-01,,Kenya\n"
+    )
+    records, errors, _ = parse_activity_file(
+        file_name=path.name, data=path.read_bytes(), today=date(2026, 1, 1)
+    )
+    assert errors == []
+    store_module.commit(
+        store, file_name=path.name, data=path.read_bytes(), user="t", activities=records
+    )
+    found = queries.activities(store, queries.ActivityFilter(date_from=date(2023, 6, 15)))
+    assert "Three-year programme" in set(found["title"])
+    assert "One day" not in set(found["title"])
+    assert queries.activities(store, queries.ActivityFilter(date_from=date(1, 1, 2))).shape[0] > 0
