@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -22,9 +20,8 @@ from ctdash import auth
 from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
 from ctdash.seed import seed
-from ctdash.ui import USER_KEY
+from tests.app.test_hostile_text import nodes, open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TITLE = "Quiet consultation on witness protection"
 ENTITY = "Internal-only Entity"
 DAY = "2019-01-15"
@@ -60,24 +57,6 @@ def internal_db(app_database: Path, tmp_path: Path) -> Path:
     return app_database
 
 
-def open_page(page: str, *, user: str | None = None, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if user is not None:
-        at.session_state[USER_KEY] = user
-    at.run()
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def nodes(node: Any) -> Iterator[Any]:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from nodes(child)
-
-
 def sent(at: AppTest) -> bytes:
     """Everything the page's elements would send to the browser, serialised."""
     return b"".join(
@@ -96,14 +75,14 @@ def traces(at: AppTest) -> list[str]:
 def test_no_page_sends_an_internal_activity_to_a_viewer_not_signed_in(
     internal_db: Path, page: str
 ) -> None:
-    assert traces(open_page(page)) == []
+    assert traces(open_page(page, user=None)) == []
 
 
 @pytest.mark.parametrize(("page", "query"), NAMING_LINKS)
 def test_a_link_that_names_it_finds_nothing_when_not_signed_in(
     internal_db: Path, page: str, query: dict[str, str]
 ) -> None:
-    at = open_page(page, **query)
+    at = open_page(page, user=None, **query)
     assert traces(at) == []
     captions = " ".join(c.value for c in at.caption)
     assert "0 of 0 matching activities" in captions or "0 activities match" in captions
@@ -112,7 +91,7 @@ def test_a_link_that_names_it_finds_nothing_when_not_signed_in(
 def test_an_entity_only_internal_activities_name_is_unknown_to_the_public(
     internal_db: Path,
 ) -> None:
-    at = open_page("activities", entity=ENTITY)
+    at = open_page("activities", user=None, entity=ENTITY)
     assert traces(at) == []
     notices = " ".join(w.value for w in at.warning)
     assert "entity" in notices.lower()
