@@ -22,21 +22,28 @@ import contextlib
 import os
 import platform
 import re
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from tests.e2e.launch import (
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    find_chromium,
+    free_port,
+    healthy,
+    is_external,
+    stop,
+    streamlit_command,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP = PROJECT_ROOT / "app.py"
@@ -59,19 +66,6 @@ GROWTH_SLACK = 1.5
 # Below this at the largest size, a read is too quick for its growth to be told from noise.
 GROWTH_FLOOR_SECONDS = 0.01
 
-# The same Chromium flags, window and offline guard as the browser tests (tests/e2e/conftest.py).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 900}
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 SERVER_START_TIMEOUT = 120.0
 BROWSER_TIMEOUT_MS = 180_000
 APP_TIMEOUT = 600.0
@@ -369,42 +363,14 @@ def page_runs(url: str, *, repeats: int, budget: float) -> dict[str, PageRuns]:
 # --- the browser --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-            return bool(r.read().decode().strip() == "ok")
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 @contextlib.contextmanager
 def serve(script: Path, log: Path, *, database_url: str | None = None) -> Iterator[str]:
     """`streamlit run script` on a free port, started as the browser tests start app.py."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     if database_url is not None:
         env["CTDASH_DATABASE_URL"] = database_url
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.serverAddress",
-        "localhost",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    command = streamlit_command(script, port)
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,
@@ -416,38 +382,14 @@ def serve(script: Path, log: Path, *, database_url: str | None = None) -> Iterat
         )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(port):
+        while not healthy(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise BenchError(f"streamlit did not start; its log:\n{log.read_text()}")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.1)
         yield f"http://localhost:{port}"
     finally:
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-
-
-def find_chromium() -> str | None:
-    """CTDASH_CHROMIUM if set, else Debian's chromium on PATH (as the browser tests)."""
-    import shutil
-
-    override = os.environ.get("CTDASH_CHROMIUM")
-    if override:
-        return shutil.which(override)
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _is_external(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS
+        stop(process)
 
 
 async def _guarded_context(browser: Any) -> Any:
@@ -455,7 +397,7 @@ async def _guarded_context(browser: Any) -> Any:
     context = await browser.new_context(viewport=VIEWPORT)
 
     async def route(route: Any) -> None:
-        if _is_external(route.request.url):
+        if is_external(route.request.url):
             await route.abort()
         else:
             await route.continue_()

@@ -14,7 +14,7 @@ import typer
 from ctdash import backup, desk, export, queries, store
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, User, echo_outcome
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
 from ctdash.ingest import Problem
@@ -125,9 +125,7 @@ def import_command(
             "moving by more than half, an unknown place).",
         ),
     ] = False,
-    user: Annotated[
-        str, typer.Option("--user", help="Who the write is recorded as.")
-    ] = "ctdash import",
+    user: User = "ctdash import",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import figures or activities: exit 0 when written (or valid with --dry-run), 1 on

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ctdash import desk, store
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, echo_outcome
+from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, User, echo_outcome
 from ctdash.db import make_engine
 from ctdash.ingest import ActivityRecord, Problem
 from ctdash.ingest.newsletter import Newsletter, parse_newsletter
@@ -64,9 +64,7 @@ def ingest_command(
     ] = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
-    user: Annotated[
-        str, typer.Option("--user", help="Who the write is recorded as.")
-    ] = "ctdash ingest",
+    user: User = "ctdash ingest",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Read a newsletter's figures and dated activities and commit them: exit 0 when written

@@ -21,6 +21,7 @@ DatabaseUrl = Annotated[
     ),
 ]
 
+User = Annotated[str, typer.Option("--user", help="Who the write is recorded as.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
 

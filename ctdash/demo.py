@@ -191,14 +191,13 @@ def _add_activities(
     batch_id: int,
 ) -> None:
     span = (last - first).days
-    next_id = (session.exec(select(func.max(col(Activity.id)))).one() or 0) + 1
     for start in range(0, count, _CHUNK):
         activities, entities = [], []
         for number in range(start, min(start + _CHUNK, count)):
             begins = first + timedelta(days=rng.randint(0, span))
             place = _place(rng)
             precision = place["precision"]
-            activity_id = next_id + number
+            activity_id = number + 1  # the store holds no activity yet
             kind = rng.choice(ACTIVITY_KINDS)
             activities.append(
                 {

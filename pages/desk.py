@@ -56,23 +56,33 @@ def show_problems(problems: list, *, kind: str) -> None:
     st.dataframe(table, hide_index=True, key=f"desk:{kind}-table")
 
 
-def show_review(review: desk.Review, *, kind: str) -> None:
-    """Errors (nothing can be written), or the preview, the warnings and the commit button."""
-    if review.errors:
+COMMITTED_BEFORE = (
+    "This exact file was committed before (write {}); committing it again adds nothing."
+)
+
+
+def stopped(
+    file_name: str, data: bytes, errors: list, *, kind: str, before: str = COMMITTED_BEFORE
+) -> bool:
+    """Say why a file cannot be committed (its problems, or it came before); True if so."""
+    if errors:
         st.error(
-            f"{plural(len(review.errors), 'problem')} in {ui.md(review.file_name)}: "
+            f"{plural(len(errors), 'problem')} in {ui.md(file_name)}: "
             "nothing was written. Correct the file and upload it again.",
             icon=":material/error:",
         )
-        show_problems(review.errors, kind="errors")
-        return
-    earlier = store.known_upload(engine, review.data)
+        show_problems(errors, kind=kind)
+        return True
+    earlier = store.known_upload(engine, data)
     if earlier is not None:
-        st.info(
-            f"This exact file was committed before (write {earlier}); committing it again "
-            "adds nothing.",
-            icon=":material/content_copy:",
-        )
+        st.info(before.format(earlier), icon=":material/content_copy:")
+        return True
+    return False
+
+
+def show_review(review: desk.Review, *, kind: str) -> None:
+    """Errors (nothing can be written), or the preview, the warnings and the commit button."""
+    if stopped(review.file_name, review.data, review.errors, kind="errors"):
         return
     labels = {c.code: c.label for c in review.changes}
     warned = {w.row for w in review.warnings}
@@ -327,21 +337,8 @@ with newsletter_tab:
         review = desk.review_newsletter(
             engine, file_name=upload.name, data=data, today=date.today(), year=year, as_of=as_of
         )
-        earlier = store.known_upload(engine, data)
-        if review.errors:
-            st.error(
-                f"{plural(len(review.errors), 'problem')} in {ui.md(upload.name)}: "
-                "nothing was written.",
-                icon=":material/error:",
-            )
-            show_problems(review.errors, kind="nl-errors")
-        elif earlier is not None:
-            st.info(
-                f"This newsletter was imported before (write {earlier}); importing it "
-                "again adds nothing.",
-                icon=":material/content_copy:",
-            )
-        else:
+        before = "This newsletter was imported before (write {}); importing it again adds nothing."
+        if not stopped(upload.name, data, review.errors, kind="nl-errors", before=before):
             labels = {c.code: c.label for c in review.figures.changes}
             st.header("Figures")
             st.dataframe(

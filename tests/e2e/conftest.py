@@ -9,19 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -35,27 +29,24 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e import launch
+from tests.e2e.launch import (
+    CHROMIUM_ARGS,
+    PROJECT_ROOT,
+    VIEWPORT,
+    answers,
+    find_chromium,
+    healthy,
+    is_external,
+    stop,
+    streamlit_command,
+)
+
 E2E_DIR = Path(__file__).resolve().parent
 
 SERVER_START_TIMEOUT = 60.0
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-# Schemes that never leave the browser (data:, blob:, about:) are not requests to judge.
-NETWORK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The first run of a page imports and seeds; a busy CI machine needs more than the 5 s default.
 EXPECT_TIMEOUT_MS = 20_000
-# Wide enough that Streamlit keeps the sidebar (and so the filters) open.
-VIEWPORT = {"width": 1400, "height": 900}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,26 +60,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 # --- the app under test --------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers(url: str) -> bytes | None:
-    """The body of a successful GET of `url`, or None while nothing (good) answers there."""
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.read()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return None
-
-
-def _healthy(port: int) -> bool:
-    body = _answers(f"http://127.0.0.1:{port}/_stcore/health")
-    return body is not None and body.decode().strip() == "ok"
 
 
 def store_url(folder: Path) -> str:
@@ -134,7 +105,7 @@ def background_process(
                 process.wait(timeout=0.1)
         yield process
     finally:
-        _stop(process)
+        stop(process)
 
 
 @contextlib.contextmanager
@@ -146,50 +117,18 @@ def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iter
     Usage statistics are left to .streamlit/config.toml (off), so that the guard against
     requests to other hosts checks the setting the app ships with.
     """
-    port = port or _free_port()
+    port = port or launch.free_port()
     env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        # Otherwise a headless server asks a web service for its external IP on start.
-        "--browser.serverAddress",
-        "localhost",
-        # The app's own files are being edited while tests run: a watched file that changes
-        # makes the next rerun re-import ctdash.models, which fails ("Table 'indicator' is
-        # already defined") on that server until it restarts. Serve the code as it started.
-        "--server.fileWatcherType",
-        "none",
-        *extra_args,
-    ]
+    command = streamlit_command("app.py", port, *extra_args)
     with background_process(
         command,
         name="streamlit",
         log_path=folder / "streamlit.log",
-        ready=lambda: _healthy(port),
+        ready=lambda: healthy(port),
         waiting_for="/_stcore/health",
         env=env,
     ):
         yield f"http://localhost:{port}"
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
-        return
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -236,7 +175,7 @@ def start_app() -> Iterator[Callable[..., str]]:
 @pytest.fixture
 def free_port() -> Callable[[], int]:
     """A port nothing listens on now, for a server whose URL must be known before it starts."""
-    return _free_port
+    return launch.free_port
 
 
 CLI_TIMEOUT = 60.0
@@ -297,7 +236,7 @@ def oidc_provider(
     `email` = the subject. That page links a stylesheet on cdn.jsdelivr.net (aborted here).
     """
     folder = tmp_path_factory.mktemp("oidc")
-    port = _free_port()
+    port = launch.free_port()
     command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)]
     for user in oidc_users:
         command += ["--user-claims", json.dumps(user)]
@@ -306,7 +245,7 @@ def oidc_provider(
         command,
         name="oidc_provider_mock",
         log_path=folder / "oidc.log",
-        ready=lambda: _answers(metadata) is not None,
+        ready=lambda: answers(metadata) is not None,
         waiting_for="/.well-known/openid-configuration",
         env={**os.environ, "NO_COLOR": "1"},
     ):
@@ -314,14 +253,6 @@ def oidc_provider(
 
 
 # --- the browser ---------------------------------------------------------------------------
-
-
-def find_chromium() -> str | None:
-    """CTDASH_CHROMIUM if set (a path, or a name on PATH), else Debian's chromium on PATH."""
-    override = os.environ.get("CTDASH_CHROMIUM")
-    if override:
-        return shutil.which(override)
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def skip_unless_required(message: str) -> NoReturn:
@@ -355,12 +286,6 @@ class Traffic:
 
     requests: list[str] = field(default_factory=list)
     external: list[str] = field(default_factory=list)
-
-
-def is_external(url: str) -> bool:
-    """True for a network URL whose host is not this machine."""
-    parts = urlsplit(url)
-    return parts.scheme in NETWORK_SCHEMES and parts.hostname not in LOCAL_HOSTS
 
 
 @pytest.fixture
@@ -437,6 +362,12 @@ def settle(page: Page, *ready: Locator) -> None:
 
 
 PASSWORD = "correct horse battery"
+
+
+def navigation_link(page: Page, name: str) -> Locator:
+    """The sidebar navigation's link to a page, by its title."""
+    navigation = page.get_by_test_id("stSidebar").get_by_role("navigation")
+    return navigation.get_by_role("link", name=name, exact=True)
 
 
 def sign_in(page: Page, base_url: str, name: str) -> None:

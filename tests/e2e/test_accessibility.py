@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     EDITOR,
     PASSWORD,
     PROJECT_ROOT,
+    navigation_link,
     settle,
     sign_in,
     skip_unless_required,
@@ -47,14 +48,6 @@ def axe_js() -> Path:
 
 def title(page: Page, text: str) -> Locator:
     return page.get_by_role("heading", level=1, name=text)
-
-
-def navigation_link(page: Page, name: str) -> Locator:
-    return (
-        page.get_by_test_id("stSidebar")
-        .get_by_role("navigation")
-        .get_by_role("link", name=name, exact=True)
-    )
 
 
 # --- the pages and what each shows once drawn ---------------------------------------------------

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import navigation_link, sign_in
 
 FIGURES = b"date,indicator,value\n2023-09-30,Member States,140\n"
 COMMITTED = re.compile(r"^Committed write \d+: 1 figures? and 0 activit(y|ies) from q3\.csv")
@@ -31,14 +31,6 @@ MOCK_STYLESHEET_HOST = "cdn.jsdelivr.net"
 def oidc_users() -> list[dict[str, str]]:
     """The provider's user: its subject is not its e-mail, so the app must use the e-mail."""
     return [{"sub": SSO_SUBJECT, "email": SSO_EMAIL}]
-
-
-def navigation(page: Page) -> Locator:
-    return page.get_by_test_id("stSidebar").get_by_role("navigation")
-
-
-def desk_link(page: Page) -> Locator:
-    return navigation(page).get_by_role("link", name="Data desk", exact=True)
 
 
 def figures_uploader(page: Page) -> Locator:
@@ -68,8 +60,8 @@ def test_the_desk_typed_in_while_signed_out_is_refused(
     expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
     expect(page.get_by_role("heading", name="Data desk")).to_have_count(0)
     # Hidden from the navigation too.
-    expect(navigation(page).get_by_role("link", name="Overview", exact=True)).to_be_visible()
-    expect(desk_link(page)).to_have_count(0)
+    expect(navigation_link(page, "Overview")).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_have_count(0)
     assert external_requests == []
 
 
@@ -82,7 +74,7 @@ def test_an_editor_signs_in_uploads_figures_and_the_overview_shows_them(
     sign_in(page, editor_app_url, "ana")
     expect_signed_in(page, "ana", "editor")
 
-    desk_link(page).click()
+    navigation_link(page, "Data desk").click()
     expect(page).to_have_url(f"{editor_app_url}/desk")
     expect(page.get_by_role("heading", name="Data desk")).to_be_visible()
     figures_uploader(page).locator("input[type=file]").set_input_files(
@@ -148,10 +140,10 @@ def test_an_editor_signs_in_with_single_sign_on_and_reaches_the_desk(
     page.get_by_role("button", name="Authorize", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"^{re.escape(sso_app_url)}/"))
-    expect(desk_link(page)).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_be_visible()
     page.goto(f"{sso_app_url}/account")
     expect_signed_in(page, SSO_EMAIL, "editor")
-    expect(desk_link(page)).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_be_visible()
 
     page.goto(f"{sso_app_url}/desk")
     expect(page.get_by_role("heading", name="Data desk")).to_be_visible()

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_in
+from tests.e2e.conftest import PASSWORD, navigation_link, sign_in
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -83,11 +83,6 @@ def nothing_from_a_payload(page: Page) -> None:
     expect(page.locator("b", has_text="entity")).to_have_count(0)
 
 
-def link(page: Page, name: str) -> Locator:
-    nav = page.get_by_test_id("stSidebar").get_by_role("navigation")
-    return nav.get_by_role("link", name=name, exact=True)
-
-
 def test_payloads_never_run_and_show_as_text(
     page: Page, hostile_app_url: str, external_requests: list[str]
 ) -> None:
@@ -127,7 +122,7 @@ def test_payloads_never_run_and_show_as_text(
     expect(page.get_by_text(f"Signed in as {ADMIN_NAME} (admin).")).to_be_visible()
     nothing_from_a_payload(page)
 
-    link(page, "Data desk").click()
+    navigation_link(page, "Data desk").click()
     expect(page.get_by_role("heading", name="Data desk")).to_be_visible()
     expect(page.get_by_text(f"Signed in as {ADMIN_NAME} (admin).", exact=False)).to_be_visible()
     nothing_from_a_payload(page)
@@ -138,7 +133,7 @@ def test_payloads_never_run_and_show_as_text(
     expect(chosen).to_have_value(re.compile(re.escape(f": {FILE_NAME} by {IMPORT_USER}, ")))
     nothing_from_a_payload(page)
 
-    link(page, "Administration").click()
+    navigation_link(page, "Administration").click()
     expect(page.get_by_role("heading", name="Administration")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     nothing_from_a_payload(page)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, WebSocket, expect
+from playwright.sync_api import Page, WebSocket, expect
 
-from tests.e2e.conftest import PASSWORD, sign_in
+from tests.e2e.conftest import PASSWORD, navigation_link, sign_in
 
 TITLE = "Quiet consultation on witness protection"
 ENTITY = "Internal-only Entity"
@@ -69,11 +69,6 @@ def record_messages(page: Page) -> list[bytes]:
     return received
 
 
-def link(page: Page, name: str) -> Locator:
-    nav = page.get_by_test_id("stSidebar").get_by_role("navigation")
-    return nav.get_by_role("link", name=name, exact=True)
-
-
 def traces_in(data: bytes) -> list[bytes]:
     return [trace for trace in TRACES if trace in data]
 
@@ -116,12 +111,12 @@ def test_a_signed_out_viewer_never_receives_an_internal_activity(
     editor_received = record_messages(editor)
     sign_in(editor, internal_app_url, "ana")
     expect(editor.get_by_text("Signed in as ana (editor).")).to_be_visible()
-    link(editor, "Activities").click()
+    navigation_link(editor, "Activities").click()
     editor.get_by_label("Search").fill("witness protection")
     editor.get_by_label("Search").press("Enter")
     expect(editor.get_by_text("1 activities match. 1 of them are internal")).to_be_visible()
     assert traces_in(download(editor, "Download CSV")) == list(TRACES)
-    link(editor, "Map").click()
+    navigation_link(editor, "Map").click()
     expect(editor.get_by_text("23 of 57 matching activities have a place")).to_be_visible()
     assert any(TITLE.encode() in message for message in editor_received)
 

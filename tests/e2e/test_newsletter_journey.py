@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import navigation_link, sign_in
 
 NEWSLETTER = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "2023-09-10.txt"
 COMMITTED = re.compile(r"^Committed write \d+: 8 figures and 25 activities from 2023-09-10\.txt\.$")
@@ -80,8 +80,7 @@ def test_an_editor_imports_the_newsletter_corrects_a_place_and_the_map_shows_it(
         page.get_by_test_id("stAlertContentSuccess").filter(has_text="Signed in as ana (editor).")
     ).to_be_visible()
 
-    nav = page.get_by_test_id("stSidebar").get_by_role("navigation")
-    nav.get_by_role("link", name="Data desk", exact=True).click()
+    navigation_link(page, "Data desk").click()
     expect(page.get_by_role("heading", name="Data desk")).to_be_visible()
     page.get_by_role("tab", name="Import the newsletter").click()
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Newsletter (text)")

@@ -14,7 +14,16 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.e2e.conftest import ADMIN, DESK_TABS, EDITOR, LOCAL_HOSTS, Traffic, settle, sign_in
+from tests.e2e.conftest import (
+    ADMIN,
+    DESK_TABS,
+    EDITOR,
+    Traffic,
+    navigation_link,
+    settle,
+    sign_in,
+)
+from tests.e2e.launch import LOCAL_HOSTS
 
 FONT = re.compile(r"\.(woff2?|ttf|otf)(\?|$)")
 
@@ -43,11 +52,6 @@ def expect_only_local(traffic: Traffic, where: str) -> None:
     assert not traffic.external, f"{where} asked another host for {traffic.external[0]}"
 
 
-def navigate(page: Page, title: str) -> None:
-    navigation = page.get_by_test_id("stSidebar").get_by_role("navigation")
-    navigation.get_by_role("link", name=title, exact=True).click()
-
-
 def test_no_page_signed_out_asks_another_host(
     page: Page, accounts_app_url: str, traffic: Traffic
 ) -> None:
@@ -67,7 +71,7 @@ def test_the_desk_and_administration_signed_in_ask_no_other_host(
     editor = new_context().new_page()
     sign_in(editor, accounts_app_url, EDITOR)
     expect(editor.get_by_test_id("stAlertContentSuccess")).to_be_visible()
-    navigate(editor, "Data desk")
+    navigation_link(editor, "Data desk").click()
     settle(editor, heading(editor, "Data desk"))
     for tab in DESK_TABS:
         editor.get_by_role("tab", name=tab, exact=True).click()
@@ -77,6 +81,6 @@ def test_the_desk_and_administration_signed_in_ask_no_other_host(
     admin = new_context().new_page()
     sign_in(admin, accounts_app_url, ADMIN)
     expect(admin.get_by_test_id("stAlertContentSuccess")).to_be_visible()
-    navigate(admin, "Administration")
+    navigation_link(admin, "Administration").click()
     settle(admin, heading(admin, "Administration"), admin.get_by_test_id("stDataFrame").first)
     expect_only_local(traffic, "/admin")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import navigation_link, sign_in
 
 SSO_SUBJECT = "alice"
 SSO_EMAIL = "alice@example.test"
@@ -25,14 +25,6 @@ SSO_EMAIL = "alice@example.test"
 @pytest.fixture
 def oidc_users() -> list[dict[str, str]]:
     return [{"sub": SSO_SUBJECT, "email": SSO_EMAIL}]
-
-
-def navigation(page: Page) -> Locator:
-    return page.get_by_test_id("stSidebar").get_by_role("navigation")
-
-
-def desk_link(page: Page) -> Locator:
-    return navigation(page).get_by_role("link", name="Data desk", exact=True)
 
 
 def sidebar_sign_out(page: Page) -> Locator:
@@ -62,20 +54,20 @@ def test_a_local_editor_signs_out_from_the_sidebar_and_the_desk_disappears(
     page: Page, editor_app_url: str, external_requests: list[str]
 ) -> None:
     sign_in(page, editor_app_url, "ana")
-    expect(desk_link(page)).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_be_visible()
     # A local sign-in lives in the browser session: move by the app's own links.
-    navigation(page).get_by_role("link", name="Overview", exact=True).click()
+    navigation_link(page, "Overview").click()
     expect(page).to_have_url(f"{editor_app_url}/")
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Signed in: ana (editor)", exact=True)).to_be_visible()
     sidebar_sign_out(page).click()
 
     expect(page.get_by_text("Signed out.", exact=True)).to_be_visible()
-    expect(desk_link(page)).to_have_count(0)
+    expect(navigation_link(page, "Data desk")).to_have_count(0)
     expect(sidebar_sign_out(page)).to_have_count(0)
-    expect(navigation(page).get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+    expect(navigation_link(page, "Sign in")).to_be_visible()
     # Still the same browser session: the Account page now offers to sign in.
-    navigation(page).get_by_role("link", name="Sign in", exact=True).click()
+    navigation_link(page, "Sign in").click()
     expect(page.get_by_test_id("stForm").get_by_role("button", name="Sign in")).to_be_visible()
     assert external_requests == []
 
@@ -103,7 +95,7 @@ def test_single_sign_on_with_the_cookie_secret_in_the_environment_signs_in_and_o
     page.get_by_role("button", name="Authorize", exact=True).click()
 
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/"))
-    expect(desk_link(page)).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_be_visible()
     expect(
         page.get_by_test_id("stSidebar").get_by_text(f"Signed in: {SSO_EMAIL} (editor)", exact=True)
     ).to_be_visible()
@@ -114,8 +106,8 @@ def test_single_sign_on_with_the_cookie_secret_in_the_environment_signs_in_and_o
     expect(page).to_have_url(re.compile(rf"^{re.escape(oidc_provider)}/oauth2/end_session\?"))
     page.get_by_role("button", name="End session").click()
     expect(page).to_have_url(re.compile(rf"^{re.escape(app_url)}/"))
-    expect(navigation(page).get_by_role("link", name="Sign in", exact=True)).to_be_visible()
-    expect(desk_link(page)).to_have_count(0)
+    expect(navigation_link(page, "Sign in")).to_be_visible()
+    expect(navigation_link(page, "Data desk")).to_have_count(0)
     page.goto(f"{app_url}/desk")
     expect(page.get_by_text("This page is for an editor. You are not signed in.")).to_be_visible()
     assert not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]

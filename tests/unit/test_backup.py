@@ -3,10 +3,8 @@ for row into SQLite or PostgreSQL, and nothing ever overwritten or lost."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
@@ -35,7 +33,7 @@ from ctdash.db import (
 )
 from ctdash.ingest import ObservationRecord
 from ctdash.seed import seed
-from tests.conftest import tables_checksum
+from tests.conftest import create_postgres_database, drop_postgres_database, tables_checksum
 
 runner = CliRunner()
 
@@ -378,37 +376,21 @@ def test_a_backup_from_an_older_revision_is_upgraded(filled: Engine, tmp_path: P
 # --- PostgreSQL --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres_server() -> str:
-    """A PostgreSQL server URL the tests may create databases on (CTDASH_TEST_POSTGRES_URL)."""
-    url = os.environ.get("CTDASH_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CTDASH_REQUIRE_POSTGRES") == "1":
-            pytest.fail("CTDASH_REQUIRE_POSTGRES=1 but CTDASH_TEST_POSTGRES_URL is not set")
-        pytest.skip("CTDASH_TEST_POSTGRES_URL is not set")
-    return url
-
-
 @pytest.fixture
 def postgres(postgres_server: str) -> Iterator[Any]:
     """A factory of new, empty PostgreSQL databases, each dropped after the test."""
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     made: list[tuple[str, Engine]] = []
 
     def new_store() -> Engine:
-        name = f"ctdash_test_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(make_url(postgres_server).set(database=name).render_as_string(False))
-        made.append((name, engine))
+        url = create_postgres_database(postgres_server)
+        engine = make_engine(url)
+        made.append((url, engine))
         return engine
 
     yield new_store
-    for name, engine in made:
+    for url, engine in made:
         engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        drop_postgres_database(postgres_server, url)
 
 
 def test_postgres_to_sqlite_and_back_row_for_row(
