@@ -245,8 +245,8 @@ with enter_tab:
 with activities_tab:
     st.write(
         "A spreadsheet with the columns `title, kind, start, end, country, city, entities, "
-        "working group, url, internal` (country as a name or ISO3 code; entities separated "
-        "by `;`; `internal` yes for an activity that only signed-in users may see). "
+        "working group, url, internal` (country as a name or ISO3 code, entities separated "
+        "by `;`, and `internal` yes for an activity that only signed-in users may see). "
         f"{DATE_RULE} Places are found offline; a city the gazetteer does not know is "
         "flagged, and you can give its latitude and longitude. "
         f"At most {MAX_MB} MB and {MAX_DATA_ROWS:,} rows."
