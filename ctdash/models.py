@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 INDICATOR_CODES = (
@@ -105,6 +105,21 @@ class Observation(SQLModel, table=True):
 
 class Activity(SQLModel, table=True):
     """A dated activity of the Compact, placed where the source says it happened."""
+
+    # The map's reads by place (migration 0005): grouped without a sort, found at a point.
+    __table_args__ = (
+        Index(
+            "ix_activity_place",
+            "lat",
+            "lon",
+            "kind",
+            "country_iso3",
+            "start_date",
+            "end_date",
+            "internal",
+            "withdrawn_batch_id",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True)
