@@ -6,13 +6,14 @@ import copy
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from ctdash import geo
+from ctdash import geo, queries
 
 # Okabe-Ito colours (plus two greys), in the order of ctdash.models.ACTIVITY_KINDS.
 KIND_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -77,83 +78,90 @@ def place_label(row: Mapping[Any, Any]) -> str:
     return "no place"
 
 
-def points_by_kind(frame: pd.DataFrame) -> bool:
+def points_by_kind(places: pd.DataFrame) -> bool:
     """Whether the points layer can show each kind apart (else one point per place)."""
-    placed = frame.dropna(subset=["lat", "lon"])
+    placed = places.dropna(subset=["lat", "lon"])
     spots = placed[["lat", "lon", "kind"]].round({"lat": 4, "lon": 4}).drop_duplicates()
     return len(spots) <= MAX_POINTS
 
 
-def point_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The placed activities as the few fields the points layer and its tooltip need.
+def point_groups(places: pd.DataFrame) -> pd.DataFrame:
+    """The points of the map from the activities counted by place and kind.
 
-    Activities of one kind at one place become one point whose size grows with their number;
-    past MAX_POINTS such points, one point per place gives the number of each kind in its
-    tooltip. The map's data grows with the places shown, not with the activities.
+    `places` is queries.activity_places. Activities of one kind at one place become one point;
+    past MAX_POINTS such points, one point per place, with the number of each kind in `kinds`.
+    Each point keeps its first activity (`first_id`), whose place names the point.
     """
-    placed = frame.dropna(subset=["lat", "lon"])
-    if placed.empty:
-        return []
+    placed = places.dropna(subset=["lat", "lon"])
     by_kind = points_by_kind(placed)
     spot = placed.assign(lat=placed["lat"].round(4), lon=placed["lon"].round(4))
-    if "internal" not in spot:
-        spot = spot.assign(internal=False)
     keys = ["lat", "lon", "kind"] if by_kind else ["lat", "lon"]
-    groups = spot.groupby(keys, sort=False)
-    summary = groups.agg(
-        count=("key", "size"),
-        key=("key", "first"),
-        title=("title", "first"),
-        first_kind=("kind", "first"),
-        start=("start_date", "min"),
-        end=("end_date", "max"),
-        internal=("internal", "sum"),
-        entities=("entities", "first"),
-        city=("city", "first"),
-        country=("country", "first"),
-        region=("region", "first"),
-        location_precision=("location_precision", "first"),
-    ).reset_index()
-    kinds = {} if by_kind else _kind_counts(spot)
-    top = int(summary["count"].max())
+    if not spot.duplicated(keys).any():
+        return spot.reset_index(drop=True)  # counted by place and kind already, in SQL
+    grouped = spot.groupby(keys, sort=False)
+    groups = grouped[["activities", "internal"]].sum()
+    groups["first_id"] = grouped["first_id"].min()
+    groups["start_date"] = grouped["start_date"].min()
+    groups["end_date"] = grouped["end_date"].max()
+    groups = groups.reset_index()
+    if not by_kind:
+        kinds = _kind_counts(spot)
+        places_at = zip(groups["lat"].tolist(), groups["lon"].tolist(), strict=True)
+        groups["kinds"] = [kinds[place] for place in places_at]
+    return groups
+
+
+def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, Any]]:
+    """The points as the few fields the points layer and its tooltip need.
+
+    `groups` is point_groups; `firsts` the activities named by its `first_id` column. A point
+    of one activity shows that activity; a point of several shows how many, sized by their
+    number. The map's data grows with the places shown, not with the activities.
+    """
+    if groups.empty:
+        return []
+    by_kind = "kinds" not in groups
+    first_of = {int(row["id"]): row for row in firsts.to_dict("records")}
+    top = int(groups["activities"].max())
     records = []
-    for row in summary.to_dict("records"):
-        count, kind, internal = int(row["count"]), str(row["first_kind"]), int(row["internal"])
+    for row in groups.to_dict("records"):
+        first = first_of[int(row["first_id"])]
+        count, internal = int(row["activities"]), int(row["internal"])
+        kind = str(row["kind"]) if by_kind else str(first["kind"])
         lat, lon = float(row["lat"]), float(row["lon"])
         record: dict[str, Any] = {
             "lon": lon,
             "lat": lat,
             "color": KIND_COLOURS.get(kind, KIND_COLOURS["other"]) if by_kind else PLACE_COLOUR,
             "radius": _radius(count, top),
-            "dates": date_span(row["start"], row["end"]),
-            "place": place_label(row),
+            "dates": date_span(row["start_date"].date(), row["end_date"].date()),
+            "place": place_label(first),
         }
         if count == 1:
             record |= {
-                "key": row["key"],
-                "title": row["title"],
+                "key": first["key"],
+                "title": first["title"],
                 "kind": f"{kind} (internal)" if internal else kind,
-                "entities": row["entities"] if has_text(row["entities"]) else "",
+                "entities": first["entities"] if has_text(first["entities"]) else "",
             }
         else:
             record |= {
                 "key": group_key(kind if by_kind else "", lat, lon),
                 "title": f"{count} activities"
                 + (f", {internal} of them internal" if internal else ""),
-                "kind": kind if by_kind else kinds[(lat, lon)],
+                "kind": kind if by_kind else row["kinds"],
                 "entities": "Click for the list",
             }
         records.append(record)
     return records
 
 
-def _kind_counts(spot: pd.DataFrame) -> dict[tuple[float, float], str]:
-    counts = spot.groupby(["lat", "lon", "kind"], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values("n", ascending=False, kind="stable")
-    kinds: dict[tuple[float, float], list[str]] = {}
-    for lat, lon, kind, n in counts.itertuples(index=False):
-        kinds.setdefault((float(lat), float(lon)), []).append(f"{n} {kind}")
-    return {place: ", ".join(parts) for place, parts in kinds.items()}
+def _kind_counts(spot: pd.DataFrame) -> pd.Series:
+    """'12 training, 3 meeting' for each place (lat, lon), the most frequent kind first."""
+    summed = spot.groupby(["lat", "lon", "kind"], sort=False)["activities"].sum().reset_index()
+    summed = summed.sort_values("activities", ascending=False, kind="stable")
+    summed["part"] = summed["activities"].astype(str) + " " + summed["kind"]
+    return summed.groupby(["lat", "lon"], sort=False)["part"].agg(", ".join)
 
 
 def group_key(kind: str, lat: float, lon: float) -> str:
@@ -161,15 +169,13 @@ def group_key(kind: str, lat: float, lon: float) -> str:
     return f"{kind}@{lat:.4f},{lon:.4f}"
 
 
-def activities_at(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """The activities a point of the map stands for: one by its key, or a place's group."""
-    single = frame[frame["key"] == key]
-    if len(single) or "@" not in key:
-        return single
+def picked(flt: queries.ActivityFilter, key: str) -> queries.ActivityFilter:
+    """The filter narrowed to what a clicked point stands for: one activity, or a group."""
+    if "@" not in key:
+        return replace(flt, key=key)
     kind, _, where = key.rpartition("@")
     lat, _, lon = where.partition(",")
-    at_place = (frame["lat"].round(4) == float(lat)) & (frame["lon"].round(4) == float(lon))
-    return frame[at_place & (frame["kind"] == kind)] if kind else frame[at_place]
+    return replace(flt, near=(float(lat), float(lon)), kinds=(kind,) if kind else flt.kinds)
 
 
 def _radius(count: int, top: int) -> float:
@@ -177,10 +183,11 @@ def _radius(count: int, top: int) -> float:
     return round(3.0 + 6.0 * math.sqrt((count - 1) / (top - 1)), 1) if top > 1 else 5.0
 
 
-def country_totals(frame: pd.DataFrame) -> pd.DataFrame:
-    """Activities per country (ISO3), largest first."""
-    counts = frame.dropna(subset=["country_iso3"]).groupby("country_iso3").size()
-    return counts.sort_values(ascending=False).rename("activities").reset_index()
+def country_totals(places: pd.DataFrame) -> pd.DataFrame:
+    """Activities per country (ISO3), largest first, from queries.activity_places."""
+    counts = places.dropna(subset=["country_iso3"]).groupby("country_iso3")["activities"].sum()
+    counts = counts.sort_values(ascending=False, kind="stable")
+    return counts.rename("activities").reset_index()
 
 
 def _shade(count: int, top: int) -> list[int]:
@@ -245,39 +252,43 @@ class _CompactDeck(pdk.Deck):
         return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
 
 
-def activity_deck(frame: pd.DataFrame, *, view: str = "points") -> pdk.Deck:
-    """A world map of the activities: coloured points, or countries shaded by their totals."""
-    layers = base_layers()
-    if view == "countries":
-        layers.append(
-            pdk.Layer(
-                "GeoJsonLayer",
-                data=totals_geojson(country_totals(frame)),
-                id=COUNTRIES_LAYER,
-                get_fill_color="properties.fill",
-                get_line_color=[60, 60, 60],
-                line_width_min_pixels=1,
-                pickable=True,
-            )
+def points_deck(records: list[dict[str, Any]]) -> pdk.Deck:
+    """A world map of the activities as points (point_records)."""
+    return _world(
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=records,
+            id=POINTS_LAYER,
+            get_position=["lon", "lat"],
+            get_fill_color="color",
+            get_line_color=[255, 255, 255],
+            get_radius="radius",
+            radius_units="pixels",
+            stroked=True,
+            line_width_min_pixels=1,
+            pickable=True,
         )
-    else:
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                data=point_records(frame),
-                id=POINTS_LAYER,
-                get_position=["lon", "lat"],
-                get_fill_color="color",
-                get_line_color=[255, 255, 255],
-                get_radius="radius",
-                radius_units="pixels",
-                stroked=True,
-                line_width_min_pixels=1,
-                pickable=True,
-            )
+    )
+
+
+def countries_deck(totals: pd.DataFrame) -> pdk.Deck:
+    """A world map of the countries shaded by their number of activities (country_totals)."""
+    return _world(
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=totals_geojson(totals),
+            id=COUNTRIES_LAYER,
+            get_fill_color="properties.fill",
+            get_line_color=[60, 60, 60],
+            line_width_min_pixels=1,
+            pickable=True,
         )
+    )
+
+
+def _world(layer: pdk.Layer) -> pdk.Deck:
     return _CompactDeck(
-        layers=layers,
+        layers=[*base_layers(), layer],
         initial_view_state=pdk.ViewState(latitude=15, longitude=15, zoom=0.7),
         map_provider=None,
         # Streamlit draws a web basemap unless the style is this sentinel, which it drops.

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Select, func, or_
+from sqlalchemy import Select, case, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
@@ -55,7 +59,12 @@ ACTIVITY_COLUMNS = [
 
 @dataclass(frozen=True)
 class ActivityFilter:
-    """What the Map and Activities pages narrow the activities to; empty means everything."""
+    """What the Map and Activities pages narrow the activities to; empty means everything.
+
+    `near` is a point of the map (activities within four decimals of it), `in_country` a
+    country clicked on the map (unlike `countries`, never widened by `regions`), `ids` the
+    first activities of the map's points.
+    """
 
     date_from: date | None = None
     date_to: date | None = None
@@ -64,6 +73,23 @@ class ActivityFilter:
     countries: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     text: str = ""
+    # Narrowed further to what a point or country clicked on the map stands for.
+    key: str = ""
+    near: tuple[float, float] | None = None
+    in_country: str = ""
+    ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivityCount:
+    """How many activities a filter matches, and how many of those are internal."""
+
+    total: int
+    internal: int
+
+
+# How far from a point an activity may sit and still be "at" it: the map rounds to 4 decimals.
+NEAR = 0.00005
 
 
 @dataclass(frozen=True)
@@ -267,6 +293,18 @@ def _filtered(
         places.append(func.lower(col(Activity.region)).in_(sorted(_region_names(flt.regions))))
     if places:
         query = query.where(or_(*places))
+    if flt.key:
+        query = query.where(col(Activity.key) == flt.key)
+    if flt.near is not None:
+        lat, lon = flt.near
+        query = query.where(
+            col(Activity.lat).between(lat - NEAR, lat + NEAR),
+            col(Activity.lon).between(lon - NEAR, lon + NEAR),
+        )
+    if flt.in_country:
+        query = query.where(col(Activity.country_iso3) == flt.in_country)
+    if flt.ids:
+        query = query.where(col(Activity.id).in_(flt.ids))
     text = flt.text.strip().lower()
     if text:
         # % and _ in the search are the characters themselves, not LIKE wildcards.
@@ -288,12 +326,46 @@ def _filtered(
     return query
 
 
+_bulk_readers = 0
+_gc_was_enabled = True
+_bulk_lock = threading.Lock()
+
+
+@contextmanager
+def _bulk_read() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while many rows are read.
+
+    Every object a read makes is kept, so the collector's passes over them find nothing; at
+    100,000 activities they doubled the time of a read. Threads reading at once share one
+    pause, and the collector runs again when the last of them is done.
+    """
+    global _bulk_readers, _gc_was_enabled
+    with _bulk_lock:
+        if _bulk_readers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _bulk_readers += 1
+    try:
+        yield
+    finally:
+        with _bulk_lock:
+            _bulk_readers -= 1
+            if _bulk_readers == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+@_bulk_read()
 def activities(
-    engine: Engine, flt: ActivityFilter | None = None, *, internal: bool = False
+    engine: Engine,
+    flt: ActivityFilter | None = None,
+    *,
+    internal: bool = False,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The activities that pass the filter, earliest first, entities joined with '; '.
 
-    Internal activities are left out unless `internal` is true (a signed-in reader).
+    Internal activities are left out unless `internal` is true (a signed-in reader); `limit`
+    keeps the earliest that many.
     """
     stored = [name for name in ACTIVITY_COLUMNS if name in Activity.model_fields]
     query: Select = sa_select(
@@ -305,9 +377,9 @@ def activities(
     with Session(engine) as session:
         longest = _longest_days(session) if flt.date_from is not None else 0
         query = _filtered(query, flt, internal=internal, longest_days=longest)
-        chosen = query.with_only_columns(col(Activity.id)).subquery()
-        query = query.order_by(col(Activity.start_date), col(Activity.id))
+        query = query.order_by(col(Activity.start_date), col(Activity.id)).limit(limit)
         rows = session.execute(query).all()
+        chosen = query.with_only_columns(col(Activity.id)).subquery()
         names = session.execute(
             sa_select(col(ActivityEntity.activity_id), col(ActivityEntity.entity))
             .where(col(ActivityEntity.activity_id).in_(sa_select(chosen.c.id)))
@@ -324,6 +396,65 @@ def activities(
     frame["country"] = frame["country_iso3"].map(names_of)
     frame = frame[ACTIVITY_COLUMNS]
     return frame.astype({"id": "Int64", "source_line": "Int64"})
+
+
+def activity_count(
+    engine: Engine, flt: ActivityFilter | None = None, *, internal: bool = False
+) -> ActivityCount:
+    """How many activities pass the filter, and how many of them are internal."""
+    query: Select = sa_select(func.count(), func.sum(case((col(Activity.internal), 1), else_=0)))
+    flt = flt or ActivityFilter()
+    with Session(engine) as session:
+        longest = _longest_days(session) if flt.date_from is not None else 0
+        total, hidden = session.execute(
+            _filtered(query, flt, internal=internal, longest_days=longest)
+        ).one()
+    return ActivityCount(int(total), int(hidden or 0))
+
+
+PLACE_COLUMNS = [
+    "lat",
+    "lon",
+    "kind",
+    "country_iso3",
+    "activities",
+    "first_id",
+    "start_date",
+    "end_date",
+    "internal",
+]
+
+
+def activity_places(
+    engine: Engine, flt: ActivityFilter | None = None, *, internal: bool = False
+) -> pd.DataFrame:
+    """The activities that pass the filter, counted by place and kind.
+
+    One row per coordinates and kind: how many activities, the first of them (lowest id),
+    their first start and last end, how many are internal, and the country of the place
+    (none for a region). Activities with no place make rows with no coordinates. The map
+    draws from these rows: they grow with the places, not with the activities.
+    """
+    lat, lon, kind = col(Activity.lat), col(Activity.lon), col(Activity.kind)
+    query: Select = sa_select(
+        lat,
+        lon,
+        kind,
+        func.min(col(Activity.country_iso3)),
+        func.count(),
+        func.min(col(Activity.id)),
+        func.min(col(Activity.start_date)),
+        func.max(col(Activity.end_date)),
+        func.sum(case((col(Activity.internal), 1), else_=0)),
+    ).group_by(lat, lon, kind)
+    flt = flt or ActivityFilter()
+    with Session(engine) as session:
+        longest = _longest_days(session) if flt.date_from is not None else 0
+        rows = session.execute(_filtered(query, flt, internal=internal, longest_days=longest)).all()
+    frame = pd.DataFrame(rows, columns=PLACE_COLUMNS)
+    frame["start_date"] = pd.to_datetime(frame["start_date"])
+    frame["end_date"] = pd.to_datetime(frame["end_date"])
+    return frame.astype({"activities": "int64", "first_id": "int64", "internal": "int64"})
 
 
 def entity_names(engine: Engine, *, internal: bool = False) -> list[str]:

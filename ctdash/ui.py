@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +16,7 @@ from sqlmodel import Session
 from streamlit import config as st_config
 from streamlit.runtime.pages_manager import PagesManager
 
-from ctdash import auth, geo, queries, urlstate
+from ctdash import auth, geo, maps, queries, urlstate
 from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.models import ACTIVITY_KINDS
@@ -320,19 +320,62 @@ def observations(version: int) -> pd.DataFrame:
     return queries.observations(engine())
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def snapshot_dates(version: int) -> list[date]:
+    """Every as-of date with at least one figure, latest first."""
+    return queries.snapshot_dates(observations(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tiles(version: int, as_of: date) -> list[queries.Tile]:
+    """The headline tiles as of a date (queries.build_tiles), made once per data version."""
+    return queries.build_tiles(indicators(version), observations(version), as_of)
+
+
 def sees_internal() -> bool:
     """Whether this run's viewer may see internal activities: anyone signed in."""
     return current_viewer() is not None
 
 
-def activities(version: int, flt: queries.ActivityFilter) -> pd.DataFrame:
+# The Activities page's table shows this many rows at most: past it the table would be slow to
+# send and to read. Its downloads hold every row.
+TABLE_ROWS = 5_000
+
+
+def activities(
+    version: int, flt: queries.ActivityFilter, *, limit: int | None = None
+) -> pd.DataFrame:
     """The activities that pass a filter, internal ones only for a signed-in viewer."""
-    return _activities(version, flt, internal=sees_internal())
+    return _activities(version, flt, internal=sees_internal(), limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _activities(
+    version: int, flt: queries.ActivityFilter, *, internal: bool, limit: int | None
+) -> pd.DataFrame:
+    return queries.activities(engine(), flt, internal=internal, limit=limit)
+
+
+def activity_count(version: int, flt: queries.ActivityFilter) -> queries.ActivityCount:
+    """How many activities this run's viewer may see pass a filter, and how many are internal."""
+    return _activity_count(version, flt, internal=sees_internal())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _activities(version: int, flt: queries.ActivityFilter, *, internal: bool) -> pd.DataFrame:
-    return queries.activities(engine(), flt, internal=internal)
+def _activity_count(
+    version: int, flt: queries.ActivityFilter, *, internal: bool
+) -> queries.ActivityCount:
+    return queries.activity_count(engine(), flt, internal=internal)
+
+
+def activity_places(version: int, flt: queries.ActivityFilter) -> pd.DataFrame:
+    """The activities this run's viewer may see that pass a filter, counted by place and kind."""
+    return _activity_places(version, flt, internal=sees_internal())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _activity_places(version: int, flt: queries.ActivityFilter, *, internal: bool) -> pd.DataFrame:
+    return queries.activity_places(engine(), flt, internal=internal)
 
 
 def entity_names(version: int) -> list[str]:
@@ -343,6 +386,22 @@ def entity_names(version: int) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _entity_names(version: int, *, internal: bool) -> list[str]:
     return queries.entity_names(engine(), internal=internal)
+
+
+def map_points(version: int, flt: queries.ActivityFilter) -> tuple[list[dict[str, Any]], bool]:
+    """The Map's points for a filter (maps.point_records), and whether each kind is apart."""
+    return _map_points(version, flt, internal=sees_internal())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_points(
+    version: int, flt: queries.ActivityFilter, *, internal: bool
+) -> tuple[list[dict[str, Any]], bool]:
+    groups = maps.point_groups(_activity_places(version, flt, internal=internal))
+    firsts = queries.activities(
+        engine(), replace(flt, ids=tuple(sorted(groups["first_id"]))), internal=internal
+    )
+    return maps.point_records(groups, firsts), "kinds" not in groups
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=&")

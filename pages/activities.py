@@ -1,14 +1,13 @@
 """Activities: the filtered activities as a table, with search and downloads of what is shown."""
 
+import pandas as pd
 import streamlit as st
 
-from ctdash import export, ui
+from ctdash import export, queries, ui
 
 ui.page_start()
 
 PAGE = "activities"
-# Past this many rows the table would be slow to send and to read; downloads hold every row.
-TABLE_ROWS = 5_000
 COLUMNS = {
     "start_date": "Start",
     "end_date": "End",
@@ -37,32 +36,47 @@ st.text_input(
 )
 params = ui.sync_url(PAGE, values)
 
-acts = ui.activities(version, flt)
-internal = int(acts["internal"].sum())
-columns = COLUMNS | ({"internal": "Internal"} if internal else {})
+count = ui.activity_count(version, flt)
+columns = COLUMNS | ({"internal": "Internal"} if count.internal else {})
 TEXT_COLUMNS = ["entities", "country", "country_iso3", "city", "region", "working_group"]
-shown = acts[list(columns)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=columns)
-caption = f"{len(shown)} activities match."
-if internal:
-    caption += f" {internal} of them are internal: only signed-in users see them."
-if len(shown) > TABLE_ROWS:
+
+
+def table(acts: pd.DataFrame) -> pd.DataFrame:
+    """The activities as the table and the downloads show them."""
+    return acts[list(columns)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=columns)
+
+
+caption = f"{count.total} activities match."
+if count.internal:
+    caption += f" {count.internal} of them are internal: only signed-in users see them."
+if count.total > ui.TABLE_ROWS:
     caption += (
-        f" The table shows the first {TABLE_ROWS:,}; narrow the filters to see the others. "
+        f" The table shows the first {ui.TABLE_ROWS:,}; narrow the filters to see the others. "
         "The downloads hold all of them."
     )
 st.caption(caption)
 st.dataframe(
-    shown.head(TABLE_ROWS),
+    table(ui.activities(version, flt, limit=ui.TABLE_ROWS)),
     hide_index=True,
     key="activities-table",
     column_config={"Title": st.column_config.TextColumn(width="large")},
 )
 
+
+# A download is built outside this run, so who is reading is settled now.
+store, internal = ui.engine(), ui.sees_internal()
+
+
+def every_row() -> pd.DataFrame:
+    """Every matching activity, read when a download is asked for."""
+    return table(queries.activities(store, flt, internal=internal))
+
+
 # The files are built when a button is clicked, not on every run of the page.
 with st.container(horizontal=True):
     st.download_button(
         "Download CSV",
-        lambda: export.to_csv_bytes(shown),
+        lambda: export.to_csv_bytes(every_row()),
         file_name="ctdash-activities.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -70,7 +84,7 @@ with st.container(horizontal=True):
     )
     st.download_button(
         "Download XLSX",
-        lambda: export.to_xlsx_bytes(shown, sheet_name="activities"),
+        lambda: export.to_xlsx_bytes(every_row(), sheet_name="activities"),
         file_name="ctdash-activities.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

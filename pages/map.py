@@ -1,14 +1,18 @@
 """Map: where the Compact worked, as points by kind or as totals per country; no tile server."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from ctdash import maps, ui
+from ctdash import geo, maps, ui
 
 ui.page_start()
 
 PAGE = "map"
 VIEWS = {"points": "Points", "countries": "Totals per country"}
+# A clicked place or country lists this many of its activities; the Activities page lists all.
+DETAIL_ROWS = 1_000
 
 version = ui.data_version()
 st.title("Where the Compact worked")
@@ -23,13 +27,15 @@ with st.sidebar:
     )
 params = ui.sync_url(PAGE, {**values, "view": view})
 
-acts = ui.activities(version, flt)
-placed = acts.dropna(subset=["lat", "lon"])
-unplaced = len(acts) - len(placed)
+places = ui.activity_places(version, flt)
+placed = places.dropna(subset=["lat", "lon"])
+on_map, matching = int(placed["activities"].sum()), int(places["activities"].sum())
 st.caption(
-    f"{len(placed)} of {len(acts)} matching activities have a place and are on the map; "
-    f"{unplaced} name no place (statements, publications, online and working group meetings)."
+    f"{on_map} of {matching} matching activities have a place and are on the map; "
+    f"{matching - on_map} name no place (statements, publications, online and working group "
+    "meetings)."
 )
+kinds_on_map = set(placed["kind"])
 
 legend = " ".join(
     f'<span style="white-space:nowrap;margin-right:12px">'
@@ -37,64 +43,83 @@ legend = " ".join(
     f"border-radius:6px;"
     f'background:rgb{colour};border:1px solid #555;vertical-align:middle"></span> {kind}</span>'
     for kind, colour in maps.KIND_COLOURS.items()
-    if kind in set(placed["kind"])
+    if kind in kinds_on_map
 )
 
 map_column, detail_column = st.columns([3, 1])
 with map_column:
-    if view == "points" and not maps.points_by_kind(placed):
-        st.caption(
-            "Too many places and kinds to tell apart: one grey point per place, sized by its "
-            "number of activities, with the number of each kind when you point at it. Choose "
-            "kinds or a shorter period to see each kind in its colour."
-        )
-    elif view == "points" and legend:
-        # Built from the fixed list of kinds and colours only, never from data.
-        st.html(f'<div role="group" aria-label="Legend: the colour of each kind">{legend}</div>')
+    if view == "countries":
+        deck = maps.countries_deck(maps.country_totals(placed))
+    else:
+        points, by_kind = ui.map_points(version, flt)
+        deck = maps.points_deck(points)
+        if not by_kind:
+            st.caption(
+                "Too many places and kinds to tell apart: one grey point per place, sized by "
+                "its number of activities, with the number of each kind when you point at it. "
+                "Choose kinds or a shorter period to see each kind in its colour."
+            )
+        elif legend:
+            # Built from the fixed list of kinds and colours only, never from data.
+            st.html(
+                f'<div role="group" aria-label="Legend: the colour of each kind">{legend}</div>'
+            )
     event = st.pydeck_chart(
-        maps.activity_deck(placed, view=view or "points"),
+        deck,
         key=f"deck-{view}",
         on_select="rerun",
         selection_mode="single-object",
         height=520,
-        alt=f"World map of {len(placed)} activities",
+        alt=f"World map of {on_map} activities",
     )
     # The map's text alternative: where its activities are, in words.
-    by_country = placed["country"].value_counts()
-    at_a_region = len(placed) - int(by_country.sum())
+    by_country = placed.groupby("country_iso3")["activities"].sum()
+    by_country = by_country.sort_values(ascending=False, kind="stable")
+    at_a_region = on_map - int(by_country.sum())
     st.caption(
         "On the map, by country: "
-        + (", ".join(f"{ui.md(name)} {count}" for name, count in by_country.items()) or "none")
+        + (
+            ", ".join(f"{ui.md(geo.country_name(code))} {n}" for code, n in by_country.items())
+            or "none"
+        )
         + (f"; placed at a region: {at_a_region}" if at_a_region else "")
         + "."
     )
 
+
+def show_list(heading: str, rows: pd.DataFrame, count: int) -> None:
+    """A clicked place's or country's activities as a table (the first DETAIL_ROWS)."""
+    st.markdown(f"**{ui.md(heading)}**: {count} activities")
+    if count > len(rows):
+        st.caption(f"The first {len(rows):,} are listed; narrow the filters to list the others.")
+    st.dataframe(
+        rows[["start_date", "kind", "title"]],
+        hide_index=True,
+        column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
+    )
+
+
 with detail_column:
     st.header("Details")
-    objects = event.selection.get("objects", {}) if event else {}
+    objects = (event or {}).get("selection", {}).get("objects", {})
     picked = (objects.get(maps.POINTS_LAYER) or objects.get(maps.COUNTRIES_LAYER) or [None])[0]
     if picked is None:
         st.caption("Click a point (or a country) on the map to see its details here.")
     elif view == "countries":
         # deck.gl hands back the GeoJSON feature; its ISO3 code is in the "place" property.
-        iso3 = picked.get("properties", picked).get("place")
-        rows = placed[placed["country_iso3"] == iso3]
+        iso3 = str(picked.get("properties", picked).get("place"))
+        count = int(placed.loc[placed["country_iso3"] == iso3, "activities"].sum())
+        rows = ui.activities(version, replace(flt, in_country=iso3), limit=DETAIL_ROWS)
         if len(rows):
-            st.markdown(f"**{ui.md(rows['country'].iloc[0])}**: {len(rows)} activities")
-            st.dataframe(
-                rows[["start_date", "kind", "title"]],
-                hide_index=True,
-                column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
-            )
-    elif len(rows := maps.activities_at(placed, str(picked.get("key")))) > 1:
-        st.markdown(f"**{ui.md(maps.place_label(rows.iloc[0]))}**: {len(rows)} activities")
-        st.dataframe(
-            rows[["start_date", "kind", "title"]],
-            hide_index=True,
-            column_config={"start_date": "Start", "kind": "Kind", "title": "Title"},
-        )
+            show_list(geo.country_name(iso3), rows, count)
     else:
-        for row in rows.to_dict("records"):
+        chosen = maps.picked(flt, str(picked.get("key")))
+        rows = ui.activities(version, chosen, limit=DETAIL_ROWS)
+        if len(rows) > 1:
+            show_list(
+                maps.place_label(rows.iloc[0]), rows, ui.activity_count(version, chosen).total
+            )
+        for row in rows.to_dict("records") if len(rows) == 1 else ():
             with st.container(border=True, key="picked-activity"):
                 st.text(row["title"])
                 st.text(f"{row['kind']} · {maps.date_span(row['start_date'], row['end_date'])}")
@@ -110,15 +135,13 @@ with detail_column:
 
 if view == "countries":
     totals = maps.country_totals(placed)
-    at_region = int(placed["country_iso3"].isna().sum())
+    at_region = on_map - int(totals["activities"].sum())
     st.caption(
         "Countries are shaded by their number of activities: the darker, the more "
         f"(most: {int(totals['activities'].max()) if len(totals) else 0})."
         + (f" Placed at a region, not counted here: {at_region}." if at_region else "")
     )
-    totals["country"] = [
-        placed.loc[placed["country_iso3"] == c, "country"].iloc[0] for c in totals["country_iso3"]
-    ]
+    totals["country"] = [geo.country_name(code) for code in totals["country_iso3"]]
     st.dataframe(
         totals[["country", "country_iso3", "activities"]],
         hide_index=True,

@@ -11,9 +11,7 @@ ui.page_start()
 PAGE = "overview"
 
 version = ui.data_version()
-indicator_frame = ui.indicators(version)
-obs = ui.observations(version)
-dates = queries.snapshot_dates(obs)
+dates = ui.snapshot_dates(version)
 
 st.title("Counter-Terrorism Compact in Numbers")
 if not dates:
@@ -29,7 +27,7 @@ as_of: date = st.selectbox(
 )
 params = ui.sync_url(PAGE, {"asof": as_of})
 
-tiles = queries.build_tiles(indicator_frame, obs, as_of)
+tiles = ui.tiles(version, as_of)
 # Rows of four, created row by row so that reading order is the newsletter's order.
 for number, tile in enumerate(tiles):
     if number % 4 == 0:

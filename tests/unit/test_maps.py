@@ -27,9 +27,10 @@ def test_place_label(row: dict, expected: str) -> None:
 def test_point_records_skip_unplaced_activities_and_carry_only_what_is_drawn(store) -> None:
     from ctdash import queries
 
-    acts = queries.activities(store)
-    records = maps.point_records(acts)
-    assert len(records) == acts["lat"].notna().sum()
+    groups = maps.point_groups(queries.activity_places(store))
+    firsts = queries.activities(store, queries.ActivityFilter(ids=tuple(groups["first_id"])))
+    records = maps.point_records(groups, firsts)
+    assert len(records) == queries.activities(store)["lat"].notna().sum() == 22
     jordan = next(r for r in records if r["key"] == "nl-2023-03-04-12")
     assert jordan["place"] == "Jordan (country centre)"
     assert jordan["dates"] == "2023-03-06 – 2023-03-09"
@@ -38,9 +39,9 @@ def test_point_records_skip_unplaced_activities_and_carry_only_what_is_drawn(sto
 
 
 def test_country_totals_count_each_country() -> None:
-    frame = pd.DataFrame({"country_iso3": ["NGA", "NGA", "KEN", None]})
-    totals = maps.country_totals(frame)
-    assert totals.values.tolist() == [["NGA", 2], ["KEN", 1]]
+    places = pd.DataFrame({"country_iso3": ["NGA", "KEN", "NGA", None], "activities": [1, 1, 2, 5]})
+    totals = maps.country_totals(places)
+    assert totals.values.tolist() == [["NGA", 3], ["KEN", 1]]
 
 
 def test_the_colours_of_kinds_are_distinct() -> None:

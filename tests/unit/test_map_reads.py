@@ -1,0 +1,145 @@
+"""The map's reads by place agree with the activities they count, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy.engine import Engine
+
+from ctdash import demo, maps, queries
+from ctdash.db import make_engine
+
+pytestmark = pytest.mark.both_backends
+
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+def demo_store(database_url: str) -> Engine:
+    """3,000 generated activities (some internal) over two years, at the world's capitals."""
+    engine = make_engine(database_url)
+    demo.fill(engine, activities=3_000, years=2, today=TODAY)
+    yield engine
+    engine.dispose()
+
+
+def counted_by_pandas(acts: pd.DataFrame) -> pd.DataFrame:
+    """What activity_places should say, worked out from every activity row."""
+    grouped = acts.groupby(["lat", "lon", "kind"], dropna=False).agg(
+        activities=("id", "size"),
+        first_id=("id", "min"),
+        start_date=("start_date", "min"),
+        end_date=("end_date", "max"),
+        internal=("internal", "sum"),
+    )
+    grouped = grouped.reset_index().sort_values(["first_id"]).reset_index(drop=True)
+    return grouped.astype({"start_date": "datetime64[ns]", "end_date": "datetime64[ns]"})
+
+
+def as_counted(places: pd.DataFrame) -> pd.DataFrame:
+    columns = ["lat", "lon", "kind", "activities", "first_id", "start_date", "end_date", "internal"]
+    return places[columns].sort_values(["first_id"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("internal", [False, True])
+@pytest.mark.parametrize(
+    "flt",
+    [
+        queries.ActivityFilter(),
+        queries.ActivityFilter(kinds=("training", "workshop")),
+        queries.ActivityFilter(date_from=date(2025, 6, 1), date_to=date(2025, 8, 31)),
+        queries.ActivityFilter(regions=("Africa",)),
+    ],
+    ids=["everything", "two kinds", "a summer", "a region"],
+)
+def test_places_count_exactly_the_activities_a_filter_matches(
+    demo_store: Engine, flt: queries.ActivityFilter, internal: bool
+) -> None:
+    acts = queries.activities(demo_store, flt, internal=internal)
+    places = queries.activity_places(demo_store, flt, internal=internal)
+    assert len(acts) > 0
+    pd.testing.assert_frame_equal(
+        as_counted(places), counted_by_pandas(acts), check_dtype=False, check_index_type=False
+    )
+    count = queries.activity_count(demo_store, flt, internal=internal)
+    assert count == queries.ActivityCount(len(acts), int(acts["internal"].sum()))
+    assert internal or count.internal == 0
+
+
+def test_places_of_the_newsletter_include_the_activities_with_no_place(store: Engine) -> None:
+    places = queries.activity_places(store)
+    acts = queries.activities(store)
+    assert places["activities"].sum() == len(acts) == 56
+    unplaced = places[places["lat"].isna()]
+    assert unplaced["activities"].sum() == acts["lat"].isna().sum() == 34
+
+
+def test_every_point_of_the_map_leads_back_to_the_activities_it_stands_for(
+    demo_store: Engine,
+) -> None:
+    flt = queries.ActivityFilter(kinds=("training", "meeting"))
+    acts = queries.activities(demo_store, flt, internal=True)
+    places = queries.activity_places(demo_store, flt, internal=True)
+    groups = maps.point_groups(places)
+    firsts = queries.activities(
+        demo_store, replace(flt, ids=tuple(groups["first_id"])), internal=True
+    )
+    records = maps.point_records(groups, firsts)
+    drawn = sum(int(r["title"].split()[0]) if "@" in r["key"] else 1 for r in records)
+    assert drawn == acts["lat"].notna().sum()
+    several = [r for r in records if "@" in r["key"]]
+    assert several, "the demo store has places with several activities of a kind"
+    for record in [*several[:5], *(r for r in records if "@" not in r["key"])][:10]:
+        chosen = maps.picked(flt, record["key"])
+        found = queries.activities(demo_store, chosen, internal=True)
+        at_point = acts[
+            (acts["lat"].round(4) == record["lat"]) & (acts["lon"].round(4) == record["lon"])
+        ]
+        if "@" in record["key"]:
+            kind = record["key"].partition("@")[0]
+            expected = at_point[at_point["kind"] == kind]
+            assert record["title"].startswith(f"{len(expected)} activities")
+        else:
+            expected = acts[acts["key"] == record["key"]]
+            assert record["title"] == expected["title"].iloc[0]
+        assert list(found["key"]) == list(expected["key"])
+        assert record["dates"] == maps.date_span(
+            expected["start_date"].min(), expected["end_date"].max()
+        )
+
+
+def test_past_the_points_limit_each_place_is_one_point_counting_its_kinds(
+    demo_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maps, "MAX_POINTS", 10)
+    acts = queries.activities(demo_store)
+    groups = maps.point_groups(queries.activity_places(demo_store))
+    placed = acts.dropna(subset=["lat", "lon"])
+    places = placed[["lat", "lon"]].round(4).drop_duplicates()
+    assert len(groups) == len(places)
+    busiest = groups.sort_values("activities").iloc[-1]
+    here = placed[
+        (placed["lat"].round(4) == busiest["lat"]) & (placed["lon"].round(4) == busiest["lon"])
+    ]
+    counts = here["kind"].value_counts()
+    assert busiest["activities"] == len(here)
+    assert sorted(busiest["kinds"].split(", ")) == sorted(f"{n} {k}" for k, n in counts.items())
+
+
+def test_a_clicked_country_is_not_widened_by_the_region_filter(demo_store: Engine) -> None:
+    flt = queries.ActivityFilter(regions=("Africa",))
+    acts = queries.activities(demo_store, flt)
+    country = acts["country_iso3"].value_counts().index[0]
+    found = queries.activities(demo_store, replace(flt, in_country=country))
+    assert set(found["country_iso3"]) == {country}
+    assert len(found) == (acts["country_iso3"] == country).sum()
+
+
+def test_the_earliest_activities_up_to_a_limit(demo_store: Engine) -> None:
+    everything = queries.activities(demo_store)
+    first = queries.activities(demo_store, limit=100)
+    assert list(first["key"]) == list(everything["key"][:100])
+    assert list(first["entities"]) == list(everything["entities"][:100])
