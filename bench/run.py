@@ -8,7 +8,9 @@ Each size gets its own synthetic store, made by `ctdash demo` in a temporary fol
 parts: `data` times the read functions the pages call and measures the map's JSON; `app`
 times each page's script run through AppTest, warm and after a filter change; `browser`
 times fresh page loads in Debian's Chromium beside a one-line Streamlit app; `sessions`
-opens the Overview in ten browser sessions at once (largest size only).
+opens the Overview in ten sessions at once (largest size only): ten browsers, ten sessions
+of Streamlit's protocol without a browser (bench/protocol.py), and one browser among nine
+such sessions.
 
 Every figure is a median of several repeats, and the targets are judged by ratios taken in
 the same run, because the machines this runs on are shared and noisy.
@@ -29,11 +31,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import protocol
 from tests.e2e.launch import (
     CHROMIUM_ARGS,
     VIEWPORT,
@@ -114,9 +117,18 @@ def ratio(top: float, bottom: float) -> float | None:
 
 
 def make_store(folder: Path, *, activities: int, years: int) -> str:
-    """A synthetic store of `activities` activities made by `ctdash demo`; its URL."""
+    """A synthetic store of `activities` activities made by `ctdash demo`; its URL.
+
+    A store this folder already holds (from an earlier run with --workdir) is used again when
+    it is synthetic and holds that many activities.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{folder / 'ctdash.db'}"
+    path = folder / "ctdash.db"
+    url = f"sqlite:///{path}"
+    if path.exists():
+        if _synthetic_activities(url) == activities:
+            return url
+        raise BenchError(f"{path} holds other data; remove it or give another --workdir.")
     done = subprocess.run(
         [
             *(sys.executable, "-m", "ctdash.cli", "demo", "--db", url),
@@ -130,6 +142,20 @@ def make_store(folder: Path, *, activities: int, years: int) -> str:
     if done.returncode != 0:
         raise BenchError(f"ctdash demo failed:\n{done.stdout}{done.stderr}")
     return url
+
+
+def _synthetic_activities(url: str) -> int | None:
+    """How many activities a synthetic store holds; None for a store of real figures."""
+    from ctdash import queries
+    from ctdash.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        if not queries.is_synthetic(engine):
+            return None
+        return queries.activity_count(engine, internal=True).total
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -172,6 +198,7 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
     """Time every read the pages make, as an anonymous viewer, after one untimed call each."""
     from ctdash import maps, queries
     from ctdash.db import make_engine
+    from ctdash.ui import TABLE_ROWS
 
     engine = make_engine(url)
     result = DataResult()
@@ -200,13 +227,27 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
             ),
             "the Overview's period": period,
         }
-        placed = queries.activities(engine).dropna(subset=["lat", "lon"])
+        everything = queries.ActivityFilter()
+        places = queries.activity_places(engine)
+        placed = places.dropna(subset=["lat", "lon"])
+
+        def counted(frame: Any) -> int:
+            return int(frame["activities"].sum())
+
+        def map_points() -> list[dict[str, Any]]:
+            # What the Map page does for its points: group, read each point's first activity.
+            groups = maps.point_groups(placed)
+            firsts = queries.activities(engine, replace(everything, ids=tuple(groups["first_id"])))
+            return maps.point_records(groups, firsts)
+
+        def deck(view: str) -> Any:
+            if view == "countries":
+                return maps.countries_deck(maps.country_totals(placed))
+            return maps.points_deck(map_points())
 
         def deck_json(view: str) -> int:
-            deck = maps.activity_deck(placed, view=view)
-            deck.to_json()
-            data = deck.layers[-1].data
-            return len(data["features"] if isinstance(data, dict) else data)
+            deck(view).to_json()
+            return counted(placed)
 
         def date_span() -> int:
             first, _ = queries.activity_date_span(engine)
@@ -217,13 +258,24 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
             "build_tiles": lambda: len(queries.build_tiles(indicator_frame, obs, latest)),
             "trend_frame": lambda: len(queries.trend_frame(obs, codes)),
             "trend_frame, indexed": lambda: len(queries.trend_frame(obs, codes, indexed=True)),
+            f"activities, the first {TABLE_ROWS:,}": lambda: len(
+                queries.activities(engine, limit=TABLE_ROWS)
+            ),
         }
+        for label, flt in filters.items():
+            cases[f"activity_count, {label}"] = lambda flt=flt: (
+                queries.activity_count(engine, flt).total
+            )
+        for label, flt in filters.items():
+            cases[f"activity_places, {label}"] = lambda flt=flt: counted(
+                queries.activity_places(engine, flt)
+            )
         for label, flt in filters.items():
             cases[f"activities, {label}"] = lambda flt=flt: len(queries.activities(engine, flt))
         cases |= {
             "entity_names": lambda: len(queries.entity_names(engine)),
             "activity_date_span": date_span,
-            "maps.point_records, no filter": lambda: len(maps.point_records(placed)),
+            "map points, no filter": lambda: counted(placed) if map_points() else 0,
             "deck JSON, points": lambda: deck_json("points"),
             "deck JSON, countries": lambda: deck_json("countries"),
         }
@@ -231,11 +283,10 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
             call()
             result.timings[name] = timed(call, repeats=repeats)
         for view in ("points", "countries"):
-            result.json_bytes[view] = len(
-                maps.activity_deck(placed, view=view).to_json().encode("utf-8")
-            )
-        result.json_items["points"] = len(maps.point_records(placed))
-        result.json_items["countries"] = len(maps.country_totals(placed))
+            built = deck(view)
+            result.json_bytes[view] = len(built.to_json().encode("utf-8"))
+            data = built.layers[-1].data
+            result.json_items[view] = len(data["features"] if isinstance(data, dict) else data)
     finally:
         engine.dispose()
     return result
@@ -331,11 +382,15 @@ def _changes(page: str, url: str) -> tuple[str, list[Callable[[Any], None]]]:
 
 def page_runs(url: str, *, repeats: int, budget: float) -> dict[str, PageRuns]:
     """Each page through AppTest on app.py: open it, rerun it, then change a filter."""
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     results = {}
     with app_pointed_at(url):
         for page in PAGES:
+            # Each page starts from empty caches: the Map and Activities pages read the same
+            # filters, and neither may find the other's reads already made.
+            st.cache_data.clear()
             at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
             start = time.perf_counter()
             _checked_run(at, page)
@@ -458,13 +513,45 @@ async def loads_together(browser: Any, url: str, ready: Ready, count: int) -> li
 
 @dataclass
 class BrowserResult:
-    """Median seconds of fresh page loads per measure, with the one-line app alongside."""
+    """Seconds of fresh page loads per measure, with the one-line app alongside.
+
+    `together*`: every session a browser; `server*`: sessions speaking Streamlit's protocol,
+    no browser (bench.protocol); `among_others`: one browser opening the Overview while the
+    other sessions open it by protocol at the same moment, once per load.
+    """
 
     floor: list[float] = field(default_factory=list)
     overview: list[float] = field(default_factory=list)
     map: list[float] = field(default_factory=list)
     together: list[float] = field(default_factory=list)
     together_floor: list[float] = field(default_factory=list)
+    server_single: list[float] = field(default_factory=list)
+    server_together: list[float] = field(default_factory=list)
+    server_floor_single: list[float] = field(default_factory=list)
+    server_floor_together: list[float] = field(default_factory=list)
+    among_others: list[float] = field(default_factory=list)
+
+
+async def server_sessions(url: str, *, singles: int, count: int) -> tuple[list[float], list[float]]:
+    """Protocol sessions to the first metric: `singles` one after another, then `count` at once."""
+    await protocol.first_element_seconds(url, "/", timeout=BROWSER_TIMEOUT_MS / 1000)
+    alone = [
+        await protocol.first_element_seconds(url, "/", timeout=BROWSER_TIMEOUT_MS / 1000)
+        for _ in range(singles)
+    ]
+    return alone, await protocol.together(url, "/", count, timeout=BROWSER_TIMEOUT_MS / 1000)
+
+
+async def load_among_others(browser: Any, url: str, others: int) -> float:
+    """One fresh browser load of the Overview while `others` protocol sessions open it too."""
+    context = await _guarded_context(browser)
+    try:
+        load = _load(context, f"{url}/", first_tile)
+        crowd = protocol.together(url, "/", others, timeout=BROWSER_TIMEOUT_MS / 1000)
+        seconds, _ = await asyncio.gather(load, crowd)
+        return seconds
+    finally:
+        await context.close()
 
 
 async def browser_loads(url: str, floor_url: str, *, loads: int, sessions: int) -> BrowserResult:
@@ -496,6 +583,14 @@ async def browser_loads(url: str, floor_url: str, *, loads: int, sessions: int) 
                 result.together_floor = await loads_together(
                     browser, floor_url, first_tile, sessions
                 )
+                result.server_single, result.server_together = await server_sessions(
+                    url, singles=loads, count=sessions
+                )
+                result.server_floor_single, result.server_floor_together = await server_sessions(
+                    floor_url, singles=loads, count=sessions
+                )
+                for _ in range(loads):
+                    result.among_others.append(await load_among_others(browser, url, sessions - 1))
         finally:
             await browser.close()
     return result
@@ -645,10 +740,27 @@ def verdicts(run: Run) -> list[Verdict]:
     if browser and browser.together and browser.overview:
         single = statistics.median(browser.overview)
         worst = max(browser.together)
+        count = len(browser.together)
+        floor_note = ""
+        if browser.together_floor and browser.floor:
+            floor_ratio = max(browser.together_floor) / statistics.median(browser.floor)
+            floor_note = f" (the one-line app: {_x(floor_ratio)})"
         out.append(
             Verdict(
-                f"{len(browser.together)} sessions at once: worst first tile within "
-                f"{SESSIONS_RATIO}× a single session's, {at}",
+                f"{count} sessions at once, ten browsers on this machine: worst first tile "
+                f"within {SESSIONS_RATIO}× a single session's, {at}",
+                f"{_s(worst)} vs {_s(single)}: {_x(worst / single)}{floor_note}",
+                worst / single <= SESSIONS_RATIO,
+            )
+        )
+    if browser and browser.among_others and browser.overview:
+        single = statistics.median(browser.overview)
+        worst = max(browser.among_others)
+        out.append(
+            Verdict(
+                f"{len(browser.server_together) or SESSIONS} sessions at once, one browser "
+                f"among them: its worst first tile within {SESSIONS_RATIO}× a single "
+                f"session's, {at}",
                 f"{_s(worst)} vs {_s(single)}: {_x(worst / single)}",
                 worst / single <= SESSIONS_RATIO,
             )
@@ -758,7 +870,7 @@ def _page_table(run: Run) -> list[str]:
         "## Page script runs",
         "",
         "Each page through `streamlit.testing.v1.AppTest` on app.py: the first run on an empty "
-        "cache (which loads every activity for the Map and Activities pages), then the median "
+        "cache (each page starts with none of another page's reads), then the median "
         "rerun with nothing changed (warm cache), then the median run after a filter change "
         "to a value not seen before (a cache miss): an earlier as-of date on the Overview, "
         "other indicators on Trends, one kind on the Map and Activities.",
@@ -820,11 +932,48 @@ def _browser_table(run: Run) -> list[str]:
                 f"The same for the one-line app, just after: median "
                 f"{_s(statistics.median(largest.together_floor))}, worst {_s(floor_worst)}; "
                 f"a single session {_s(floor_single)}, worst / single = "
-                f"{_x(floor_worst / floor_single)}. Browser and server share this machine's "
-                f"{os.cpu_count()} cores, so this is how much of the ratio above is the "
-                "machine's rather than ctdash's.",
+                f"{_x(floor_worst / floor_single)}. The ten browsers and the server share this "
+                f"machine's {os.cpu_count()} cores, so this is how much of the ratio above is "
+                "the machine's rather than ctdash's.",
             ]
+        lines += _server_lines(largest)
     return [*lines, ""]
+
+
+def _server_lines(result: BrowserResult) -> list[str]:
+    """The sessions measured without browsers, and one browser among them."""
+    lines = []
+    rows = [
+        ("ctdash's Overview", result.server_single, result.server_together),
+        ("the one-line app", result.server_floor_single, result.server_floor_together),
+    ]
+    if all(single and together for _, single, together in rows):
+        lines += [
+            "",
+            "Without browsers: sessions that speak Streamlit's own WebSocket protocol "
+            "(`bench/protocol.py`), timed from connecting to the first `metric` element the "
+            "server sends, so that only the server is measured:",
+            "",
+            "| app | one session | at once: median | at once: worst | worst / one |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name, single, together in rows:
+            alone = statistics.median(single)
+            lines.append(
+                f"| {name} | {_s(alone)} | {_s(statistics.median(together))} | "
+                f"{_s(max(together))} | {_x(max(together) / alone)} |"
+            )
+    if result.among_others and result.overview:
+        single = statistics.median(result.overview)
+        lines += [
+            "",
+            f"One browser opening the Overview at the moment {len(result.server_together) - 1} "
+            "sessions of the protocol open it too (a visitor among nine others whose browsers "
+            f"run elsewhere), {len(result.among_others)} times: median "
+            f"{_s(statistics.median(result.among_others))}, worst "
+            f"{_s(max(result.among_others))}, against {_s(single)} alone.",
+        ]
+    return lines
 
 
 # --- the command --------------------------------------------------------------------------

@@ -22,7 +22,9 @@ def test_the_quick_data_run_writes_a_report_with_every_data_function(tmp_path: P
     assert text.startswith("# Performance at scale")
     for name in ("observations", "build_tiles", "trend_frame", "activities, no filter"):
         assert f"| {name} | " in text
-    for name in ("entity_names", "activity_date_span", "maps.point_records", "deck JSON"):
+    for name in ("activities, the first 5,000", "activity_count", "activity_places"):
+        assert f"| {name}" in text
+    for name in ("entity_names", "activity_date_span", "map points", "deck JSON"):
         assert f"| {name}" in text
     assert "Map JSON (points) under 2 MB, at 200" in text
     assert "python -m bench.run" in text

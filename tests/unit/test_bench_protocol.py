@@ -1,0 +1,207 @@
+"""The benchmark's protocol sessions find the element they wait for on a real Streamlit server.
+
+One server runs a small multipage app, its pages chosen by URL path as the benchmark chooses
+ctdash's Overview. Nothing here is compared with a target; bench/ is run by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bench.protocol import (
+    SessionError,
+    first_element_seconds,
+    rerun_request,
+    stream_url,
+    together,
+)
+from tests.e2e.launch import PROJECT_ROOT, free_port, healthy, stop, streamlit_command
+
+START_TIMEOUT = 60.0
+# Between the title and the metric of the "late" page, so that a session that stopped at the
+# first element would be seen to be early.
+LATE_SECONDS = 0.5
+
+APP = f"""
+import time
+
+import streamlit as st
+
+
+def first():
+    st.metric("Activities", 12)
+
+
+def late():
+    st.title("A title before the figures")
+    time.sleep({LATE_SECONDS})
+    st.metric("Activities", 12)
+
+
+def asked():
+    if st.query_params.get("show") == "1":
+        st.metric("Activities", 12)
+    st.title("Shown or not")
+
+
+def never():
+    st.title("No figures here")
+
+
+def slow():
+    box = st.empty()
+    for second in range(300):
+        box.text(f"Still working: {{second / 10}} s")
+        time.sleep(0.1)
+
+
+st.navigation(
+    [
+        st.Page(first, title="First", url_path="first", default=True),
+        st.Page(late, title="Late", url_path="late"),
+        st.Page(asked, title="Asked", url_path="asked"),
+        st.Page(never, title="Never", url_path="never"),
+        st.Page(slow, title="Slow", url_path="slow"),
+    ]
+).run()
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The small multipage app served on a free port, as the benchmark serves its apps."""
+    folder = tmp_path_factory.mktemp("protocol")
+    script = folder / "pages_app.py"
+    script.write_text(APP, encoding="utf-8")
+    log = folder / "streamlit.log"
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            streamlit_command(script, port),
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not healthy(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start; its log:\n{log.read_text()}")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
+        yield f"http://localhost:{port}"
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("http://localhost:8501", "ws://localhost:8501/_stcore/stream"),
+        ("http://localhost:8501/", "ws://localhost:8501/_stcore/stream"),
+        ("https://example.org/ctdash/", "wss://example.org/ctdash/_stcore/stream"),
+    ],
+)
+def test_the_stream_is_under_the_servers_base_path(base_url: str, expected: str) -> None:
+    assert stream_url(base_url) == expected
+
+
+@pytest.mark.parametrize(
+    ("base_url", "path", "page_name", "query_string", "url"),
+    [
+        ("http://localhost:8501", "/", "", "", "http://localhost:8501/"),
+        ("http://localhost:8501/", "/map", "map", "", "http://localhost:8501/map"),
+        (
+            "http://localhost:8501",
+            "/map?kind=training",
+            "map",
+            "kind=training",
+            "http://localhost:8501/map?kind=training",
+        ),
+        ("http://host/base/", "/desk/", "desk", "", "http://host/base/desk/"),
+        ("http://host", "/data%20desk", "data desk", "", "http://host/data%20desk"),
+    ],
+)
+def test_the_rerun_request_names_the_page_as_the_browser_does(
+    base_url: str, path: str, page_name: str, query_string: str, url: str
+) -> None:
+    state = rerun_request(base_url, path).rerun_script
+
+    assert (state.page_name, state.query_string, state.context_info.url) == (
+        page_name,
+        query_string,
+        url,
+    )
+    assert state.page_script_hash == ""
+    assert list(state.cached_message_hashes) == []
+
+
+def test_a_session_times_the_default_page_until_its_metric(server: str) -> None:
+    seconds = asyncio.run(first_element_seconds(server, "/", timeout=30))
+
+    assert isinstance(seconds, float)
+    assert 0 < seconds < 30
+
+
+def test_a_session_waits_past_other_elements_for_the_metric(server: str) -> None:
+    seconds = asyncio.run(first_element_seconds(server, "/late", timeout=30))
+
+    assert seconds >= LATE_SECONDS
+    # The page's first element is its title, which a session can be asked for too.
+    assert asyncio.run(first_element_seconds(server, "/late", "heading", timeout=30)) < seconds
+
+
+def test_the_query_string_reaches_the_page(server: str) -> None:
+    assert asyncio.run(first_element_seconds(server, "/asked?show=1", timeout=30)) > 0
+    with pytest.raises(SessionError, match="ended without a 'metric' element"):
+        asyncio.run(first_element_seconds(server, "/asked", timeout=30))
+
+
+def test_sessions_together_each_give_their_time(server: str) -> None:
+    times = asyncio.run(together(server, "/", 3, "metric"))
+
+    assert len(times) == 3
+    assert all(0 < seconds < 60 for seconds in times)
+
+
+def test_a_page_that_never_shows_the_element_is_an_error_when_its_run_ends(server: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(SessionError, match="ended without a 'metric' element"):
+        asyncio.run(first_element_seconds(server, "/never", timeout=10))
+    assert time.perf_counter() - start < 10
+
+
+def test_a_page_still_running_at_the_timeout_is_an_error(server: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(SessionError, match=r"no 'metric' element .* in 1 s"):
+        asyncio.run(first_element_seconds(server, "/slow", timeout=1))
+    assert time.perf_counter() - start < 3
+
+
+def test_a_path_that_names_no_page_is_an_error(server: str) -> None:
+    with pytest.raises(SessionError, match="no page at 'nowhere'"):
+        asyncio.run(first_element_seconds(server, "/nowhere", timeout=30))
+
+
+def test_a_wrong_base_path_is_an_error(server: str) -> None:
+    with pytest.raises(SessionError, match=r"could not reach .*/elsewhere/_stcore/stream"):
+        asyncio.run(first_element_seconds(f"{server}/elsewhere", "/", timeout=10))
+
+
+def test_an_unknown_element_kind_is_refused_before_connecting() -> None:
+    with pytest.raises(ValueError, match="'tile' is not a kind of Streamlit element"):
+        asyncio.run(first_element_seconds("http://localhost:1", "/", "tile"))
+
+
+def test_a_server_that_is_not_there_is_an_error() -> None:
+    with pytest.raises(SessionError, match="could not reach"):
+        asyncio.run(first_element_seconds(f"http://127.0.0.1:{free_port()}", "/", timeout=5))
