@@ -412,6 +412,27 @@ def md(text: object) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
+def markdown_table(rows: Sequence[Mapping[str, object]], *, right: Sequence[str] = ()) -> str:
+    """A Markdown table of rows (dicts with the same keys), every cell shown as typed.
+
+    Streamlit draws it with code every page has loaded already; st.table and st.dataframe
+    make a fresh browser fetch and run theirs (the latter 0.5 MB) first.
+    """
+    if not rows:
+        return ""
+    columns = list(rows[0])
+
+    def cell(value: object) -> str:
+        return md(" ".join(str(value).split())) or " "
+
+    lines = [
+        "| " + " | ".join(cell(c) for c in columns) + " |",
+        "| " + " | ".join("---:" if c in right else "---" for c in columns) + " |",
+    ]
+    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def activity_date_span(version: int) -> tuple[date | None, date | None]:
     """The first and last date of the activities this run's viewer may see."""
     return _activity_date_span(version, internal=sees_internal())
@@ -480,7 +501,11 @@ def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def share_link(page: str, params: Mapping[str, str]) -> None:
-    """A visible link to exactly this view, and the same URL in a box with a copy button."""
+    """A visible link to exactly this view, and the same URL in a box with a copy button.
+
+    The box is in a popover, which draws its content only when opened: the box's code (a
+    1.5 MB syntax highlighter) would otherwise load and run before a fresh page's first figures.
+    """
     # Quoted so that nothing in the address can break out of the Markdown link.
     base = quote((st.context.url or "").split("?")[0].rstrip("/"), safe=":/%@")
     if page == DEFAULT_PAGE:
@@ -492,7 +517,8 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
     link = f"{base}?{query}" if query else base
     with st.container(key=f"share-{page}"):
         st.markdown(f"[:material/link: Share this view]({link})")
-        st.code(link, language=None)
+        with st.popover("Copy the link", icon=":material/content_copy:"):
+            st.code(link, language=None)
 
 
 def activity_filters(page: str, version: int) -> tuple[queries.ActivityFilter, dict[str, Any]]:

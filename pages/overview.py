@@ -17,14 +17,23 @@ st.title("Counter-Terrorism Compact in Numbers")
 if not dates:
     st.info("There are no figures in the store yet. The secretariat adds them in the data desk.")
     st.stop()
-ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})
-as_of: date = st.selectbox(
-    "As of",
-    dates,
-    key=ui.widget_key(PAGE, "asof"),
-    format_func=lambda d: d.isoformat() + (" (latest)" if d == dates[0] else ""),
-    help="Each tile shows its indicator's latest snapshot on or before this date.",
-)
+as_of: date = ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})["asof"]
+
+
+def as_of_label(d: date) -> str:
+    return d.isoformat() + (" (latest)" if d == dates[0] else "")
+
+
+# In a popover, which draws its content only when opened: a fresh browser then fetches the
+# selector's code (some twenty files) after the tiles' instead of before (docs/performance.md).
+with st.popover(f"As of {as_of_label(as_of)}", icon=":material/calendar_month:"):
+    as_of = st.selectbox(
+        "As of",
+        dates,
+        key=ui.widget_key(PAGE, "asof"),
+        format_func=as_of_label,
+        help="Each tile shows its indicator's latest snapshot on or before this date.",
+    )
 params = ui.sync_url(PAGE, {"asof": as_of})
 
 tiles = ui.tiles(version, as_of)
@@ -55,18 +64,20 @@ for number, tile in enumerate(tiles):
 
 # The tiles' text alternative: the sparklines are pictures only, so their figures are here too.
 with st.expander("The tiles as a table, with the figures of each sparkline"):
-    st.table(
-        [
-            {
-                "Indicator": tile.label,
-                "Figure": "—" if tile.value is None else f"{tile.value:,}",
-                "As of": tile.as_of or "",
-                "Change": "" if tile.delta is None else f"{tile.delta:+,}",
-                "Snapshots, oldest first": " → ".join(f"{v:,}" for v in tile.history),
-            }
-            for tile in tiles
-        ],
-        hide_index=True,
+    st.markdown(
+        ui.markdown_table(
+            [
+                {
+                    "Indicator": tile.label,
+                    "Figure": "—" if tile.value is None else f"{tile.value:,}",
+                    "As of": tile.as_of or "",
+                    "Change": "" if tile.delta is None else f"{tile.delta:+,}",
+                    "Snapshots, oldest first": " → ".join(f"{v:,}" for v in tile.history),
+                }
+                for tile in tiles
+            ],
+            right=("Figure", "Change"),
+        )
     )
 
 # The period of the chosen snapshot runs from the snapshot before it.
@@ -90,11 +101,11 @@ else:
         st.metric("On the map", len(placed), border=True, width=180)
         st.metric("Countries reached", len(countries), border=True, width=180)
     by_kind = acts.groupby("kind").size().sort_values(ascending=False)
-    st.dataframe(
-        by_kind.rename("activities").reset_index(),
-        hide_index=True,
-        width=360,
-        column_config={"kind": "Kind", "activities": "Activities"},
+    st.markdown(
+        ui.markdown_table(
+            [{"Kind": kind, "Activities": f"{n:,}"} for kind, n in by_kind.items()],
+            right=("Activities",),
+        )
     )
     st.caption("Countries reached: " + ", ".join(geo.country_name(c) for c in countries))
 
