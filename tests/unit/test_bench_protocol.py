@@ -11,7 +11,9 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -28,6 +30,14 @@ START_TIMEOUT = 60.0
 # Between the title and the metric of the "late" page, so that a session that stopped at the
 # first element would be seen to be early.
 LATE_SECONDS = 0.5
+
+
+def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """The coroutine's result, run on a thread of its own: the browser tests' Playwright keeps
+    an event loop running on the main thread when they share a pytest run with these."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 APP = f"""
 import time
@@ -146,28 +156,28 @@ def test_the_rerun_request_names_the_page_as_the_browser_does(
 
 
 def test_a_session_times_the_default_page_until_its_metric(server: str) -> None:
-    seconds = asyncio.run(first_element_seconds(server, "/", timeout=30))
+    seconds = run(first_element_seconds(server, "/", timeout=30))
 
     assert isinstance(seconds, float)
     assert 0 < seconds < 30
 
 
 def test_a_session_waits_past_other_elements_for_the_metric(server: str) -> None:
-    seconds = asyncio.run(first_element_seconds(server, "/late", timeout=30))
+    seconds = run(first_element_seconds(server, "/late", timeout=30))
 
     assert seconds >= LATE_SECONDS
     # The page's first element is its title, which a session can be asked for too.
-    assert asyncio.run(first_element_seconds(server, "/late", "heading", timeout=30)) < seconds
+    assert run(first_element_seconds(server, "/late", "heading", timeout=30)) < seconds
 
 
 def test_the_query_string_reaches_the_page(server: str) -> None:
-    assert asyncio.run(first_element_seconds(server, "/asked?show=1", timeout=30)) > 0
+    assert run(first_element_seconds(server, "/asked?show=1", timeout=30)) > 0
     with pytest.raises(SessionError, match="ended without a 'metric' element"):
-        asyncio.run(first_element_seconds(server, "/asked", timeout=30))
+        run(first_element_seconds(server, "/asked", timeout=30))
 
 
 def test_sessions_together_each_give_their_time(server: str) -> None:
-    times = asyncio.run(together(server, "/", 3, "metric"))
+    times = run(together(server, "/", 3, "metric"))
 
     assert len(times) == 3
     assert all(0 < seconds < 60 for seconds in times)
@@ -176,32 +186,32 @@ def test_sessions_together_each_give_their_time(server: str) -> None:
 def test_a_page_that_never_shows_the_element_is_an_error_when_its_run_ends(server: str) -> None:
     start = time.perf_counter()
     with pytest.raises(SessionError, match="ended without a 'metric' element"):
-        asyncio.run(first_element_seconds(server, "/never", timeout=10))
+        run(first_element_seconds(server, "/never", timeout=10))
     assert time.perf_counter() - start < 10
 
 
 def test_a_page_still_running_at_the_timeout_is_an_error(server: str) -> None:
     start = time.perf_counter()
     with pytest.raises(SessionError, match=r"no 'metric' element .* in 1 s"):
-        asyncio.run(first_element_seconds(server, "/slow", timeout=1))
+        run(first_element_seconds(server, "/slow", timeout=1))
     assert time.perf_counter() - start < 3
 
 
 def test_a_path_that_names_no_page_is_an_error(server: str) -> None:
     with pytest.raises(SessionError, match="no page at 'nowhere'"):
-        asyncio.run(first_element_seconds(server, "/nowhere", timeout=30))
+        run(first_element_seconds(server, "/nowhere", timeout=30))
 
 
 def test_a_wrong_base_path_is_an_error(server: str) -> None:
     with pytest.raises(SessionError, match=r"could not reach .*/elsewhere/_stcore/stream"):
-        asyncio.run(first_element_seconds(f"{server}/elsewhere", "/", timeout=10))
+        run(first_element_seconds(f"{server}/elsewhere", "/", timeout=10))
 
 
 def test_an_unknown_element_kind_is_refused_before_connecting() -> None:
     with pytest.raises(ValueError, match="'tile' is not a kind of Streamlit element"):
-        asyncio.run(first_element_seconds("http://localhost:1", "/", "tile"))
+        run(first_element_seconds("http://localhost:1", "/", "tile"))
 
 
 def test_a_server_that_is_not_there_is_an_error() -> None:
     with pytest.raises(SessionError, match="could not reach"):
-        asyncio.run(first_element_seconds(f"http://127.0.0.1:{free_port()}", "/", timeout=5))
+        run(first_element_seconds(f"http://127.0.0.1:{free_port()}", "/", timeout=5))
