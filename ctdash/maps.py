@@ -31,6 +31,8 @@ KIND_COLOURS: dict[str, tuple[int, int, int]] = {
 
 # Above this many points (places times kinds), the points layer gives one point per place.
 MAX_POINTS = 2_000
+# Above this many places, points are too many to read: the Map shows the totals per country.
+MAX_PLACES = 5_000
 PLACE_COLOUR = (68, 68, 68)
 
 POINTS_LAYER = "activities"
@@ -83,6 +85,12 @@ def points_by_kind(places: pd.DataFrame) -> bool:
     placed = places.dropna(subset=["lat", "lon"])
     spots = placed[["lat", "lon", "kind"]].round({"lat": 4, "lon": 4}).drop_duplicates()
     return len(spots) <= MAX_POINTS
+
+
+def place_count(places: pd.DataFrame) -> int:
+    """How many places (coordinates, to four decimals) the activities counted by place sit at."""
+    placed = places.dropna(subset=["lat", "lon"])
+    return len(placed[["lat", "lon"]].round(4).drop_duplicates())
 
 
 def point_groups(places: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ ui.page_start()
 
 PAGE = "map"
 VIEWS = {"points": "Points", "countries": "Totals per country"}
-# A clicked place or country lists this many of its activities; the Activities page lists all.
+# A clicked place or country lists this many of its activities at most.
 DETAIL_ROWS = 1_000
 
 version = ui.data_version()
@@ -45,6 +45,15 @@ legend = " ".join(
     for kind, colour in maps.KIND_COLOURS.items()
     if kind in kinds_on_map
 )
+
+places_on_map = maps.place_count(placed)
+if view == "points" and places_on_map > maps.MAX_PLACES:
+    st.info(
+        f"{places_on_map:,} places are too many to read as points: the map shows the totals "
+        "per country. Choose kinds, countries or a shorter period to see the points.",
+        icon=":material/public:",
+    )
+    view = "countries"
 
 map_column, detail_column = st.columns([3, 1])
 with map_column:

@@ -140,6 +140,22 @@ def test_map_draws_the_world_without_a_tile_server() -> None:
     assert len(countries["data"]["features"]) > 150
 
 
+def test_past_the_places_limit_the_map_shows_totals_per_country(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ctdash import maps
+
+    monkeypatch.setattr(maps, "MAX_PLACES", 5)
+    at = open_page("pages/map.py")
+    assert any("places are too many to read as points" in i.value for i in at.info)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert [layer["id"] for layer in spec["layers"]][-1] == "country-totals"
+    monkeypatch.setattr(maps, "MAX_PLACES", 10_000)
+    at.run()
+    assert not at.info
+    assert deck_points(at)
+
+
 def test_map_filters_from_the_url() -> None:
     at = open_page("pages/map.py", {"kind": "assessment"})
     points = deck_points(at)
