@@ -760,7 +760,7 @@ def verdicts(run: Run) -> list[Verdict]:
             slow = [name for name in data.timings if growth(run, name)[2] is False]
             out.append(
                 Verdict(
-                    "Data functions grow no faster than the rows they return "
+                    "Data functions grow no faster than the rows they return or count "
                     f"({_n(run.sizes[0])} → {_n(largest)}, slack {GROWTH_SLACK}×; under "
                     f"{GROWTH_FLOOR_SECONDS * 1000:.0f} ms counts as keeping up)",
                     "all keep up" if not slow else "faster: " + ", ".join(slow),
@@ -854,8 +854,11 @@ def _data_tables(run: Run) -> list[str]:
     lines = [
         "## Data functions",
         "",
-        "Median time of each read the pages make (rows returned in brackets), after one "
-        "untimed call; the growth columns compare the largest store with the smallest."
+        "Median time of each read the pages make, after one untimed call, with in brackets "
+        "the rows it returns or, for activity_count, activity_places, the map points and the "
+        "deck JSON, the activities it counts (each of those reads every activity it counts "
+        "once, through an index); the growth columns compare the largest store with the "
+        "smallest."
         + (
             f" The filters: kind `{KIND}`, the year {choices.year}, the country "
             f"`{choices.country}` (the most frequent in the smallest store), all three "
