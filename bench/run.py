@@ -73,7 +73,7 @@ SERVER_START_TIMEOUT = 120.0
 BROWSER_TIMEOUT_MS = 180_000
 APP_TIMEOUT = 600.0
 ONE_LINE_APP = 'import streamlit as st\n\nst.metric("x", 1)\n'
-MAP_CAPTION = re.compile(r"\d+ of \d+ matching activities")
+MAP_CAPTION = re.compile(r"[\d,]+ of [\d,]+ matching activities")
 
 
 class BenchError(Exception):
@@ -235,8 +235,9 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
             return int(frame["activities"].sum())
 
         def map_points() -> list[dict[str, Any]]:
-            # What the Map page does for its points: group, read each point's first activity.
-            groups = maps.point_groups(placed)
+            # What the Map page does for its points: count by place, group, read each point's
+            # first activity.
+            groups = maps.point_groups(queries.activity_places(engine))
             firsts = queries.activities(engine, replace(everything, ids=tuple(groups["first_id"])))
             return maps.point_records(groups, firsts)
 

@@ -82,40 +82,33 @@ def place_label(row: Mapping[Any, Any]) -> str:
 
 def points_by_kind(places: pd.DataFrame) -> bool:
     """Whether the points layer can show each kind apart (else one point per place)."""
-    placed = places.dropna(subset=["lat", "lon"])
-    spots = placed[["lat", "lon", "kind"]].round({"lat": 4, "lon": 4}).drop_duplicates()
-    return len(spots) <= MAX_POINTS
+    return len(places.dropna(subset=["lat", "lon"])) <= MAX_POINTS
 
 
 def place_count(places: pd.DataFrame) -> int:
-    """How many places (coordinates, to four decimals) the activities counted by place sit at."""
-    placed = places.dropna(subset=["lat", "lon"])
-    return len(placed[["lat", "lon"]].round(4).drop_duplicates())
+    """How many places (distinct coordinates) the activities counted by place sit at."""
+    return len(places.dropna(subset=["lat", "lon"])[["lat", "lon"]].drop_duplicates())
 
 
 def point_groups(places: pd.DataFrame) -> pd.DataFrame:
     """The points of the map from the activities counted by place and kind.
 
-    `places` is queries.activity_places. Activities of one kind at one place become one point;
-    past MAX_POINTS such points, one point per place, with the number of each kind in `kinds`.
-    Each point keeps its first activity (`first_id`), whose place names the point.
+    `places` is queries.activity_places, one row per coordinates and kind: each is a point,
+    up to MAX_POINTS. Past them, one point per place, with the number of each kind in a
+    `kinds` column. Each point keeps its first activity (`first_id`), whose place names it.
     """
-    placed = places.dropna(subset=["lat", "lon"])
-    by_kind = points_by_kind(placed)
-    spot = placed.assign(lat=placed["lat"].round(4), lon=placed["lon"].round(4))
-    keys = ["lat", "lon", "kind"] if by_kind else ["lat", "lon"]
-    if not spot.duplicated(keys).any():
-        return spot.reset_index(drop=True)  # counted by place and kind already, in SQL
-    grouped = spot.groupby(keys, sort=False)
+    placed = places.dropna(subset=["lat", "lon"]).reset_index(drop=True)
+    if points_by_kind(placed):
+        return placed
+    grouped = placed.groupby(["lat", "lon"], sort=False)
     groups = grouped[["activities", "internal"]].sum()
     groups["first_id"] = grouped["first_id"].min()
     groups["start_date"] = grouped["start_date"].min()
     groups["end_date"] = grouped["end_date"].max()
     groups = groups.reset_index()
-    if not by_kind:
-        kinds = _kind_counts(spot)
-        places_at = zip(groups["lat"].tolist(), groups["lon"].tolist(), strict=True)
-        groups["kinds"] = [kinds[place] for place in places_at]
+    kinds = _kind_counts(placed)
+    places_at = zip(groups["lat"].tolist(), groups["lon"].tolist(), strict=True)
+    groups["kinds"] = [kinds[place] for place in places_at]
     return groups
 
 
@@ -133,7 +126,9 @@ def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, 
     top = int(groups["activities"].max())
     records = []
     for row in groups.to_dict("records"):
-        first = first_of[int(row["first_id"])]
+        first = first_of.get(int(row["first_id"]))
+        if first is None:
+            continue  # withdrawn by a write between the two reads: gone from the map too
         count, internal = int(row["activities"]), int(row["internal"])
         kind = str(row["kind"]) if by_kind else str(first["kind"])
         lat, lon = float(row["lat"]), float(row["lon"])
@@ -164,17 +159,22 @@ def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, 
     return records
 
 
-def _kind_counts(spot: pd.DataFrame) -> pd.Series:
+def _kind_counts(places: pd.DataFrame) -> dict[tuple[float, float], str]:
     """'12 training, 3 meeting' for each place (lat, lon), the most frequent kind first."""
-    summed = spot.groupby(["lat", "lon", "kind"], sort=False)["activities"].sum().reset_index()
-    summed = summed.sort_values("activities", ascending=False, kind="stable")
-    summed["part"] = summed["activities"].astype(str) + " " + summed["kind"]
-    return summed.groupby(["lat", "lon"], sort=False)["part"].agg(", ".join)
+    counted = places.sort_values("activities", ascending=False, kind="stable")
+    kinds: dict[tuple[float, float], list[str]] = {}
+    columns = (counted[name].tolist() for name in ("lat", "lon", "kind", "activities"))
+    for lat, lon, kind, count in zip(*columns, strict=True):
+        kinds.setdefault((lat, lon), []).append(f"{count} {kind}")
+    return {place: ", ".join(parts) for place, parts in kinds.items()}
 
 
 def group_key(kind: str, lat: float, lon: float) -> str:
-    """The key of the point that stands for several activities of a kind at a place."""
-    return f"{kind}@{lat:.4f},{lon:.4f}"
+    """The key of the point that stands for several activities (of a kind) at a place.
+
+    The coordinates are written in full (repr), so that reading them back finds the place.
+    """
+    return f"{kind}@{lat!r},{lon!r}"
 
 
 def picked(flt: queries.ActivityFilter, key: str) -> queries.ActivityFilter:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -61,9 +57,9 @@ ACTIVITY_COLUMNS = [
 class ActivityFilter:
     """What the Map and Activities pages narrow the activities to; empty means everything.
 
-    `near` is a point of the map (activities within four decimals of it), `in_country` a
+    `near` is a point of the map (activities at exactly those coordinates), `in_country` a
     country clicked on the map (unlike `countries`, never widened by `regions`), `ids` the
-    first activities of the map's points.
+    first activities of the map's points (None: not narrowed by id).
     """
 
     date_from: date | None = None
@@ -77,7 +73,7 @@ class ActivityFilter:
     key: str = ""
     near: tuple[float, float] | None = None
     in_country: str = ""
-    ids: tuple[int, ...] = ()
+    ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,10 +82,6 @@ class ActivityCount:
 
     total: int
     internal: int
-
-
-# How far from a point an activity may sit and still be "at" it: the map rounds to 4 decimals.
-NEAR = 0.00005
 
 
 @dataclass(frozen=True)
@@ -297,13 +289,10 @@ def _filtered(
         query = query.where(col(Activity.key) == flt.key)
     if flt.near is not None:
         lat, lon = flt.near
-        query = query.where(
-            col(Activity.lat).between(lat - NEAR, lat + NEAR),
-            col(Activity.lon).between(lon - NEAR, lon + NEAR),
-        )
+        query = query.where(col(Activity.lat) == lat, col(Activity.lon) == lon)
     if flt.in_country:
         query = query.where(col(Activity.country_iso3) == flt.in_country)
-    if flt.ids:
+    if flt.ids is not None:
         query = query.where(col(Activity.id).in_(flt.ids))
     text = flt.text.strip().lower()
     if text:
@@ -326,35 +315,6 @@ def _filtered(
     return query
 
 
-_bulk_readers = 0
-_gc_was_enabled = True
-_bulk_lock = threading.Lock()
-
-
-@contextmanager
-def _bulk_read() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while many rows are read.
-
-    Every object a read makes is kept, so the collector's passes over them find nothing; at
-    100,000 activities they doubled the time of a read. Threads reading at once share one
-    pause, and the collector runs again when the last of them is done.
-    """
-    global _bulk_readers, _gc_was_enabled
-    with _bulk_lock:
-        if _bulk_readers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _bulk_readers += 1
-    try:
-        yield
-    finally:
-        with _bulk_lock:
-            _bulk_readers -= 1
-            if _bulk_readers == 0 and _gc_was_enabled:
-                gc.enable()
-
-
-@_bulk_read()
 def activities(
     engine: Engine,
     flt: ActivityFilter | None = None,

@@ -398,6 +398,8 @@ def _map_points(
     version: int, flt: queries.ActivityFilter, *, internal: bool
 ) -> tuple[list[dict[str, Any]], bool]:
     groups = maps.point_groups(_activity_places(version, flt, internal=internal))
+    if groups.empty:
+        return [], True
     firsts = queries.activities(
         engine(), replace(flt, ids=tuple(sorted(groups["first_id"]))), internal=internal
     )

@@ -46,9 +46,10 @@ def table(acts: pd.DataFrame) -> pd.DataFrame:
     return acts[list(columns)].fillna({c: "" for c in TEXT_COLUMNS}).rename(columns=columns)
 
 
-caption = f"{count.total} activities match."
+caption = f"{count.total:,} " + ("activity matches." if count.total == 1 else "activities match.")
 if count.internal:
-    caption += f" {count.internal} of them are internal: only signed-in users see them."
+    caption += f" {count.internal:,} of them " + ("is" if count.internal == 1 else "are")
+    caption += " internal: only signed-in users see them."
 if count.total > ui.TABLE_ROWS:
     caption += (
         f" The table shows the first {ui.TABLE_ROWS:,}; narrow the filters to see the others. "

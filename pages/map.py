@@ -31,8 +31,8 @@ places = ui.activity_places(version, flt)
 placed = places.dropna(subset=["lat", "lon"])
 on_map, matching = int(placed["activities"].sum()), int(places["activities"].sum())
 st.caption(
-    f"{on_map} of {matching} matching activities have a place and are on the map; "
-    f"{matching - on_map} name no place (statements, publications, online and working group "
+    f"{on_map:,} of {matching:,} matching activities have a place and are on the map; "
+    f"{matching - on_map:,} name no place (statements, publications, online and working group "
     "meetings)."
 )
 kinds_on_map = set(placed["kind"])
@@ -79,7 +79,7 @@ with map_column:
         on_select="rerun",
         selection_mode="single-object",
         height=520,
-        alt=f"World map of {on_map} activities",
+        alt=f"World map of {on_map:,} activities",
     )
     # The map's text alternative: where its activities are, in words.
     by_country = placed.groupby("country_iso3")["activities"].sum()
@@ -88,17 +88,17 @@ with map_column:
     st.caption(
         "On the map, by country: "
         + (
-            ", ".join(f"{ui.md(geo.country_name(code))} {n}" for code, n in by_country.items())
+            ", ".join(f"{ui.md(geo.country_name(code))} {n:,}" for code, n in by_country.items())
             or "none"
         )
-        + (f"; placed at a region: {at_a_region}" if at_a_region else "")
+        + (f"; placed at a region: {at_a_region:,}" if at_a_region else "")
         + "."
     )
 
 
 def show_list(heading: str, rows: pd.DataFrame, count: int) -> None:
     """A clicked place's or country's activities as a table (the first DETAIL_ROWS)."""
-    st.markdown(f"**{ui.md(heading)}**: {count} activities")
+    st.markdown(f"**{ui.md(heading)}**: {count:,} activities")
     if count > len(rows):
         st.caption(f"The first {len(rows):,} are listed; narrow the filters to list the others.")
     st.dataframe(
@@ -128,7 +128,8 @@ with detail_column:
             show_list(
                 maps.place_label(rows.iloc[0]), rows, ui.activity_count(version, chosen).total
             )
-        for row in rows.to_dict("records") if len(rows) == 1 else ():
+        elif len(rows) == 1:
+            row = rows.iloc[0].to_dict()
             with st.container(border=True, key="picked-activity"):
                 st.text(row["title"])
                 st.text(f"{row['kind']} · {maps.date_span(row['start_date'], row['end_date'])}")
@@ -147,8 +148,8 @@ if view == "countries":
     at_region = on_map - int(totals["activities"].sum())
     st.caption(
         "Countries are shaded by their number of activities: the darker, the more "
-        f"(most: {int(totals['activities'].max()) if len(totals) else 0})."
-        + (f" Placed at a region, not counted here: {at_region}." if at_region else "")
+        f"(most: {int(totals['activities'].max()) if len(totals) else 0:,})."
+        + (f" Placed at a region, not counted here: {at_region:,}." if at_region else "")
     )
     totals["country"] = [geo.country_name(code) for code in totals["country_iso3"]]
     st.dataframe(

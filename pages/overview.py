@@ -21,11 +21,12 @@ as_of: date = ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})["a
 
 
 def as_of_label(d: date) -> str:
+    """An as-of date as the selector and its button show it."""
     return d.isoformat() + (" (latest)" if d == dates[0] else "")
 
 
 # In a popover, which draws its content only when opened: a fresh browser then fetches the
-# selector's code (some twenty files) after the tiles' instead of before (docs/performance.md).
+# selector's code (some twenty files) after the tiles' code instead of before it.
 with st.popover(f"As of {as_of_label(as_of)}", icon=":material/calendar_month:"):
     as_of = st.selectbox(
         "As of",
@@ -97,9 +98,9 @@ else:
     placed = acts.dropna(subset=["lat", "lon"])
     countries = sorted(set(acts["country_iso3"].dropna()))
     with st.container(horizontal=True, key="period-counts"):
-        st.metric("Activities", len(acts), border=True, width=180)
-        st.metric("On the map", len(placed), border=True, width=180)
-        st.metric("Countries reached", len(countries), border=True, width=180)
+        st.metric("Activities", f"{len(acts):,}", border=True, width=180)
+        st.metric("On the map", f"{len(placed):,}", border=True, width=180)
+        st.metric("Countries reached", f"{len(countries):,}", border=True, width=180)
     by_kind = acts.groupby("kind").size().sort_values(ascending=False)
     st.markdown(
         ui.markdown_table(

@@ -104,6 +104,6 @@ def test_a_signed_in_editor_sees_it_marked_internal(internal_db: Path, page: str
     assert traces(at) != []
     captions = " ".join(c.value for c in at.caption)
     if page == "activities":
-        assert "1 activities match. 1 of them are internal" in captions
+        assert "1 activity matches. 1 of them is internal" in captions
     else:
         assert "1 of 1 matching activities have a place" in captions

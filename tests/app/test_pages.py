@@ -262,7 +262,7 @@ def test_activities_table_search_and_downloads_show_the_same_rows() -> None:
     at = open_page("pages/activities.py", {"q": "Nairobi"})
     table = at.dataframe[0].value
     assert list(table["City"]) == ["Nairobi"]
-    assert any("1 activities match" in c.value for c in at.caption)
+    assert any("1 activity matches" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("page", PAGES)

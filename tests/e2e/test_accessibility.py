@@ -241,7 +241,7 @@ def test_administration_signed_in_as_an_admin_passes_axe(
 
 # --- the keyboard -------------------------------------------------------------------------------
 
-MAP_CAPTION = re.compile(r"\d+ of \d+ matching activities")
+MAP_CAPTION = re.compile(r"[\d,]+ of [\d,]+ matching activities")
 # Each stop that must be reached with Tab, as FOCUSED describes it.
 MAP_STOPS = {
     "date From": "spinbutton:year, From",

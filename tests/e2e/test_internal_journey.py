@@ -114,7 +114,7 @@ def test_a_signed_out_viewer_never_receives_an_internal_activity(
     navigation_link(editor, "Activities").click()
     editor.get_by_label("Search").fill("witness protection")
     editor.get_by_label("Search").press("Enter")
-    expect(editor.get_by_text("1 activities match. 1 of them are internal")).to_be_visible()
+    expect(editor.get_by_text("1 activity matches. 1 of them is internal")).to_be_visible()
     assert traces_in(download(editor, "Download CSV")) == list(TRACES)
     navigation_link(editor, "Map").click()
     expect(editor.get_by_text("23 of 57 matching activities have a place")).to_be_visible()

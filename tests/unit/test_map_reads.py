@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from ctdash import demo, maps, queries
+from ctdash import store as writes
 from ctdash.db import make_engine
+from ctdash.ingest import ActivityRecord
 
 pytestmark = pytest.mark.both_backends
 
@@ -95,9 +97,7 @@ def test_every_point_of_the_map_leads_back_to_the_activities_it_stands_for(
     for record in [*several[:5], *(r for r in records if "@" not in r["key"])][:10]:
         chosen = maps.picked(flt, record["key"])
         found = queries.activities(demo_store, chosen, internal=True)
-        at_point = acts[
-            (acts["lat"].round(4) == record["lat"]) & (acts["lon"].round(4) == record["lon"])
-        ]
+        at_point = acts[(acts["lat"] == record["lat"]) & (acts["lon"] == record["lon"])]
         if "@" in record["key"]:
             kind = record["key"].partition("@")[0]
             expected = at_point[at_point["kind"] == kind]
@@ -118,12 +118,10 @@ def test_past_the_points_limit_each_place_is_one_point_counting_its_kinds(
     acts = queries.activities(demo_store)
     groups = maps.point_groups(queries.activity_places(demo_store))
     placed = acts.dropna(subset=["lat", "lon"])
-    places = placed[["lat", "lon"]].round(4).drop_duplicates()
+    places = placed[["lat", "lon"]].drop_duplicates()
     assert len(groups) == len(places)
     busiest = groups.sort_values("activities").iloc[-1]
-    here = placed[
-        (placed["lat"].round(4) == busiest["lat"]) & (placed["lon"].round(4) == busiest["lon"])
-    ]
+    here = placed[(placed["lat"] == busiest["lat"]) & (placed["lon"] == busiest["lon"])]
     counts = here["kind"].value_counts()
     assert busiest["activities"] == len(here)
     assert sorted(busiest["kinds"].split(", ")) == sorted(f"{n} {k}" for k, n in counts.items())
@@ -143,3 +141,41 @@ def test_the_earliest_activities_up_to_a_limit(demo_store: Engine) -> None:
     first = queries.activities(demo_store, limit=100)
     assert list(first["key"]) == list(everything["key"][:100])
     assert list(first["entities"]) == list(everything["entities"][:100])
+
+
+def test_a_point_at_coordinates_of_five_decimals_leads_to_its_activities(store: Engine) -> None:
+    # The gazetteer writes places to five decimals; rounded to four, 36.47396,140.56355 would
+    # sit on the edge between two cells. Points keep the coordinates as stored.
+    trainings = [
+        ActivityRecord(
+            row=row,
+            title=f"Training {row} in Mito",
+            kind="training",
+            start_date=date(2024, 3, row),
+            end_date=date(2024, 3, row),
+            country_iso3="JPN",
+            city="Mito",
+            lat=36.47396,
+            lon=140.56355,
+            location_precision="city",
+        )
+        for row in (2, 3, 4)
+    ]
+    neighbour = replace(trainings[0], row=5, title="Training next door", lat=36.47395)
+    writes.commit(
+        store, file_name="mito.csv", data=b"mito", user="ana", activities=[*trainings, neighbour]
+    )
+    flt = queries.ActivityFilter(kinds=("training",), date_from=date(2024, 3, 1))
+    groups = maps.point_groups(queries.activity_places(store, flt))
+    firsts = queries.activities(store, replace(flt, ids=tuple(groups["first_id"])))
+    records = maps.point_records(groups, firsts)
+    mito = next(r for r in records if r["lat"] == 36.47396)
+    assert mito["title"] == "3 activities"
+    found = queries.activities(store, maps.picked(flt, mito["key"]))
+    assert sorted(found["title"]) == [f"Training {row} in Mito" for row in (2, 3, 4)]
+    assert queries.activity_count(store, maps.picked(flt, mito["key"])).total == 3
+
+
+def test_no_ids_means_no_activities_not_every_activity(store: Engine) -> None:
+    assert queries.activities(store, queries.ActivityFilter(ids=())).empty
+    assert len(queries.activities(store, queries.ActivityFilter(ids=None))) == 56
