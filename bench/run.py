@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import platform
 import re
@@ -202,6 +203,9 @@ def data_functions(url: str, choices: Choices, *, repeats: int) -> DataResult:
 
     engine = make_engine(url)
     result = DataResult()
+    # As the app does once its store is open (ui.engine): what the process holds so far is
+    # out of the garbage collector's reach.
+    gc.freeze()
     try:
         indicator_frame = queries.indicators(engine)
         obs = queries.observations(engine)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import Select, case, func, or_
@@ -344,14 +346,17 @@ def activities(
             sa_select(col(ActivityEntity.activity_id), col(ActivityEntity.entity))
             .where(col(ActivityEntity.activity_id).in_(sa_select(chosen.c.id)))
             .order_by(col(ActivityEntity.activity_id), col(ActivityEntity.position))
-        ).all()
+        )
+        # Joined as they stream in, one activity at a time: a list kept per activity made
+        # the garbage collector walk them all again and again in a large read.
+        entities = {
+            activity_id: "; ".join(name for _, name in named)
+            for activity_id, named in groupby(names, key=itemgetter(0))
+        }
     names_read = [*stored, "source", "source_url"]
     columns = zip(*rows, strict=True) if rows else ([] for _ in names_read)
     frame = pd.DataFrame(dict(zip(names_read, columns, strict=True)))
-    entities: dict[int, list[str]] = {}
-    for activity_id, entity in names:
-        entities.setdefault(activity_id, []).append(entity)
-    frame["entities"] = ["; ".join(entities.get(i, ())) for i in frame["id"]]
+    frame["entities"] = [entities.get(i, "") for i in frame["id"]]
     names_of = {code: geo.country_name(code) for code in frame["country_iso3"].dropna().unique()}
     frame["country"] = frame["country_iso3"].map(names_of)
     frame = frame[ACTIVITY_COLUMNS]
