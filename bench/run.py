@@ -24,7 +24,6 @@ import contextlib
 import gc
 import os
 import platform
-import re
 import sqlite3
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ from typing import Any
 from bench import protocol
 from tests.e2e.launch import (
     CHROMIUM_ARGS,
+    MAP_CAPTION,
     VIEWPORT,
     find_chromium,
     free_port,
@@ -74,7 +74,6 @@ SERVER_START_TIMEOUT = 120.0
 BROWSER_TIMEOUT_MS = 180_000
 APP_TIMEOUT = 600.0
 ONE_LINE_APP = 'import streamlit as st\n\nst.metric("x", 1)\n'
-MAP_CAPTION = re.compile(r"[\d,]+ of [\d,]+ matching activities")
 
 
 class BenchError(Exception):

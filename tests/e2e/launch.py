@@ -6,6 +6,7 @@ Plain functions, no pytest: `bench/run.py` starts servers and Chromium the same 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+# The Map's caption once its points are read: "9,045 of 9,556 matching activities have a place".
+MAP_CAPTION = re.compile(r"([\d,]+) of ([\d,]+) matching activities have a place")
 
 
 def free_port() -> int:

@@ -28,6 +28,7 @@ from tests.e2e.conftest import (
     sign_in,
     skip_unless_required,
 )
+from tests.e2e.launch import MAP_CAPTION
 
 AXE_VERSION = "4.14.1"
 DEFAULT_AXE_JS = PROJECT_ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -241,7 +242,6 @@ def test_administration_signed_in_as_an_admin_passes_axe(
 
 # --- the keyboard -------------------------------------------------------------------------------
 
-MAP_CAPTION = re.compile(r"[\d,]+ of [\d,]+ matching activities")
 # Each stop that must be reached with Tab, as FOCUSED describes it.
 MAP_STOPS = {
     "date From": "spinbutton:year, From",

@@ -13,10 +13,10 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import navigation_link, sign_in
+from tests.e2e.launch import MAP_CAPTION
 
 NEWSLETTER = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "2023-09-10.txt"
 COMMITTED = re.compile(r"^Committed write \d+: 8 figures and 25 activities from 2023-09-10\.txt\.$")
-MAP_CAPTION = re.compile(r"(\d+) of (\d+) matching activities have a place and are on the map")
 
 # The Activities editor's columns, left to right (pages/desk.py).
 COLUMNS = (
@@ -50,7 +50,7 @@ def on_the_map(page: Page, url: str) -> tuple[int, int]:
     expect(map_caption(page)).to_be_visible()
     found = MAP_CAPTION.search(map_caption(page).inner_text())
     assert found is not None
-    return int(found[1]), int(found[2])
+    return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
 
 
 def cell(grid: Locator, column: str, row: int) -> Locator:
