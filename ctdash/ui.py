@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -298,16 +299,20 @@ def page_start(*, public: bool = False) -> None:
 
 @st.cache_resource(show_spinner="Opening the store…")
 def engine() -> Engine:
-    """The store of this process, created and seeded on first start.
-
-    Then what the process holds (modules, the store's metadata) is frozen out of the garbage
-    collector's reach: it lives as long as the process, and every full collection walked it
-    again, about 0.1 s each, which a read of 10,000 activities met once or more.
-    """
+    """The store of this process, created and seeded on first start."""
     store = make_engine()
     seed(store)
-    gc.freeze()
+    _freeze_heap()
     return store
+
+
+@cache
+def _freeze_heap() -> None:
+    # What the process holds once its first store is open (modules, the store's metadata) is
+    # frozen out of the garbage collector's reach: it lives as long as the process, and every
+    # full collection walked it again, about 0.1 s each, which a read of 10,000 activities met
+    # once or more. Once per process: a later freeze would keep the garbage of the time too.
+    gc.freeze()
 
 
 def data_version() -> int:
