@@ -41,12 +41,10 @@ from tests.e2e.launch import (
     CHROMIUM_ARGS,
     MAP_CAPTION,
     VIEWPORT,
+    ProcessError,
     find_chromium,
-    free_port,
-    healthy,
     is_external,
-    stop,
-    streamlit_command,
+    serving,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +68,6 @@ GROWTH_SLACK = 1.5
 # Below this at the largest size, a read is too quick for its growth to be told from noise.
 GROWTH_FLOOR_SECONDS = 0.01
 
-SERVER_START_TIMEOUT = 120.0
 BROWSER_TIMEOUT_MS = 180_000
 APP_TIMEOUT = 600.0
 ONE_LINE_APP = 'import streamlit as st\n\nst.metric("x", 1)\n'
@@ -425,30 +422,11 @@ def page_runs(url: str, *, repeats: int, budget: float) -> dict[str, PageRuns]:
 @contextlib.contextmanager
 def serve(script: Path, log: Path, *, database_url: str | None = None) -> Iterator[str]:
     """`streamlit run script` on a free port, started as the browser tests start app.py."""
-    port = free_port()
     env = dict(os.environ)
     if database_url is not None:
         env["CTDASH_DATABASE_URL"] = database_url
-    command = streamlit_command(script, port)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BenchError(f"streamlit did not start; its log:\n{log.read_text()}")
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.1)
-        yield f"http://localhost:{port}"
-    finally:
-        stop(process)
+    with serving(script, log, env=env) as url:
+        yield url
 
 
 async def _guarded_context(browser: Any) -> Any:
@@ -1111,7 +1089,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ctdash-bench-")))
         try:
             run = measure(args, workdir, command)
-        except BenchError as error:
+        except (BenchError, ProcessError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
     text = report(run)

@@ -11,8 +11,7 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -36,15 +35,11 @@ from tests.e2e.launch import (
     VIEWPORT,
     answers,
     find_chromium,
-    healthy,
     is_external,
-    stop,
-    streamlit_command,
 )
 
 E2E_DIR = Path(__file__).resolve().parent
 
-SERVER_START_TIMEOUT = 60.0
 # The first run of a page imports and seeds; a busy CI machine needs more than the 5 s default.
 EXPECT_TIMEOUT_MS = 20_000
 
@@ -68,47 +63,6 @@ def store_url(folder: Path) -> str:
 
 
 @contextlib.contextmanager
-def background_process(
-    command: Sequence[str],
-    *,
-    name: str,
-    log_path: Path,
-    ready: Callable[[], bool],
-    waiting_for: str,
-    env: Mapping[str, str] | None = None,
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `command` in its own process group, wait until `ready()`, stop the group at exit."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            list(command),
-            cwd=PROJECT_ROOT,
-            env=dict(env) if env is not None else None,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown ends its children too
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not ready():
-            if process.poll() is not None:
-                pytest.fail(
-                    f"{name} exited with code {process.returncode} before it was ready;"
-                    f" its log:\n{log_path.read_text(errors='replace')}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"{name} did not answer {waiting_for} within {SERVER_START_TIMEOUT:.0f} s;"
-                    f" its log:\n{log_path.read_text(errors='replace')}"
-                )
-            # Waiting on the process, not sleeping: a process that dies is noticed at once.
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.1)
-        yield process
-    finally:
-        stop(process)
-
-
-@contextlib.contextmanager
 def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free port (or `port`) with its own store in `folder`.
 
@@ -117,18 +71,9 @@ def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iter
     Usage statistics are left to .streamlit/config.toml (off), so that the guard against
     requests to other hosts checks the setting the app ships with.
     """
-    port = port or launch.free_port()
     env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
-    command = streamlit_command("app.py", port, *extra_args)
-    with background_process(
-        command,
-        name="streamlit",
-        log_path=folder / "streamlit.log",
-        ready=lambda: healthy(port),
-        waiting_for="/_stcore/health",
-        env=env,
-    ):
-        yield f"http://localhost:{port}"
+    with launch.serving("app.py", folder / "streamlit.log", *extra_args, env=env, port=port) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -241,7 +186,7 @@ def oidc_provider(
     for user in oidc_users:
         command += ["--user-claims", json.dumps(user)]
     metadata = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
-    with background_process(
+    with launch.background_process(
         command,
         name="oidc_provider_mock",
         log_path=folder / "oidc.log",

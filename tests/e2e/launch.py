@@ -5,6 +5,7 @@ Plain functions, no pytest: `bench/run.py` starts servers and Chromium the same 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -12,8 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+# How long a server (Streamlit, the OpenID provider) may take to answer after it starts.
+START_TIMEOUT = 120.0
 # The Map's caption once its points are read: "9,045 of 9,556 matching activities have a place".
 MAP_CAPTION = re.compile(r"([\d,]+) of ([\d,]+) matching activities have a place")
 
@@ -95,6 +100,73 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
     except ProcessLookupError:
         pass
+
+
+class ProcessError(Exception):
+    """A background process ended, or did not get ready in time; the message holds its log."""
+
+
+@contextlib.contextmanager
+def background_process(
+    command: Sequence[str],
+    *,
+    name: str,
+    log_path: Path,
+    ready: Callable[[], bool],
+    waiting_for: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `command` in its own process group, wait until `ready()`, stop the group at exit."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            list(command),
+            cwd=PROJECT_ROOT,
+            env=dict(env) if env is not None else None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so teardown ends its children too
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if process.poll() is not None:
+                raise ProcessError(
+                    f"{name} exited with code {process.returncode} before it was ready;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            if time.monotonic() > deadline:
+                raise ProcessError(
+                    f"{name} did not answer {waiting_for} within {timeout:.0f} s;"
+                    f" its log:\n{log_path.read_text(errors='replace')}"
+                )
+            # Waiting on the process, not sleeping: a process that dies is noticed at once.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
+        yield process
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def serving(
+    script: str | Path,
+    log_path: Path,
+    *extra_args: str,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """`streamlit run script` on a free port (or `port`) until exit; its base URL."""
+    port = port or free_port()
+    with background_process(
+        streamlit_command(script, port, *extra_args),
+        name="streamlit",
+        log_path=log_path,
+        ready=lambda: healthy(port),
+        waiting_for="/_stcore/health",
+        env=env,
+    ):
+        yield f"http://localhost:{port}"
 
 
 def find_chromium() -> str | None:

@@ -7,9 +7,7 @@ ctdash's Overview. Nothing here is compared with a target; bench/ is run by hand
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import subprocess
 import time
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,9 +22,8 @@ from bench.protocol import (
     stream_url,
     together,
 )
-from tests.e2e.launch import PROJECT_ROOT, free_port, healthy, stop, streamlit_command
+from tests.e2e.launch import free_port, serving
 
-START_TIMEOUT = 60.0
 # Between the title and the metric of the "late" page, so that a session that stopped at the
 # first element would be seen to be early.
 LATE_SECONDS = 0.5
@@ -90,27 +87,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("protocol")
     script = folder / "pages_app.py"
     script.write_text(APP, encoding="utf-8")
-    log = folder / "streamlit.log"
-    port = free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            streamlit_command(script, port),
-            cwd=PROJECT_ROOT,
-            env=dict(os.environ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start; its log:\n{log.read_text()}")
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.1)
-        yield f"http://localhost:{port}"
-    finally:
-        stop(process)
+    with serving(script, folder / "streamlit.log", env=dict(os.environ)) as url:
+        yield url
 
 
 @pytest.mark.parametrize(
