@@ -203,9 +203,7 @@ with enter_tab:
         format="YYYY-MM-DD",
         key="desk:manual-date",
     )
-    latest = queries.build_tiles(
-        queries.indicators(engine), queries.observations(engine), date.today()
-    )
+    latest = ui.tiles(ui.data_version(), date.today())
     table = pd.DataFrame(
         [
             {

@@ -423,23 +423,25 @@ def test_postgres_to_sqlite_and_back_row_for_row(
     assert schema_revision(second) == head_revision()
 
 
-def test_postgres_backups_taken_while_uploads_commit_are_each_consistent(
-    filled: Engine, postgres: Any, tmp_path: Path
-) -> None:
-    engine = postgres()
+def filled_postgres(filled: Engine, engine: Engine, tmp_path: Path) -> Engine:
+    """`engine`, an empty PostgreSQL database, holding `filled`'s rows by backup and restore."""
     file = tmp_path / "first.db"
     assert run("backup", file, "--database-url", filled.url).exit_code == 0
     assert run("restore", file, "--database-url", url_of(engine)).exit_code == 0
+    return engine
+
+
+def test_postgres_backups_taken_while_uploads_commit_are_each_consistent(
+    filled: Engine, postgres: Any, tmp_path: Path
+) -> None:
+    engine = filled_postgres(filled, postgres(), tmp_path)
     backups_while_uploading(engine, tmp_path)
 
 
 def test_postgres_backup_is_a_snapshot_that_does_not_wait(
     filled: Engine, postgres: Any, tmp_path: Path
 ) -> None:
-    engine = postgres()
-    file = tmp_path / "first.db"
-    assert run("backup", file, "--database-url", filled.url).exit_code == 0
-    assert run("restore", file, "--database-url", url_of(engine)).exit_code == 0
+    engine = filled_postgres(filled, postgres(), tmp_path)
     before = all_rows(engine)
     with engine.connect() as writer:
         writer.execute(
