@@ -14,10 +14,18 @@ import typer
 from ctdash import backup, desk, export, queries, store
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, User, echo_outcome
+from ctdash.cli_options import (
+    AcceptWarnings,
+    AsJson,
+    DatabaseUrl,
+    DateOrderOption,
+    DryRun,
+    User,
+    echo_outcome,
+)
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
-from ctdash.ingest import Problem
+from ctdash.ingest import Problem, Question
 from ctdash.seed import seed
 
 app = typer.Typer(
@@ -115,42 +123,52 @@ def import_command(
         ImportKind | None,
         typer.Option("--kind", help="What the file holds (default: read from its header)."),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="The workbook's sheet to read, when several hold a table."),
+    ] = None,
+    date_order: DateOrderOption = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
-    accept_warnings: Annotated[
-        bool,
-        typer.Option(
-            "--accept-warnings",
-            help="Commit even though the checks warn (a running total going down, a figure "
-            "moving by more than half, an unknown place).",
-        ),
-    ] = False,
+    accept_warnings: AcceptWarnings = False,
     user: User = "ctdash import",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Import figures or activities: exit 0 when written (or valid with --dry-run), 1 on
-    problems in the file (or unaccepted warnings) with nothing written, 2 on usage errors."""
+    """Import figures or activities: exit 0 when written (or readable with --dry-run), 1 on
+    problems in the file, an unanswered question or unaccepted warnings, with nothing
+    written; 2 on usage errors."""
     if not file.is_file():
         raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
     data = file.read_bytes()
     engine = make_engine(database_url)
     seed(engine)
-    chosen = kind or ImportKind(desk.guess_kind(data))
-    review_file = (
-        desk.review_activities if chosen is ImportKind.activities else (desk.review_indicators)
-    )
-    review = review_file(engine, file_name=file.name, data=data, today=date.today())
-    if review.ok and review.warnings and not accept_warnings and not dry_run:
-        review.errors.append(
-            Problem(
-                None,
-                None,
-                f"{len(review.warnings)} warnings: check them, then run again "
-                "with --accept-warnings to commit anyway. Nothing was written.",
-            )
+    chosen = kind.value if kind else desk.guess_kind(engine, file_name=file.name, data=data)
+    if chosen is None:
+        question = Question(
+            "kind",
+            "The workbook holds both figures and activities, on different sheets: import one "
+            "at a time, saying which.",
+            tuple(ImportKind),
+            "--kind",
         )
+        review = desk.Review(file.name, data, questions=[question])
+    else:
+        review_file = (
+            desk.review_activities if chosen == ImportKind.activities else desk.review_indicators
+        )
+        order = date_order.value if date_order else None
+        review = review_file(
+            engine,
+            file_name=file.name,
+            data=data,
+            today=date.today(),
+            sheet=sheet,
+            date_order=order,  # type: ignore[arg-type]
+        )
+    outcome_status = desk.status(review)
+    stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
     result = None
-    if review.ok and not dry_run:
+    if not stops and not dry_run:
         try:
             result = store.commit(
                 engine,
@@ -160,12 +178,19 @@ def import_command(
                 observations=review.observations,
                 activities=review.activities,
             )
+            outcome_status = "written"
         except store.StoreError as error:
-            review.errors.append(Problem(None, None, str(error)))
+            stops = [Problem(None, None, str(error))]
+            outcome_status = "refused"
+    unaccepted = [p for p in stops if p not in review.errors]
     outcome = {
-        "ok": review.ok,
-        "errors": [p.as_dict() for p in review.errors],
+        "status": outcome_status,
+        "ok": not review.errors and not review.questions,
+        "read_as": review.read_as.as_dict() if review.read_as else None,
+        "errors": [p.as_dict() for p in review.errors + unaccepted],
+        "questions": [q.as_dict() for q in review.questions],
         "warnings": [p.as_dict() for p in review.warnings],
+        "notes": review.notes,
         "observations": [
             {"code": o.code, "as_of": o.as_of.isoformat(), "value": o.value}
             for o in review.observations
@@ -178,13 +203,15 @@ def import_command(
     else:
         echo_outcome(
             name=file.name,
-            errors=review.errors,
+            errors=review.errors + unaccepted,
             warnings=review.warnings,
             dry_run=dry_run,
             result=result,
             read=f"{len(review.observations)} figures and {len(review.activities)} activities",
+            assumed=review.assumed(),
+            questions=review.questions,
         )
-    if not review.ok:
+    if stops:
         raise typer.Exit(1)
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ctdash import desk, store
-from ctdash.cli_options import AsJson, DatabaseUrl, DryRun, User, echo_outcome
+from ctdash.cli_options import AcceptWarnings, AsJson, DatabaseUrl, DryRun, User, echo_outcome
 from ctdash.db import make_engine
 from ctdash.ingest import ActivityRecord, Problem
-from ctdash.ingest.newsletter import Newsletter, parse_newsletter
 from ctdash.seed import seed
 
 INGEST_FIELDS = (
@@ -25,6 +25,7 @@ INGEST_FIELDS = (
     "lat",
     "lon",
     "location_precision",
+    "place_basis",
     "entities",
     "working_group",
     "online",
@@ -37,82 +38,115 @@ def activity_json(record: ActivityRecord) -> dict[str, object]:
     return {name: full[name] for name in INGEST_FIELDS} | {"source_line": record.row}
 
 
-def outcome_json(newsletter: Newsletter) -> dict[str, object]:
+def outcome_json(
+    review: desk.NewsletterReview, *, status: str, labels: dict[str, str]
+) -> dict[str, object]:
     """The outcome of reading a newsletter, as `ctdash ingest --json` prints it."""
     return {
-        "ok": newsletter.ok,
-        "errors": [p.as_dict() for p in newsletter.errors],
-        "warnings": [p.as_dict() for p in newsletter.warnings],
+        "status": status,
+        "ok": review.ok,
+        "read_as": review.read_as(),
+        "errors": [p.as_dict() for p in review.errors],
+        "warnings": [p.as_dict() for p in review.warnings],
+        "notes": [p.as_dict() for p in review.notes],
         "indicators": [
             {
-                "code": f.code,
-                "label": f.label,
-                "value": f.value,
-                "as_of": f.as_of.isoformat() if f.as_of else None,
+                "code": o.code,
+                "label": labels.get(o.code, o.code),
+                "value": o.value,
+                "as_of": o.as_of.isoformat(),
+                "source_line": o.row,
             }
-            for f in newsletter.indicators
+            for o in review.figures.observations
         ],
-        "activities": [activity_json(a) for a in newsletter.activities],
+        "activities": [activity_json(a) for a in review.activities],
     }
 
 
 def ingest_command(
-    file: Annotated[Path, typer.Argument(help="The newsletter as a UTF-8 text file.")],
+    file: Annotated[
+        Path, typer.Argument(help="The newsletter as a text file (UTF-8, UTF-16 or Windows).")
+    ],
     year: Annotated[
         int | None,
-        typer.Option("--year", help="Year of the dated items (default: read from the text)."),
+        typer.Option(
+            "--year",
+            help="Year of the issue's first month (default: read from the text).",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date of the figures, YYYY-MM-DD (default: the end of the issue's period).",
+        ),
     ] = None,
     dry_run: DryRun = False,
     as_json: AsJson = False,
+    accept_warnings: AcceptWarnings = False,
     user: User = "ctdash ingest",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Read a newsletter's figures and dated activities and commit them: exit 0 when written
-    (or readable with --dry-run), 1 on problems with nothing written, 2 on usage errors."""
+    (or readable with --dry-run), 1 on problems or unaccepted warnings with nothing written,
+    2 on usage errors. Its figures go through the same checks as `ctdash import`."""
     if not file.is_file():
         raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
     if year is not None and not 2000 <= year <= 2100:
         raise typer.BadParameter(
             f"{year} is not a year between 2000 and 2100.", param_hint="--year"
         )
-    data = file.read_bytes()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        newsletter = Newsletter(
-            errors=[Problem(None, None, f"{file.name} is not UTF-8 text ({error.reason}).")]
-        )
-    else:
-        newsletter = parse_newsletter(text, year=year, file_name=file.name)
+        figures_date = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"{as_of} is not a date YYYY-MM-DD.", param_hint="--as-of"
+        ) from None
+    data = file.read_bytes()
+    engine = make_engine(database_url)
+    seed(engine)
+    review = desk.review_newsletter(
+        engine, file_name=file.name, data=data, today=date.today(), year=year, as_of=figures_date
+    )
+    labels = dict(desk.indicator_pairs(engine))
+    status = desk.status(review)
+    stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
     result = None
-    if newsletter.ok and not dry_run:
-        engine = make_engine(database_url)
-        seed(engine)
-        try:
+    try:
+        if not stops and not dry_run:
             result = store.commit(
                 engine,
                 file_name=file.name,
                 data=data,
                 user=user,
                 kind="ingest",
-                observations=newsletter.observations,
-                activities=newsletter.activities,
+                observations=review.figures.observations,
+                activities=review.activities,
+                title=f"Newsletter {file.name}",
             )
-        except store.StoreError as error:
-            newsletter.errors.append(Problem(None, None, str(error)))
-        finally:
-            engine.dispose()
+            status = "written"
+    except store.StoreError as error:
+        stops = [Problem(None, None, str(error))]
+        status = "refused"
+    finally:
+        engine.dispose()
+    review.errors.extend(p for p in stops if p not in review.errors)
     if as_json:
-        typer.echo(json.dumps(outcome_json(newsletter), ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                outcome_json(review, status=status, labels=labels), ensure_ascii=False, indent=2
+            )
+        )
     else:
         echo_outcome(
             name=file.name,
-            errors=newsletter.errors,
-            warnings=newsletter.warnings,
+            errors=review.errors,
+            warnings=review.warnings,
             dry_run=dry_run,
             result=result,
-            read=f"{len(newsletter.indicators)} figures and "
-            f"{len(newsletter.activities)} activities",
+            read=f"{len(review.figures.observations)} figures and "
+            f"{len(review.activities)} activities",
+            assumed=review.assumed(),
         )
-    if not newsletter.ok:
+    if stops:
         raise typer.Exit(1)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 if TYPE_CHECKING:
-    from ctdash.ingest import Problem
+    from ctdash.ingest import Problem, Question
     from ctdash.store import CommitResult
+
+
+class DateOrder(StrEnum):
+    """How a file writes a date in numbers."""
+
+    dmy = "dmy"
+    mdy = "mdy"
+
 
 DatabaseUrl = Annotated[
     str | None,
@@ -24,6 +33,22 @@ DatabaseUrl = Annotated[
 User = Annotated[str, typer.Option("--user", help="Who the write is recorded as.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Check and preview only; write nothing.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")]
+AcceptWarnings = Annotated[
+    bool,
+    typer.Option(
+        "--accept-warnings",
+        help="Commit even though the checks warn (a running total going down, a figure "
+        "moving by more than half, a place that could not be settled, rows hidden in Excel).",
+    ),
+]
+DateOrderOption = Annotated[
+    DateOrder | None,
+    typer.Option(
+        "--date-order",
+        help="How the file writes dates in numbers when each could be read both ways: dmy "
+        "(31/12/2023) or mdy (12/31/2023).",
+    ),
+]
 
 
 def echo_outcome(
@@ -34,14 +59,28 @@ def echo_outcome(
     dry_run: bool,
     result: CommitResult | None,
     read: str,
+    assumed: Sequence[str] = (),
+    questions: Sequence[Question] = (),
 ) -> None:
-    """Print an import's problems on stderr and its outcome in one line, for people."""
+    """Print what was assumed, an import's problems and questions on stderr, and its outcome
+    in one line, for people."""
+    for sentence in assumed:
+        typer.echo(f"read as: {sentence}", err=True)
     for problem in errors:
         typer.echo(f"error: {problem}", err=True)
+    for question in questions:
+        typer.echo(
+            f"question: {question.message} Run again with {question.option} "
+            f"{' or '.join(repr(option) for option in question.options)}.",
+            err=True,
+        )
     for problem in warnings:
         typer.echo(f"warning: {problem}", err=True)
-    if errors:
-        typer.echo(f"{name}: {len(errors)} problems; nothing was written.", err=True)
+    if questions and not errors:
+        typer.echo(f"{name}: held until the question is answered; nothing was written.", err=True)
+    elif errors:
+        count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+        typer.echo(f"{name}: {count}; nothing was written.", err=True)
     elif dry_run:
         typer.echo(f"{name}: read {read} (dry run; nothing was written).")
     elif result is not None and result.duplicate_of is not None:

@@ -12,10 +12,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ctdash import geo, queries, store
-from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
-from ctdash.ingest.activities import parse_activity_file
-from ctdash.ingest.indicators import parse_indicator_file
-from ctdash.ingest.newsletter import parse_newsletter
+from ctdash.ingest import ActivityRecord, ObservationRecord, Parsed, Problem, Question
+from ctdash.ingest.activities import activities_header, parse_activity_file
+from ctdash.ingest.dates import Order
+from ctdash.ingest.encoding import LABELS
+from ctdash.ingest.indicators import figures_header, known_indicators, parse_indicator_file
+from ctdash.ingest.newsletter import Period, decode_newsletter, lines_of, parse_newsletter
+from ctdash.ingest.sheet import ReadAs, header_key, read_sheet
 from ctdash.models import Indicator
 
 Status = Literal["new", "changed", "unchanged"]
@@ -34,9 +37,19 @@ class Change:
     status: Status
 
 
+# A running total that falls is always flagged; a count that is not one, past this share.
+FALL_SHARE = 0.2
+# A figure that moves by more than this share of the one before it is flagged.
+MOVE_SHARE = 0.5
+
+
 @dataclass
 class Review:
-    """What an upload would write, and everything wrong or worth a second look in it."""
+    """What an upload would write, and everything wrong or worth a second look in it.
+
+    Every write path (the data desk, `ctdash import`, `ctdash ingest`) reviews a file the same
+    way and commits only what `blockers` lets through.
+    """
 
     file_name: str
     data: bytes
@@ -45,11 +58,56 @@ class Review:
     observations: list[ObservationRecord] = field(default_factory=list)
     activities: list[ActivityRecord] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    read_as: ReadAs | None = None
 
     @property
     def ok(self) -> bool:
-        """True when nothing stops the commit."""
+        """True when nothing in the file is wrong (warnings and questions may still hold it)."""
         return not self.errors
+
+    def assumed(self) -> list[str]:
+        """What was assumed to read the file and what was passed over, as sentences."""
+        return (self.read_as.sentences() if self.read_as else []) + self.notes
+
+
+def blockers(
+    review: Review | NewsletterReview,
+    *,
+    accept_warnings: bool,
+    how: str = "run again with --accept-warnings",
+) -> list[Problem]:
+    """Why a review cannot be committed now: its errors, each question not yet answered, and
+    its warnings unless a person has accepted them. Empty: it may be committed."""
+    found = list(review.errors)
+    found.extend(
+        Problem(None, None, f"{question.message} Nothing was written.")
+        for question in review.questions
+    )
+    if review.warnings and not accept_warnings:
+        count = len(review.warnings)
+        found.append(
+            Problem(
+                None,
+                None,
+                f"{count} warning{'s' if count != 1 else ''}: check "
+                f"{'them' if count != 1 else 'it'}, then {how} to commit anyway. "
+                "Nothing was written.",
+            )
+        )
+    return found
+
+
+def status(review: Review | NewsletterReview, *, written: bool = False) -> str:
+    """'refused' (errors), 'held' (a question or warnings), 'written', or 'ready'."""
+    if review.errors:
+        return "refused"
+    if written:
+        return "written"
+    if review.questions or review.warnings:
+        return "held"
+    return "ready"
 
 
 def indicator_pairs(engine: Engine) -> list[tuple[str, str]]:
@@ -117,7 +175,17 @@ def indicator_warnings(
                         f"(as of {last}) to {record.value:,}.",
                     )
                 )
-            elif old and abs(record.value - old) / old > 0.5:
+            elif not cumulative.get(record.code) and record.value < old * (1 - FALL_SHARE):
+                change = (record.value - old) / old * 100
+                warnings.append(
+                    Problem(
+                        record.row,
+                        column,
+                        f"{name} falls by {-change:.0f}% from {old:,} (as of {last}) to "
+                        f"{record.value:,}.",
+                    )
+                )
+            elif old and abs(record.value - old) / old > MOVE_SHARE:
                 change = (record.value - old) / old * 100
                 warnings.append(
                     Problem(
@@ -140,24 +208,70 @@ def indicator_warnings(
     return warnings
 
 
-def review_indicators(engine: Engine, *, file_name: str, data: bytes, today: date) -> Review:
+def check_figures(
+    engine: Engine, records: Sequence[ObservationRecord]
+) -> tuple[list[Problem], list[Change]]:
+    """The checks that know the indicators, and the preview against the current figures."""
+    warnings = indicator_warnings(records, queries.observations(engine), queries.indicators(engine))
+    return warnings, preview_observations(engine, records)
+
+
+def review_indicators(
+    engine: Engine,
+    *,
+    file_name: str,
+    data: bytes,
+    today: date,
+    sheet: str | None = None,
+    date_order: Order | None = None,
+) -> Review:
     """Parse and check a file of figures, and preview it against the current figures."""
-    records, errors = parse_indicator_file(
-        file_name=file_name, data=data, indicators=indicator_pairs(engine), today=today
+    parsed = parse_indicator_file(
+        file_name=file_name,
+        data=data,
+        indicators=indicator_pairs(engine),
+        today=today,
+        sheet=sheet,
+        date_order=date_order,
     )
-    review = Review(file_name, data, errors=errors, observations=records)
-    if not errors:
-        review.warnings = indicator_warnings(
-            records, queries.observations(engine), queries.indicators(engine)
+    review = _review(file_name, data, parsed)
+    review.observations = parsed.records
+    if not review.errors and not review.questions:
+        figure_warnings, review.changes = check_figures(engine, parsed.records)
+        review.warnings = sorted(
+            review.warnings + figure_warnings, key=lambda problem: problem.row or 0
         )
-        review.changes = preview_observations(engine, records)
     return review
 
 
-def review_activities(engine: Engine, *, file_name: str, data: bytes, today: date) -> Review:
+def review_activities(
+    engine: Engine,
+    *,
+    file_name: str,
+    data: bytes,
+    today: date,
+    sheet: str | None = None,
+    date_order: Order | None = None,
+) -> Review:
     """Parse and check a file of activities, placing each one with the offline gazetteer."""
-    records, errors, warnings = parse_activity_file(file_name=file_name, data=data, today=today)
-    return Review(file_name, data, errors=errors, warnings=warnings, activities=records)
+    parsed = parse_activity_file(
+        file_name=file_name, data=data, today=today, sheet=sheet, date_order=date_order
+    )
+    review = _review(file_name, data, parsed)
+    review.activities = parsed.records
+    return review
+
+
+def _review(file_name: str, data: bytes, parsed: Parsed) -> Review:
+    return Review(
+        file_name,
+        data,
+        errors=parsed.errors,
+        warnings=parsed.warnings,
+        questions=parsed.questions,
+        notes=parsed.notes,
+        read_as=parsed.read_as,
+    )
 
 
 def with_coordinates(review: Review, edited: pd.DataFrame) -> Review:
@@ -193,11 +307,24 @@ def with_coordinates(review: Review, edited: pd.DataFrame) -> Review:
     return review
 
 
-def guess_kind(data: bytes) -> str:
-    """ "activities" when the file's first line names a title and a kind, else "indicators"."""
-    head = data[:2000].decode("utf-8", errors="ignore").lower()
-    first = head.lstrip("\ufeff").splitlines()[0] if head.strip() else ""
-    return "activities" if "title" in first and "kind" in first else "indicators"
+def guess_kind(engine: Engine, *, file_name: str, data: bytes) -> str | None:
+    """ "activities" or "indicators", by the header the file has; None when a workbook holds
+    a table of each, on different sheets."""
+    figures = known_indicators(indicator_pairs(engine))
+    found = {}
+    for kind, test in (
+        ("activities", activities_header),
+        ("indicators", lambda keys: figures_header(keys, figures)),
+    ):
+        read = read_sheet(file_name=file_name, data=data, max_bytes=len(data) + 1, is_header=test)
+        sheet = read.sheet
+        if read.questions or (
+            sheet is not None and test([header_key(text) for text in sheet.header])
+        ):
+            found[kind] = sheet.read_as.sheet if sheet else None
+    if len(found) == 2 and found["activities"] != found["indicators"]:
+        return None
+    return "activities" if "activities" in found else "indicators"
 
 
 def activity_json(record: ActivityRecord) -> dict[str, object]:
@@ -211,7 +338,11 @@ def activity_json(record: ActivityRecord) -> dict[str, object]:
 
 @dataclass
 class NewsletterReview:
-    """A newsletter read for review: its figures (checked like an upload) and activities."""
+    """A newsletter read for review: its figures (checked like an upload) and activities.
+
+    `warnings` hold both what the reading found (a city several countries have, a month
+    outside the issue's period) and the figures' checks (a running total that falls).
+    """
 
     file_name: str
     data: bytes
@@ -221,10 +352,47 @@ class NewsletterReview:
     errors: list[Problem]
     warnings: list[Problem]
     as_of: date | None
+    notes: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
+    period: Period | None = None
+    year: int | None = None
+    last_lines: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def questions(self) -> list[Question]:
+        """A newsletter asks nothing: what it cannot tell is an error (the year) or a
+        warning (a place)."""
+        return []
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing in the text is wrong."""
+        return not self.errors
 
     def line(self, number: int) -> str:
         """The newsletter's text on a line (1-based), as written."""
         return self.lines[number - 1].strip() if 0 < number <= len(self.lines) else ""
+
+    def written(self, number: int) -> str:
+        """The paragraph that starts on a line, as written: its lines joined."""
+        last = self.last_lines.get(number, number)
+        return " ".join(self.line(n) for n in range(number, last + 1) if self.line(n))
+
+    def read_as(self) -> dict[str, object]:
+        """What was assumed to read the text, for `--json`."""
+        return {
+            "encoding": self.encoding,
+            "year": self.year,
+            "period": str(self.period) if self.period else None,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+    def assumed(self) -> list[str]:
+        """What was assumed to read the text, as sentences."""
+        said = []
+        if self.encoding:
+            said.append(f"Read as text in {LABELS.get(self.encoding, self.encoding)}.")
+        return said + [str(note) for note in self.notes]
 
 
 def review_newsletter(
@@ -240,36 +408,54 @@ def review_newsletter(
 
     `as_of` replaces the date the parser infers for the figures, when the reviewer knows it.
     """
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problem = Problem(None, None, f"'{file_name}' is not UTF-8 text.")
-        empty = Review(file_name, data, errors=[problem])
-        return NewsletterReview(file_name, data, [], empty, [], [problem], [], None)
-    read = parse_newsletter(text, year=year, file_name=file_name)
-    figures_as_of = as_of or next((f.as_of for f in read.indicators if f.as_of), None)
-    lines = ["date,indicator,value"] + [
-        f"{figures_as_of.isoformat()},{f.code},{f.value}" for f in read.indicators if figures_as_of
-    ]
-    figures = (
-        review_indicators(engine, file_name=file_name, data="\n".join(lines).encode(), today=today)
-        if read.indicators and figures_as_of
-        else Review(file_name, data)
+    text, encoding, problem = decode_newsletter(data, file_name)
+    if text is None or problem is not None:
+        problems = [problem] if problem else []
+        empty = Review(file_name, data, errors=problems)
+        return NewsletterReview(file_name, data, [], empty, [], problems, [], None)
+    read = parse_newsletter(
+        text, year=year, indicators=indicator_pairs(engine), file_name=file_name
     )
-    # Figures keep the newsletter's line as their row, so each sits beside its source.
-    rows = [f.row for f in read.indicators]
-    figures.observations = [replace(o, row=rows[o.row - 2]) for o in figures.observations]
-    figures.changes = [replace(c, row=rows[c.row - 2]) for c in figures.changes]
-    figures.warnings = [replace(w, row=rows[w.row - 2]) if w.row else w for w in figures.warnings]
+    figures_as_of = as_of or next((f.as_of for f in read.indicators if f.as_of), None)
+    how = "date given in review" if as_of else "date inferred"
+    records = [
+        ObservationRecord(
+            f.row,
+            f.code,
+            figures_as_of,
+            f.value,
+            f"Read from the newsletter (line {f.row}, '{f.label}'); {how}.",
+        )
+        for f in read.indicators
+        if figures_as_of is not None
+    ]
+    figures = Review(file_name, data, observations=records)
+    if records:
+        future = [r for r in records if r.as_of > today]
+        if future:
+            figures.errors.append(
+                Problem(
+                    future[0].row,
+                    "as_of",
+                    f"{future[0].as_of.isoformat()} is in the future (today is {today})",
+                )
+            )
+        else:
+            figures.warnings, figures.changes = check_figures(engine, records)
     return NewsletterReview(
         file_name=file_name,
         data=data,
-        lines=text.splitlines(),
+        lines=lines_of(text),
         figures=figures,
         activities=read.activities,
         errors=read.errors + figures.errors,
-        warnings=read.warnings,
+        warnings=sorted(read.warnings + figures.warnings, key=lambda p: p.row or 0),
         as_of=figures_as_of,
+        notes=read.notes,
+        encoding=encoding,
+        period=read.period,
+        year=read.year,
+        last_lines=read.last_lines,
     )
 
 

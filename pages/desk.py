@@ -7,6 +7,7 @@ import streamlit as st
 
 from ctdash import desk, queries, store, ui
 from ctdash.ingest import MAX_UPLOAD_BYTES
+from ctdash.ingest.dates import ORDERS
 from ctdash.ingest.indicators import DATE_RULE
 from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
 from ctdash.ingest.sheet import MAX_DATA_ROWS
@@ -80,9 +81,55 @@ def stopped(
     return False
 
 
+def answers(kind: str, data: bytes) -> dict[str, str | None]:
+    """The answers given to a file's questions (which sheet, which date order), if any."""
+    tag = store.sha256_hex(data)[:16]
+    return {
+        about: st.session_state.get(f"desk:{kind}-{about}-{tag}")
+        for about in ("sheet", "date_order")
+    }
+
+
+def ask(review: desk.Review, *, kind: str) -> None:
+    """Each question the file raises, as a choice; the file is read again once it is made."""
+    tag = store.sha256_hex(review.data)[:16]
+    for question in review.questions:
+        st.warning(ui.md(question.message), icon=":material/help:")
+        key = f"desk:{kind}-{question.about}-{tag}"
+        if question.about == "date_order":
+            st.radio(
+                "How does the file write its dates?",
+                list(question.options),
+                format_func=lambda order: (
+                    f"Day first: {ORDERS[order]}"
+                    if order == "dmy"
+                    else f"Month first: {ORDERS[order]}"
+                ),
+                index=None,
+                key=key,
+            )
+        else:
+            st.selectbox("Read the sheet", list(question.options), index=None, key=key)
+
+
+def show_assumed(sentences: list[str]) -> None:
+    """What was assumed to read a file, so that a wrong assumption is caught before commit."""
+    if sentences:
+        st.info(
+            "**How the file was read**\n\n" + "\n".join(f"- {ui.md(s)}" for s in sentences),
+            icon=":material/info:",
+        )
+
+
 def show_review(review: desk.Review, *, kind: str) -> None:
-    """Errors (nothing can be written), or the preview, the warnings and the commit button."""
+    """Errors (nothing can be written), or what was assumed, the preview, the questions, the
+    warnings and the commit button."""
     if stopped(review.file_name, review.data, review.errors, kind="errors"):
+        return
+    show_assumed(review.assumed())
+    if review.questions:
+        ask(review, kind=kind)
+        st.caption("Nothing is read from the file, and nothing can be written, until you answer.")
         return
     labels = {c.code: c.label for c in review.changes}
     warned = {w.row for w in review.warnings}
@@ -118,7 +165,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
         )
         if not review.observations:
             show_problems(review.warnings, kind="warnings")
-    confirmed = not review.warnings or st.checkbox(
+    accepted = bool(review.warnings) and st.checkbox(
         "I have checked the warnings and want to commit anyway",
         # Keyed by the file's content: a confirmation never carries over to another file.
         key=f"desk:{kind}-confirm-{store.sha256_hex(review.data)[:16]}",
@@ -126,7 +173,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
     if st.button(
         "Commit",
         type="primary",
-        disabled=not confirmed,
+        disabled=bool(desk.blockers(review, accept_warnings=accepted)),
         key=f"desk:{kind}-commit",
         icon=":material/save:",
     ):
@@ -184,9 +231,14 @@ with figures_tab:
                 )
     upload = uploader("Spreadsheet of figures (CSV or XLSX)", ["csv", "xlsx"], "figures")
     if upload is not None:
+        data = upload.getvalue()
         show_review(
             desk.review_indicators(
-                engine, file_name=upload.name, data=upload.getvalue(), today=date.today()
+                engine,
+                file_name=upload.name,
+                data=data,
+                today=date.today(),
+                **answers("figures", data),  # type: ignore[arg-type]
             ),
             kind="figures",
         )
@@ -261,8 +313,13 @@ with activities_tab:
             )
     upload = uploader("Spreadsheet of activities (CSV or XLSX)", ["csv", "xlsx"], "activities")
     if upload is not None:
+        data = upload.getvalue()
         review = desk.review_activities(
-            engine, file_name=upload.name, data=upload.getvalue(), today=date.today()
+            engine,
+            file_name=upload.name,
+            data=data,
+            today=date.today(),
+            **answers("activities", data),  # type: ignore[arg-type]
         )
         if review.ok and review.activities:
             places = pd.DataFrame(
@@ -276,6 +333,7 @@ with activities_tab:
                         "Country": a.country_iso3 or "",
                         "City": a.city or "",
                         "Placed at": a.location_precision,
+                        "Placed by": a.place_basis or "",
                         "Latitude": a.lat,
                         "Longitude": a.lon,
                         "Internal": a.internal,
@@ -303,17 +361,29 @@ with activities_tab:
 
 with newsletter_tab:
     st.write(
-        "Drop in the newsletter's text: its eight figures and every dated activity are "
-        "read, each shown beside the line it came from. Correct kinds, dates and places, "
-        "then commit; the newsletter is kept as the source of everything it brought. "
+        "Drop in the newsletter's text, or paste it as copied from the PDF or the web page: "
+        "its eight figures and every dated activity are read, each shown beside the lines it "
+        "came from. Correct kinds, dates and places, then commit; the newsletter is kept as "
+        "the source of everything it brought. "
         f"At most {MAX_NEWSLETTER_BYTES // 1024} KB (an issue is about 30 KB)."
     )
     upload = uploader("Newsletter (text)", ["txt", "md"], "newsletter", max_mb=1)
+    pasted = st.text_area(
+        "…or paste its text",
+        key=f"desk:nl-pasted-{st.session_state.get('desk:round', 0)}",
+        height=160,
+        max_chars=MAX_NEWSLETTER_BYTES,
+    )
+    source = None
     if upload is not None:
-        data = upload.getvalue()
+        source = (upload.name, upload.getvalue())
+    elif pasted.strip():
+        source = (f"newsletter pasted by {viewer.name}", pasted.encode("utf-8"))
+    if source is not None:
+        name, data = source
         tag = store.sha256_hex(data)[:16]
         year = st.number_input(
-            "Year, if the text does not make it clear",
+            "Year of the issue's first month, if the text does not make it clear",
             min_value=2000,
             max_value=2100,
             value=None,
@@ -321,7 +391,7 @@ with newsletter_tab:
             key=f"desk:nl-year-{tag}",
         )
         first = desk.review_newsletter(
-            engine, file_name=upload.name, data=data, today=date.today(), year=year
+            engine, file_name=name, data=data, today=date.today(), year=year
         )
         as_of = st.date_input(
             "Figures as of",
@@ -329,14 +399,15 @@ with newsletter_tab:
             max_value=date.today(),
             format="YYYY-MM-DD",
             key=f"desk:nl-asof-{tag}",
-            help="The newsletter states no date for its figures; this one is "
-            "inferred from the latest month its items name.",
+            help="The newsletter states no date for its figures; this one is the last day of "
+            "the period it names, or of the latest month its items name.",
         )
         review = desk.review_newsletter(
-            engine, file_name=upload.name, data=data, today=date.today(), year=year, as_of=as_of
+            engine, file_name=name, data=data, today=date.today(), year=year, as_of=as_of
         )
         before = "This newsletter was imported before (write {}); importing it again adds nothing."
-        if not stopped(upload.name, data, review.errors, kind="nl-errors", before=before):
+        if not stopped(name, data, review.errors, kind="nl-errors", before=before):
+            show_assumed(review.assumed())
             labels = {c.code: c.label for c in review.figures.changes}
             st.header("Figures")
             st.dataframe(
@@ -361,7 +432,7 @@ with newsletter_tab:
                 [
                     {
                         "Line": a.row,
-                        "As written": review.line(a.row),
+                        "As written": review.written(a.row),
                         "Title": a.title,
                         "Kind": a.kind,
                         "Start": a.start_date,
@@ -398,37 +469,44 @@ with newsletter_tab:
                             f"placed at {after.location_precision} level."
                         )
                     )
-            notes = review.warnings + review.figures.warnings
-            if notes:
-                with st.expander(f"{plural(len(notes), 'note')} from the reading"):
-                    show_problems(notes, kind="nl-warnings")
+            if review.warnings:
+                st.warning(
+                    f"{plural(len(review.warnings), 'warning')}: check before you commit.\n\n"
+                    + "\n".join(f"- {ui.md(w)}" for w in review.warnings),
+                    icon=":material/warning:",
+                )
+            if review.notes:
+                with st.expander(f"{plural(len(review.notes), 'note')} from the reading"):
+                    show_problems(review.notes, kind="nl-notes")
             sure = st.checkbox(
-                "I have reviewed the figures and activities", key=f"desk:nl-confirm-{tag}"
+                "I have reviewed the figures and activities"
+                + (" and checked the warnings" if review.warnings else ""),
+                key=f"desk:nl-confirm-{tag}",
             )
             if st.button(
                 "Commit",
                 type="primary",
-                disabled=not sure,
+                disabled=not sure or bool(desk.blockers(review, accept_warnings=sure)),
                 key="desk:nl-commit",
                 icon=":material/save:",
             ):
                 try:
                     result = store.commit(
                         engine,
-                        file_name=upload.name,
+                        file_name=name,
                         data=data,
                         user=viewer.name,
                         kind="ingest",
                         observations=review.figures.observations,
                         activities=activities,
-                        title=f"Newsletter {upload.name}",
+                        title=f"Newsletter {name}",
                     )
                 except store.StoreError as error:
                     st.error(ui.md(error), icon=":material/error:")
                 else:
                     finish(
                         f"Committed write {result.batch_id}: {result.observations} figures "
-                        f"and {result.activities} activities from {upload.name}."
+                        f"and {result.activities} activities from {name}."
                     )
 
 with history_tab:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ctdash.ingest.sheet import ReadAs
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -19,9 +23,12 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = []
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
@@ -31,7 +38,39 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         """The problem as JSON-ready data."""
-        return {"row": self.row, "column": self.column, "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "sheet": self.sheet,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Question:
+    """An ambiguity in a file that only its sender can settle (which sheet, which date order).
+
+    Nothing is read from the file, so nothing can be written, until it is answered: with the
+    command line's `option`, or with the choice the data desk shows.
+    """
+
+    about: str
+    message: str
+    options: tuple[str, ...]
+    option: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The question as JSON-ready data."""
+        return {
+            "about": self.about,
+            "message": self.message,
+            "options": list(self.options),
+            "option": self.option,
+        }
+
+    def as_problem(self) -> Problem:
+        """The question as a warning, for lists of what holds a file back."""
+        return Problem(None, None, f"{self.message} ({self.option} {'|'.join(self.options)})")
 
 
 @dataclass(frozen=True)
@@ -66,3 +105,23 @@ class ActivityRecord:
     url: str | None = None
     place_basis: str | None = None
     internal: bool = False
+
+
+Record = TypeVar("Record", ObservationRecord, ActivityRecord)
+
+
+@dataclass
+class Parsed(Generic[Record]):
+    """What a file gave: its records, and everything to tell the person who sent it.
+
+    `errors` refuse the file; `questions` hold it until answered (its records are empty
+    meanwhile); `warnings` hold it until a person accepts them; `notes` say what was assumed
+    or passed over, for the preview.
+    """
+
+    records: list[Record] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    read_as: ReadAs | None = None

@@ -1,22 +1,22 @@
-"""Activities uploaded as CSV or XLSX: bytes -> (records, errors, warnings), placed offline."""
+"""Activities uploaded as CSV or XLSX: bytes -> activities and problems, placed offline."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from ctdash import geo
-from ctdash.ingest import MAX_UPLOAD_BYTES, ActivityRecord, Problem
+from ctdash.ingest import MAX_UPLOAD_BYTES, ActivityRecord, Parsed, Problem
+from ctdash.ingest import dates as dates_
+from ctdash.ingest.indicators import bad_date, decide_order
 from ctdash.ingest.sheet import (
     Cell,
     Row,
     Sheet,
-    bad_date,
     cell_text,
     find_columns,
-    parse_date,
     read_sheet,
 )
 from ctdash.models import ACTIVITY_KINDS
@@ -41,8 +41,8 @@ ACTIVITY_HEADER = (
 ACTIVITY_COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
     "kind": ("kind",),
-    "start": ("start", "startdate", "date"),
-    "end": ("end", "enddate"),
+    "start": ("start", "startdate", "date", "dates", "from", "begins"),
+    "end": ("end", "enddate", "to", "ends"),
     "country": ("country", "countryiso3", "iso3"),
     "city": ("city",),
     "region": ("region",),
@@ -63,42 +63,87 @@ _Report = Callable[[str, str], None]
 
 
 def parse_activity_file(
-    *, file_name: str, data: bytes, today: date, max_bytes: int = MAX_UPLOAD_BYTES
-) -> tuple[list[ActivityRecord], list[Problem], list[Problem]]:
-    """Read activities from CSV or XLSX bytes: (records, errors, warnings); errors block a write."""
-    sheet, errors = read_sheet(file_name=file_name, data=data, max_bytes=max_bytes)
-    if sheet is None:
-        return [], errors, []
-    columns, errors = find_columns(sheet, ACTIVITY_COLUMNS)
+    *,
+    file_name: str,
+    data: bytes,
+    today: date,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    sheet: str | None = None,
+    date_order: dates_.Order | None = None,
+) -> Parsed[ActivityRecord]:
+    """Read activities from CSV or XLSX bytes; nothing may be written unless errors and
+    questions are empty."""
+    read = read_sheet(
+        file_name=file_name,
+        data=data,
+        max_bytes=max_bytes,
+        is_header=activities_header,
+        sheet_name=sheet,
+    )
+    if read.sheet is None:
+        return Parsed(errors=read.errors, questions=read.questions)
+    table = read.sheet
+    out = Parsed[ActivityRecord](
+        errors=list(read.errors),
+        warnings=list(table.warnings),
+        notes=list(table.notes),
+        read_as=table.read_as,
+    )
+    columns, problems = find_columns(table, ACTIVITY_COLUMNS)
+    out.errors.extend(problems)
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         names = ", ".join(f"'{name}'" for name in missing)
-        errors.append(
+        out.errors.append(
             Problem(
-                sheet.header_row,
+                table.header_row,
                 None,
                 f"The header has no {names} column; the columns read are: "
                 f"{', '.join(ACTIVITY_HEADER)} (title, kind and start are required).",
             )
         )
-        return [], errors, []
-    warnings = _unread_columns(sheet, columns)
-    records: list[ActivityRecord] = []
+        out.errors.sort(key=lambda problem: problem.row or 0)
+        return out
+    out.warnings.extend(_unread_columns(table, columns))
+    order = decide_order(
+        _written_dates(table, columns), date_order, table.header[columns["start"]], out
+    )
     first_row: dict[tuple[str, date], int] = {}
-    for row in sheet.rows:
-        record = _read_row(row, sheet, columns, today, errors, warnings)
+    for row in table.rows:
+        record = _read_row(row, table, columns, today, order, out)
         if record is None:
             continue
         key = (record.title.casefold(), record.start_date)
         if key in first_row:
             message = f"the same title and start date as row {first_row[key]}"
-            warnings.append(Problem(row.number, sheet.header[columns["title"]], message))
+            out.warnings.append(Problem(row.number, table.header[columns["title"]], message))
         else:
             first_row[key] = row.number
-        records.append(record)
-    errors.sort(key=lambda problem: problem.row or 0)
-    warnings.sort(key=lambda problem: problem.row or 0)
-    return records, errors, warnings
+        out.records.append(record)
+    out.errors.sort(key=lambda problem: problem.row or 0)
+    out.warnings.sort(key=lambda problem: problem.row or 0)
+    if out.questions:
+        out.records = []
+    return out
+
+
+def activities_header(keys: Sequence[str]) -> bool:
+    """Whether a row of header keys is the header of a file of activities."""
+    present = set(keys)
+    starts = set(ACTIVITY_COLUMNS["start"])
+    return "title" in present and ("kind" in present or bool(present & starts))
+
+
+def _written_dates(table: Sheet, columns: dict[str, int]) -> list[tuple[int, str]]:
+    """Each date written as text in the start and end columns, a range split in two."""
+    written: list[tuple[int, str]] = []
+    for row in table.rows:
+        for name in ("start", "end"):
+            cell = row.get(columns.get(name))
+            if isinstance(cell, str) and cell.strip():
+                parts = dates_.range_parts(cell) or (cell,)
+                written.extend((row.number, part) for part in parts)
+    return written
 
 
 def _unread_columns(sheet: Sheet, columns: dict[str, int]) -> list[Problem]:
@@ -119,9 +164,10 @@ def _read_row(
     sheet: Sheet,
     columns: dict[str, int],
     today: date,
-    errors: list[Problem],
-    warnings: list[Problem],
+    order: dates_.Order | None,
+    out: Parsed[ActivityRecord],
 ) -> ActivityRecord | None:
+    errors, warnings = out.errors, out.warnings
     found = len(errors)
 
     def text(name: str) -> str:
@@ -139,25 +185,26 @@ def _read_row(
     elif len(title) > MAX_TITLE:
         error("title", f"the title is {len(title)} characters long; the limit is {MAX_TITLE}")
 
-    kind = text("kind").casefold()
+    kind = _kind(text("kind"))
     if kind not in ACTIVITY_KINDS:
         shown = f"unknown kind '{text('kind')}'" if kind else "the kind is empty"
         error("kind", f"{shown}; use one of: {', '.join(ACTIVITY_KINDS)}")
 
-    start = _date(row.get(columns["start"]), "start", error)
+    start, end = _dates(row, columns, order, error)
     if start and start > today:
         warn("start", f"{start.isoformat()} is in the future (today is {today.isoformat()})")
-    end = start
-    if "end" in columns and text("end"):
-        end = _date(row.get(columns["end"]), "end", error)
-        if start and end and end < start:
-            error("end", f"the end {end.isoformat()} is before the start {start.isoformat()}")
+    if start and end and end < start:
+        error("end", f"the end {end.isoformat()} is before the start {start.isoformat()}")
 
-    country = text("country")
+    country = " ".join(text("country").split())
     iso3 = geo.country_iso3(country) if country else None
     if country and iso3 is None:
         hint = "; put a region in the region column" if geo.countries_in_region(country) else ""
         error("country", f"unknown country '{country}'{hint}")
+    if country and iso3 and not geo.is_iso3(country.upper()) and len(country) > 3:
+        named = geo.country_name(iso3)
+        if _plain(named) != _plain(country):
+            out.notes.append(f"Row {row.number}: the country '{country}' is read as {named}.")
     region = " ".join(text("region").split()) or None
     if region and geo.region_centre(region) is None:
         warn("region", f"the gazetteer does not know the region '{region}'; it is kept as written")
@@ -180,7 +227,7 @@ def _read_row(
     place, basis = _place(
         city=city, country=country, iso3=iso3, region=region, point=point, warn=warn
     )
-    if place.precision == "none" and not online:
+    if place.precision == "none" and not online and not place.candidates:
         message = "no place is given, and it is not online: it will not be on the map"
         warnings.append(Problem(row.number, None, message))
     return ActivityRecord(
@@ -204,14 +251,55 @@ def _read_row(
     )
 
 
-def _date(cell: Cell, name: str, error: _Report) -> date | None:
-    if not cell_text(cell):
-        error(name, f"the {name} date is empty")
-        return None
-    found = parse_date(cell)
-    if found is None:
+def _dates(
+    row: Row,
+    columns: dict[str, int],
+    order: dates_.Order | None,
+    error: _Report,
+) -> tuple[date | None, date | None]:
+    """The start and end: from their two columns, or from a range written in the start
+    column ('6-9 March 2023') when no end is given."""
+    start_cell = row.get(columns["start"])
+    end_cell = row.get(columns.get("end"))
+    if not cell_text(start_cell):
+        error("start", "the start date is empty")
+        return None, None
+    if not cell_text(end_cell) and isinstance(start_cell, str):
+        found = dates_.parse_range(start_cell, order)
+        if found is not None:
+            return found
+    start = _date(start_cell, "start", order, error)
+    if not cell_text(end_cell):
+        return start, start
+    return start, _date(end_cell, "end", order, error)
+
+
+def _date(cell: Cell, name: str, order: dates_.Order | None, error: _Report) -> date | None:
+    found = dates_.parse_date(cell, order)
+    # A date that reads both ways is the file's question (or its mix of orders), not a
+    # problem of its row.
+    if found is None and not (order is None and dates_.evidence(cell_text(cell)) == "either"):
         error(name, bad_date(cell))
     return found
+
+
+def _kind(text: str) -> str:
+    """A kind as written, in any case, singular or plural ('Trainings', 'Assessment visit')."""
+    words = " ".join(text.casefold().split())
+    if words in ACTIVITY_KINDS:
+        return words
+    for word in (
+        words.removesuffix("s"),
+        words.removesuffix(" visit"),
+        words.removesuffix(" visits"),
+    ):
+        if word in ACTIVITY_KINDS:
+            return word
+    return words
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^a-z]", "", dates_.fold(text))
 
 
 def _flag(text: str) -> bool | None:
@@ -287,6 +375,14 @@ def _place(
             f"{words}; {given}" if words else given,
         )
     place = geo.locate(city=city, country=iso3, region=region)
+    if place.candidates:
+        names = ", ".join(geo.country_name(code) for code in place.candidates)
+        warn(
+            "city",
+            f"'{city}' is a city in several countries ({names}); it is not placed: give "
+            "its country in the country column",
+        )
+        return place, None
     if city and place.precision != "city":
         where = f" in {geo.country_name(iso3)}" if iso3 else ""
         fallback = {

@@ -1,4 +1,4 @@
-"""Indicator figures uploaded as CSV or XLSX, long or wide: bytes -> (observations, problems)."""
+"""Indicator figures uploaded as CSV or XLSX, long or wide: bytes -> figures and problems."""
 
 from __future__ import annotations
 
@@ -6,48 +6,70 @@ import difflib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from ctdash.ingest import MAX_UPLOAD_BYTES, ObservationRecord, Problem
+from ctdash.ingest import MAX_UPLOAD_BYTES, ObservationRecord, Parsed, Problem, Question
+from ctdash.ingest import dates as dates_
 from ctdash.ingest.sheet import (
     Cell,
     Row,
     Sheet,
-    bad_date,
     cell_text,
     find_columns,
     header_key,
-    parse_date,
     read_sheet,
+    rows_named,
 )
 
 DATE_RULE = (
-    "Dates are read as YYYY-MM-DD or day first (DD/MM/YYYY); Excel date cells are used as they are."
+    "Dates may be written YYYY-MM-DD, in words (31 March 2023) or in numbers in either "
+    "order (31/03/2023 or 03/31/2023): when every date could be read both ways, you are asked "
+    "which; Excel date cells are used as they are."
 )
 
-DATE_KEYS = ("date", "asof")
+DATE_KEYS = (
+    "date",
+    "asof",
+    "asat",
+    "asofdate",
+    "asatdate",
+    "dateasof",
+    "reportingdate",
+    "snapshotdate",
+)
+NOTE_KEYS = ("note", "notes", "comment", "comments", "remarks", "source")
 LONG_COLUMNS = {
     "date": DATE_KEYS,
-    "indicator": ("indicator",),
-    "value": ("value",),
-    "note": ("note",),
+    "indicator": ("indicator", "indicatorcode", "code"),
+    "value": ("value", "figure", "count"),
+    "note": NOTE_KEYS,
 }
 _LAYOUTS = (
     "The header row matches neither layout. Long layout: the columns date, indicator, value "
     "(and optionally note), one row per figure. Wide layout: date (or 'as of') as the first "
     "column, then one column per indicator, named by its code or label."
 )
+_ACTIVITIES_HINT = " This file looks like a list of activities: upload it as activities."
 # Thousands grouped by one kind of separator: 200,062 or 1 234 567 or 1'000.
 _GROUPED = re.compile(r"\d{1,3}([,' \u00a0\u202f\u2009’])\d{3}(?:\1\d{3})*")
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+")
-# 705.0 as a program writes a whole number; 1.000 is left out, as it may mean a thousand.
+# A whole number as a program or a formatted cell writes it: 705.0, 3,279.00, 3.279,00.
 _WHOLE_DECIMAL = re.compile(r"(\d+)\.(0+)")
+_GROUPED_DECIMAL = re.compile(r"(\d{1,3}(?:([,' \u00a0\u202f\u2009’])\d{3})+)\.(\d+)")
+_DOT_GROUPED_DECIMAL = re.compile(r"(\d{1,3}(?:[. \u00a0\u202f]\d{3})+),(\d+)")
+_FRACTION = re.compile(r"\d+\.\d*[1-9]\d*")
+_EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!")
+# What a person writes in a cell of a wide sheet for "no figure that day".
+NO_FIGURE = ("-", "–", "—", "n/a", "na", "n.a.", "..", "…")
+_TOTALS = ("total", "totals", "grandtotal", "sum", "totalgeneral", "totalgénéral")
 _MAX_VALUE = 2**63 - 1
 
 
 @dataclass(frozen=True)
-class _Known:
+class Known:
+    """The indicators a file may name, by code or label."""
+
     by_key: dict[str, str]
     labels: dict[str, str]
     choices: dict[str, str]
@@ -60,50 +82,95 @@ def parse_indicator_file(
     indicators: Sequence[tuple[str, str]],
     today: date,
     max_bytes: int = MAX_UPLOAD_BYTES,
-) -> tuple[list[ObservationRecord], list[Problem]]:
-    """Read figures from CSV or XLSX bytes; write nothing unless the problems list is empty."""
-    known = _known(indicators)
-    sheet, problems = read_sheet(file_name=file_name, data=data, max_bytes=max_bytes)
-    if sheet is None:
-        return [], problems
-    keys = [header_key(text) for text in sheet.header]
+    sheet: str | None = None,
+    date_order: dates_.Order | None = None,
+) -> Parsed[ObservationRecord]:
+    """Read figures from CSV or XLSX bytes; nothing may be written unless errors and
+    questions are empty."""
+    known = known_indicators(indicators)
+    read = read_sheet(
+        file_name=file_name,
+        data=data,
+        max_bytes=max_bytes,
+        is_header=lambda keys: figures_header(keys, known),
+        sheet_name=sheet,
+    )
+    if read.sheet is None:
+        return Parsed(errors=read.errors, questions=read.questions)
+    table = read.sheet
+    out = Parsed[ObservationRecord](
+        errors=list(read.errors),
+        warnings=list(table.warnings),
+        notes=list(table.notes),
+        read_as=table.read_as,
+    )
+    table = _without_notes_below(table, out)
+    keys = [header_key(text) for text in table.header]
+    date_index = next((i for i, key in enumerate(keys) if key), 0)
     if "indicator" in keys or "value" in keys:
-        records, problems = _read_long(sheet, known, today)
-    elif keys and keys[0] in DATE_KEYS:
-        records, problems = _read_wide(sheet, known, today)
+        _read_long(table, known, today, date_order, out)
+    elif keys and keys[date_index] in DATE_KEYS:
+        _read_wide(table, known, today, date_order, date_index, out)
     else:
-        records, problems = [], [Problem(sheet.header_row, None, _LAYOUTS)]
-    problems.sort(key=lambda problem: problem.row or 0)
-    return records, problems
+        hint = _ACTIVITIES_HINT if {"title", "kind"} <= set(keys) else ""
+        out.errors.append(Problem(table.header_row, None, _LAYOUTS + hint))
+    out.errors.sort(key=lambda problem: problem.row or 0)
+    out.warnings.sort(key=lambda problem: problem.row or 0)
+    if out.questions:
+        out.records = []
+    return out
+
+
+def figures_header(keys: Sequence[str], known: Known) -> bool:
+    """Whether a row of header keys is the header of a file of figures, long or wide."""
+    present = {key for key in keys if key}
+    has_date = bool(present & set(DATE_KEYS))
+    names = {"indicator", "value"} & present
+    first = next((key for key in keys if key), "")
+    wide = first in DATE_KEYS and any(key in known.by_key for key in present)
+    return len(names) == 2 or (has_date and bool(names)) or wide
 
 
 def parse_count(cell: Cell) -> tuple[int | None, str | None]:
-    """A figure as a whole, non-negative number (200,062 and 200 062 allowed), or why not."""
+    """A figure as a whole, non-negative number (200,062, 200 062 and 3,279.00 allowed),
+    or why not."""
     if isinstance(cell, float):
         if not math.isfinite(cell) or not cell.is_integer():
-            return None, f"{cell:g} is not a whole number"
+            return None, f"{cell:.15g} is not a whole number"
         cell = int(cell)
     if isinstance(cell, int):
         if cell < 0:
             return None, f"{cell} must not be negative"
         return (cell, None) if cell <= _MAX_VALUE else (None, f"{cell} is too large")
     text = cell_text(cell)
+    if text.upper() in _EXCEL_ERRORS:
+        return None, f"the formula in this cell gives an error ({text}); correct it in Excel"
     body = text
-    negative = body[:1] in ("-", "−")
+    negative = body[:1] in ("-", "−", "(") and (body[:1] != "(" or body.endswith(")"))
     if negative or body[:1] == "+":
-        body = body[1:].strip()
+        body = body[1:].removesuffix(")").strip() if body[:1] == "(" else body[1:].strip()
     if re.fullmatch(r"\d+", body):
         digits = body
     elif _GROUPED.fullmatch(body):
         digits = re.sub(r"\D", "", body)
     elif (zeros := _WHOLE_DECIMAL.fullmatch(body)) and len(zeros[2]) != 3:
         digits = zeros[1]
+    elif (grouped := _GROUPED_DECIMAL.fullmatch(body)) and grouped[2] != ".":
+        if set(grouped[3]) != {"0"}:
+            return None, f"'{text}' is not a whole number: a count has no fraction"
+        digits = re.sub(r"\D", "", grouped[1])
+    elif grouped := _DOT_GROUPED_DECIMAL.fullmatch(body):
+        if set(grouped[2]) != {"0"}:
+            return None, f"'{text}' is not a whole number: a count has no fraction"
+        digits = re.sub(r"\D", "", grouped[1])
     elif _DOT_GROUPED.fullmatch(body):
         return None, (
             f"'{text}' is not a whole number: a '.' is read as a decimal point; "
             f"write thousands as {_DOT_GROUPED.sub(lambda m: m[0].replace('.', ','), body)} "
             "or without a separator"
         )
+    elif _FRACTION.fullmatch(body):
+        return None, f"'{text}' is not a whole number: a count has no fraction"
     else:
         return None, f"'{text}' is not a whole number"
     # int() refuses a text of more than 4,300 digits; the largest figure kept has 19.
@@ -115,7 +182,8 @@ def parse_count(cell: Cell) -> tuple[int | None, str | None]:
     return (value, None) if value <= _MAX_VALUE else (None, f"'{text}' is too large")
 
 
-def _known(indicators: Sequence[tuple[str, str]]) -> _Known:
+def known_indicators(indicators: Sequence[tuple[str, str]]) -> Known:
+    """The indicators' codes and labels as a file may write them."""
     if not indicators:
         raise ValueError("indicators must name at least one (code, label) pair")
     by_key: dict[str, str] = {}
@@ -125,10 +193,10 @@ def _known(indicators: Sequence[tuple[str, str]]) -> _Known:
         by_key.setdefault(header_key(label), code)
         choices.setdefault(" ".join(label.casefold().split()), code)
         choices.setdefault(code.replace("_", " ").casefold(), code)
-    return _Known(by_key, dict(indicators), choices)
+    return Known(by_key, dict(indicators), choices)
 
 
-def _unknown(text: str, known: _Known) -> str:
+def _unknown(text: str, known: Known) -> str:
     shown = " ".join(text.split())
     wanted = " ".join(text.replace("_", " ").casefold().split())
     close = difflib.get_close_matches(wanted, list(known.choices), n=1, cutoff=0.5)
@@ -138,14 +206,117 @@ def _unknown(text: str, known: _Known) -> str:
     return f"unknown indicator '{shown}'; did you mean '{known.labels[code]}' ({code})?"
 
 
+def _without_notes_below(table: Sheet, out: Parsed[ObservationRecord]) -> Sheet:
+    """The table without the lines of text written below it ("Source: ...", "Prepared by
+    ..."): rows of one cell of words at its end, which hold no figure."""
+    rows = list(table.rows)
+    notes: list[Row] = []
+    while len(rows) > 1:
+        filled = [cell for cell in rows[-1].cells if cell_text(cell)]
+        text = cell_text(filled[0]) if len(filled) == 1 else ""
+        words = re.findall(r"[^\W\d_]{2,}", text)
+        if not words or dates_.parse_date(text) is not None or header_key(text) in _TOTALS:
+            break
+        notes.append(rows.pop())
+    if notes:
+        first = cell_text(next(cell for cell in notes[-1].cells if cell_text(cell)))
+        out.notes.append(
+            f"{rows_named([row.number for row in notes]).capitalize()} below the table "
+            f"{'holds' if len(notes) == 1 else 'hold'} only text, read as a note and not "
+            f"imported: {' '.join(first.split())[:80]!r}"
+        )
+    return replace(table, rows=tuple(rows))
+
+
+def _order(
+    table: Sheet, index: int, given: dates_.Order | None, out: Parsed[ObservationRecord]
+) -> dates_.Order | None:
+    """The day/month order of the date column, decided once for the whole file."""
+    written = [(row.number, cell) for row in table.rows if isinstance(cell := row.get(index), str)]
+    return decide_order(written, given, table.header[index], out)
+
+
+def decide_order(
+    written: Sequence[tuple[int, str]],
+    given: dates_.Order | None,
+    column: str,
+    out: Parsed,
+) -> dates_.Order | None:
+    """Decide the file's date order from its dates in numbers; a mix is an error, dates that
+    all read both ways a question."""
+    decision = dates_.decide(written, given)
+    if decision.mixed:
+        by_order: dict[str, list[tuple[int, str]]] = {}
+        for row, text, order in decision.mixed:
+            by_order.setdefault(order, []).append((row, text))
+        day, month = by_order["dmy"], by_order["mdy"]
+        out.errors.append(
+            Problem(
+                month[0][0] if month[0][0] > day[0][0] else day[0][0],
+                column,
+                f"the dates are written both day first ({_examples(day)}) and month first "
+                f"({_examples(month)}); write every date the same way, best as YYYY-MM-DD",
+            )
+        )
+        return None
+    if decision.ambiguous:
+        row, text = decision.ambiguous[0]
+        out.questions.append(
+            Question(
+                "date_order",
+                f"Every date in numbers reads both ways (row {row}: {text} is "
+                f"{_both_ways(text)}): say whether the file writes the day or the month first.",
+                ("dmy", "mdy"),
+                "--date-order",
+            )
+        )
+        return None
+    if decision.order is not None and out.read_as is not None:
+        out.read_as = replace(out.read_as, date_order=decision.order, date_basis=decision.basis)
+    return decision.order
+
+
+def _examples(found: list[tuple[int, str]]) -> str:
+    shown = ", ".join(f"row {row}: {text}" for row, text in found[:3])
+    return shown + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def _both_ways(text: str) -> str:
+    day_first = dates_.parse_date(text, "dmy")
+    month_first = dates_.parse_date(text, "mdy")
+    if day_first is None or month_first is None:
+        return "unclear"
+    return f"{day_first:%-d %B %Y} day first, {month_first:%-d %B %Y} month first"
+
+
+def _note(row: Row, columns: dict[str, int], sheet: Sheet) -> str | None:
+    texts = []
+    for index in sorted(columns.values()):
+        text = " ".join(cell_text(row.get(index)).split())
+        if text:
+            name = sheet.header[index]
+            texts.append(text if header_key(name) != "source" else f"Source: {text}")
+    return "; ".join(texts) or None
+
+
 def _read_long(
-    sheet: Sheet, known: _Known, today: date
-) -> tuple[list[ObservationRecord], list[Problem]]:
-    columns, problems = find_columns(sheet, LONG_COLUMNS)
+    sheet: Sheet,
+    known: Known,
+    today: date,
+    given: dates_.Order | None,
+    out: Parsed[ObservationRecord],
+) -> None:
+    columns, problems = find_columns(sheet, {k: v for k, v in LONG_COLUMNS.items() if k != "note"})
+    out.errors.extend(problems)
+    note_columns = {
+        f"note{index}": index
+        for index, text in enumerate(sheet.header)
+        if header_key(text) in NOTE_KEYS
+    }
     missing = [name for name in ("date", "indicator", "value") if name not in columns]
     if missing:
         names = ", ".join(f"'{name}'" for name in missing)
-        problems.append(
+        out.errors.append(
             Problem(
                 sheet.header_row,
                 None,
@@ -153,52 +324,68 @@ def _read_long(
                 "value (and optionally note).",
             )
         )
-    if missing:
-        return [], problems
+        return
+    _unread(sheet, set(columns.values()) | set(note_columns.values()), out)
     date_column, code_column, value_column = (
         sheet.header[columns[name]] for name in ("date", "indicator", "value")
     )
+    order = _order(sheet, columns["date"], given, out)
     kept = _Kept(known)
     for row in sheet.rows:
-        as_of = _as_of(row, columns["date"], date_column, today, problems)
+        as_of = _as_of(row, columns["date"], date_column, today, order, out)
         text = cell_text(row.get(columns["indicator"]))
         code = known.by_key.get(header_key(text))
         if not text:
-            problems.append(Problem(row.number, code_column, "the indicator is empty"))
+            out.errors.append(Problem(row.number, code_column, "the indicator is empty"))
+        elif header_key(text) in _TOTALS:
+            out.errors.append(Problem(row.number, code_column, _total(text)))
         elif code is None:
-            problems.append(Problem(row.number, code_column, _unknown(text, known)))
+            out.errors.append(Problem(row.number, code_column, _unknown(text, known)))
         value: int | None = None
         cell = row.get(columns["value"])
-        if cell_text(cell):
+        if cell_text(cell).casefold() in NO_FIGURE:
+            message = f"'{cell_text(cell)}' is not a figure; delete the row if there is none"
+            out.errors.append(Problem(row.number, value_column, message))
+        elif cell_text(cell):
             value, error = parse_count(cell)
             if error:
-                problems.append(Problem(row.number, value_column, error))
+                out.errors.append(Problem(row.number, value_column, error))
         else:
-            problems.append(Problem(row.number, value_column, "the value is empty"))
-        note = cell_text(row.get(columns.get("note"))) or None
+            out.errors.append(Problem(row.number, value_column, "the value is empty"))
         if code and as_of and value is not None:
+            note = _note(row, note_columns, sheet)
             record = ObservationRecord(row.number, code, as_of, value, note)
-            problems.extend(kept.add(record, value_column))
-    return kept.records, problems
+            out.errors.extend(kept.add(record, value_column))
+    out.records = kept.records
+
+
+def _unread(sheet: Sheet, used: set[int], out: Parsed[ObservationRecord]) -> None:
+    unread = [text for index, text in enumerate(sheet.header) if text and index not in used]
+    if unread:
+        names = ", ".join(f"'{text}'" for text in unread)
+        out.notes.append(f"Not read: the column{'s' if len(unread) > 1 else ''} {names}.")
 
 
 def _read_wide(
-    sheet: Sheet, known: _Known, today: date
-) -> tuple[list[ObservationRecord], list[Problem]]:
-    problems: list[Problem] = []
+    sheet: Sheet,
+    known: Known,
+    today: date,
+    given: dates_.Order | None,
+    date_index: int,
+    out: Parsed[ObservationRecord],
+) -> None:
+    problems = out.errors
     codes: dict[int, str] = {}
     seen: dict[str, int] = {}
-    width = max(len(sheet.header), *(len(row.cells) for row in sheet.rows))
-    for index in range(1, width):
-        text = sheet.header[index] if index < len(sheet.header) else ""
+    note_columns: dict[str, int] = {}
+    for index in range(date_index + 1, len(sheet.header)):
+        text = sheet.header[index]
         if not text:
-            if any(cell_text(row.get(index)) for row in sheet.rows):
-                problems.append(
-                    Problem(sheet.header_row, None, f"column {index + 1} has figures but no header")
-                )
             continue
         code = known.by_key.get(header_key(text))
-        if code is None:
+        if header_key(text) in NOTE_KEYS:
+            note_columns[f"note{index}"] = index
+        elif code is None:
             problems.append(Problem(sheet.header_row, text, _unknown(text, known)))
         elif code in seen:
             first = sheet.header[seen[code]]
@@ -216,46 +403,99 @@ def _read_wide(
         problems.append(
             Problem(sheet.header_row, None, "The header names no indicator column. " + _LAYOUTS)
         )
+    order = _order(sheet, date_index, given, out)
     kept = _Kept(known)
     figures = 0
+    no_figure: list[int] = []
     for row in sheet.rows:
-        filled = [index for index in codes if cell_text(row.get(index))]
-        as_of = _as_of(row, 0, sheet.header[0], today, problems) if filled else None
+        filled = []
+        for index in codes:
+            text = cell_text(row.get(index))
+            if text.casefold() in NO_FIGURE:
+                no_figure.append(row.number)
+            elif text:
+                filled.append(index)
+        date_column = sheet.header[date_index]
+        as_of = _as_of(row, date_index, date_column, today, order, out) if filled else None
+        if not filled and header_key(cell_text(row.get(date_index))) in _TOTALS:
+            problems.append(
+                Problem(row.number, date_column, _total(cell_text(row.get(date_index))))
+            )
         for index in filled:
             figures += 1
             value, error = parse_count(row.get(index))
             if error:
                 problems.append(Problem(row.number, sheet.header[index], error))
             elif as_of and value is not None:
-                record = ObservationRecord(row.number, codes[index], as_of, value)
+                note = _note(row, note_columns, sheet)
+                record = ObservationRecord(row.number, codes[index], as_of, value, note)
                 problems.extend(kept.add(record, sheet.header[index]))
+    if no_figure:
+        out.notes.append(
+            f"Cells marked '-' or 'n/a' ({rows_named(no_figure)}) were read as no figure."
+        )
     if codes and not figures and not problems:
         problems.append(
             Problem(None, None, "The file has no figures: every indicator cell is empty.")
         )
-    return kept.records, problems
+    out.records = kept.records
 
 
-def _as_of(row: Row, index: int, column: str, today: date, problems: list[Problem]) -> date | None:
+def _total(text: str) -> str:
+    return (
+        f"'{text}' starts a total row, which is not a figure of its own; delete the row and "
+        "upload the file again"
+    )
+
+
+def _as_of(
+    row: Row,
+    index: int,
+    column: str,
+    today: date,
+    order: dates_.Order | None,
+    out: Parsed[ObservationRecord],
+) -> date | None:
     cell = row.get(index)
-    if not cell_text(cell):
-        problems.append(Problem(row.number, column, "the date is empty"))
+    text = cell_text(cell)
+    if not text:
+        out.errors.append(Problem(row.number, column, "the date is empty"))
         return None
-    as_of = parse_date(cell)
+    if header_key(text) in _TOTALS:
+        out.errors.append(Problem(row.number, column, _total(text)))
+        return None
+    as_of = dates_.parse_date(cell, order)
     if as_of is None:
-        problems.append(Problem(row.number, column, bad_date(cell)))
+        # A date that reads both ways is the file's question (or its mix of orders), not
+        # a problem of its row.
+        if order is not None or dates_.evidence(text) != "either":
+            out.errors.append(Problem(row.number, column, bad_date(cell)))
         return None
     if as_of > today:
         message = f"{as_of.isoformat()} is in the future (today is {today.isoformat()})"
-        problems.append(Problem(row.number, column, message))
+        out.errors.append(Problem(row.number, column, message))
         return None
     return as_of
+
+
+def bad_date(cell: Cell) -> str:
+    """The message for a cell that is not a date."""
+    text = cell_text(cell)
+    if isinstance(cell, int | float):
+        return (
+            f"{text} is a number, not a date; format the cell as a date in Excel, or write "
+            "it as YYYY-MM-DD"
+        )
+    parts = dates_.numeric(text)
+    if parts is not None and parts[2] < 100:
+        return f"'{text}' has a two-digit year; write the year in full, or as YYYY-MM-DD"
+    return f"'{text}' is not a valid date; write it as YYYY-MM-DD"
 
 
 class _Kept:
     """The records so far, one per (indicator, date): a repeat is dropped or reported."""
 
-    def __init__(self, known: _Known) -> None:
+    def __init__(self, known: Known) -> None:
         self.known = known
         self.records: list[ObservationRecord] = []
         self.first: dict[tuple[str, date], ObservationRecord] = {}

@@ -1,13 +1,20 @@
-"""The "Compact in Numbers" newsletter as text: its eight figures and its dated, placed items."""
+"""The "Compact in Numbers" newsletter as text: its eight figures and its dated, placed items.
+
+The text may come as the web version's Markdown or copied out of the PDF: lines wrapped
+mid-sentence, words hyphenated at line ends, ligatures, typographic dashes and quotes,
+bullets of any font. It is normalised first, its paragraphs unwrapped, then read.
+"""
 
 from __future__ import annotations
 
 import calendar
 import csv
+import functools
+import html
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -15,44 +22,43 @@ from pathlib import Path
 
 from ctdash import geo
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+from ctdash.ingest.encoding import decode
 from ctdash.ingest.sheet import file_size
 
-INDICATORS_CSV = Path(__file__).resolve().parent.parent.parent / "data" / "indicators.csv"
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+INDICATORS_CSV = DATA_DIR / "indicators.csv"
+ENTITIES_CSV = DATA_DIR / "entities.csv"
 # An issue is about 10 to 30 KB of text, its longest line under 300 characters. Past these
 # limits the text is not a newsletter, and reading it would only keep the page waiting.
 MAX_NEWSLETTER_BYTES = 512 * 1024
 MAX_LINE_CHARS = 1_000
+# A paragraph unwrapped from many lines is read in pieces of at most this many characters.
+MAX_PARAGRAPH_CHARS = 3_000
+# A month an item names this many months before or after the issue's period is asked about.
+_FAR_MONTHS = 2
 
-# Ways the newsletter has written a label besides the indicator's own label.
-LABEL_VARIANTS: dict[str, tuple[str, ...]] = {
-    "intl_regional_orgs": (
-        "International/ regional organizations",
-        "International and regional organizations",
-        "International/regional organisations",
-    ),
-    "focal_points": ("Focal points",),
-    "ct_platform_visits": ("Virtual visits to the CT Platform", "CT Platform visits"),
-    "documents_shared": ("Shared documents",),
-    "cted_ta_recommendations": ("CTED technical assistance recommendations",),
-}
-
+_MONTH_NAMES = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
 MONTHS = {
     name: number
     for number in range(1, 13)
     for name in {calendar.month_name[number].casefold(), calendar.month_abbr[number].casefold()}
 } | {"sept": 9}
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH = rf"(?:{_MONTH_NAMES})(?![a-z])\.?"
+_DASH = r"\s*(?:-|–|—|\bto\b)\s*"
 # The body of a "(...)" date: "6-9 Mar", "27 Sep-7 Oct", "24 Mar/online", "Apr", "28 April".
 _DATE_BODY = re.compile(
-    rf"(?:(?P<d1>\d{{1,2}})(?:\s*(?P<m1>{_MONTH}))?\s*[-–]\s*)?"
-    rf"(?P<d2>\d{{1,2}})?\s*(?P<m2>{_MONTH})(?:\s+(?P<y>\d{{4}}))?"
+    rf"(?:(?P<d1>\d{{1,2}})(?:\s*(?P<m1>{_MONTH}))?{_DASH})?"
+    rf"(?P<d2>\d{{1,2}})?\s*(?P<m2>{_MONTH})(?:,?\s+(?P<y>\d{{4}}))?"
     r"(?:\s*/\s*(?P<mode>online|hybrid|virtual|in[- ]person))?",
     re.IGNORECASE,
 )
 _PAREN = re.compile(r"\(([^()]*)\)")
 # A working group line starts with its date: "3 March **NARS WG** discussed ...".
 _LEADING_DATE = re.compile(rf"^(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH})\s+", re.IGNORECASE)
-_WG_LEAD = re.compile(r"^\*\*(?P<code>[A-Za-z][\w-]*)\s+WG\*\*\s*")
+_WG_LEAD = re.compile(r"^(?:\*\*)?(?P<code>[A-Za-z][\w-]*)\s+WG\b(?:\*\*)?\s*")
 _WG_NAMED = re.compile(r"\b(?:the|The)\s+(?P<code>[A-Z][\w-]*)\s+WG\b")
 # Neither part may hold a bracket, so a run of unclosed "[" is read once, not once per "[".
 _LINK = re.compile(r"\[([^\[\]]*)\]\([^)\[\]]*\)")
@@ -60,31 +66,99 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MAX_FIGURE_DIGITS = 18
 _LOWER_WORD = re.compile(r"[a-z][\w-]*")
 _NUMBER = re.compile(r"^\d{1,3}(?:[,.\s\u202f]\d{3})+$|^\d+$")
+# A figure in a run of text: "200,062", "200 062", "45"; not part of a word or a date.
+_FIGURE = re.compile(r"(?<![\w,.])(\d{1,3}(?:[,.\u202f ]\d{3})+|\d+)(?![\w,.]?\d)")
+# "March–April 2023", "December 2023 – January 2024", "Mar/Apr 2023": an issue's period.
+_PERIOD = re.compile(
+    rf"\b(?P<m1>{_MONTH})(?:\s+(?P<y1>\d{{4}}))?\s*(?:-|–|—|/|&|\band\b|\bto\b)\s*"
+    rf"(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})\b",
+    re.IGNORECASE,
+)
+_ONE_MONTH = re.compile(rf"\b(?P<m>{_MONTH})\s+(?P<y>\d{{4}})\b", re.IGNORECASE)
+# Text as it arrives from a PDF or a web page.
+_LINE_BREAKS = str.maketrans(
+    {"\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x85": "\n", "\x0c": "\n"}
+)
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"))
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2043": "-"})
+_DASHES = "\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"
+_QUOTES = str.maketrans(
+    {
+        "\u201a": "’",
+        "\u201b": "’",
+        "\u2032": "’",
+        "`": "’",
+        "\u00b4": "’",
+        "\u201e": "“",
+        "\u201f": "“",
+        "\u00ab": "“",
+        "\u00bb": "”",
+        "\u2033": "”",
+    }
+)
+_BULLETS = "•▪◦●○■□▫‣⁃∙·➢➤►▶▸✓✔→⇒➔➜➝➞❖◆◇"
+# A bullet of any font; the ASCII ones of Markdown and Word's "o" only before a space.
+_BULLET = re.compile(rf"^(?:[{_BULLETS}]|[-*+](?=\s)|o(?=\s+[A-Z\[*]))\s*")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_SPACED_DASH = re.compile(rf"\s+[{_DASHES}]\s+")
+_JOINING_DASH = re.compile(rf"(?<=\S)[{_DASHES}](?=\S)")
+_ENTITY_REF = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_TABLE_RULE = re.compile(r"^\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+_HASHES = re.compile(r"^#{1,6}\s+")
+# Words a line-end hyphen joins with the hyphen kept, when the text gives no other spelling.
+_HYPHEN_PREFIXES = frozenset(
+    [
+        "self",
+        "non",
+        "high",
+        "well",
+        "low",
+        "long",
+        "short",
+        "full",
+        "anti",
+        "counter",
+        "cross",
+        "follow",
+        "co",
+    ]
+)
+# A line that goes on the line before: a small letter, a joining word or sign, a bracket.
+_CONTINUES = re.compile(r"^(?:[a-z]|&|\(|\)|,|;|and\s|or\s|with\s|in\s|on\s|for\s)")
+_ENDS_DATED = re.compile(r"\(([^()]*)\)[\s.;,>]*$")
 
-KNOWN_ENTITIES = (
-    "UNOCT", "UNCCT", "CTED", "UNODC", "UNDP", "UNICRI", "INTERPOL", "UNAOC", "UN Women",
-    "IOM", "UNFPA", "UNICEF", "OSCE", "OPCW", "UNIDIR", "ICAO", "WCO", "GCTF", "EU", "OSAPG",
-    "UNESCO", "UNRCCA", "OICT", "IEP", "UNODA", "IGAD", "SEARCCT", "UNHCR", "OHCHR", "UNHCHR",
-    "DPPA", "DPO", "UNITAR", "UNSSC", "UNMAS", "IAEA", "IMO", "IPU", "FATF", "UNOPS", "AU",
-    "ASEAN", "OIC", "UNWTO", "WHO", "UNU", "UNEP", "UNRWA", "ILO", "UNHabitat", "ITU",
-    "UNSOM", "UNAMA", "CTITF", "OCT",
-)  # fmt: skip
-# Other spellings of an entity, and long names written by their usual short form.
-ENTITY_ALIASES = {
-    "SEARCHCT": "SEARCCT",
-    "Institute for Economics and Peace": "IEP",
-    "UN Counter-Terrorism Coordination Compact": "CT Compact",
-    "Counter-Terrorism Compact": "CT Compact",
-    "UN Special Rapporteur on human rights while countering terrorism": (
-        "UN Special Rapporteur on human rights while countering terrorism"
-    ),
-    "SG’s": "UN",
-    "SG's": "UN",
-    "Secretary-General’s": "UN",
-    "Secretary-General's": "UN",
-}
-# Heads of entities the newsletter names without their entity ("USG Voronkov").
-HEADS = {"Voronkov": "UNOCT", "Guterres": "UN", "Coninsx": "CTED", "Gherman": "CTED"}
+
+@lru_cache(maxsize=1)
+def _entities_table() -> tuple[tuple[str, str, str], ...]:
+    with ENTITIES_CSV.open(newline="", encoding="utf-8") as handle:
+        return tuple((row["name"], row["entity"], row["kind"]) for row in csv.DictReader(handle))
+
+
+def known_entities() -> tuple[str, ...]:
+    """The short names of the Compact's entities and partners (data/entities.csv)."""
+    return tuple(name for name, _, kind in _entities_table() if kind == "entity")
+
+
+def entity_aliases() -> dict[str, str]:
+    """Other spellings of an entity, and long names by their usual short form."""
+    return {name: entity for name, entity, kind in _entities_table() if kind == "alias"}
+
+
+def heads() -> dict[str, str]:
+    """Heads of entities the newsletter names without their entity ("USG Voronkov")."""
+    return {name: entity for name, entity, kind in _entities_table() if kind == "head"}
+
+
+@lru_cache(maxsize=1)
+def label_variants() -> dict[str, tuple[str, ...]]:
+    """Ways the newsletter has written a label besides the indicator's own label."""
+    with INDICATORS_CSV.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["code"]: tuple(v for v in (row.get("other_labels") or "").split("|") if v)
+            for row in csv.DictReader(handle)
+        }
+
+
 _SPEAKER = re.compile(r"^(?P<org>[A-Z][A-Za-z]+)\s+(?:U?SG|ASG|Executive Director|Director)\b")
 
 # Checked in order; the first that matches gives the kind.
@@ -141,15 +215,38 @@ class Figure:
         return ObservationRecord(self.row, self.code, self.as_of, self.value, note)
 
 
+@dataclass(frozen=True)
+class Period:
+    """The months an issue reports on, as it names them ("March–April 2023")."""
+
+    start: date
+    end: date
+    row: int
+    text: str
+
+    def __str__(self) -> str:
+        first, last = f"{self.start:%B %Y}", f"{self.end:%B %Y}"
+        return first if first == last else f"{first} – {last}"
+
+
 @dataclass
 class Newsletter:
-    """What a newsletter holds, and what to tell the person checking it."""
+    """What a newsletter holds, and what to tell the person checking it.
+
+    `warnings` need a person's look before anything is written; `notes` say what was
+    assumed (the year, the figures' date, how a country was named).
+    """
 
     indicators: list[Figure] = field(default_factory=list)
     activities: list[ActivityRecord] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
     year: int | None = None
+    period: Period | None = None
+    lines: list[str] = field(default_factory=list)
+    # The last line of each activity's paragraph, by its first line.
+    last_lines: dict[int, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -180,6 +277,18 @@ class _Item:
     working_group: str | None = None
 
 
+@dataclass
+class _Paragraph:
+    row: int
+    last: int
+    text: str
+    heading: bool = False
+
+
+# Years of the issue: the year each month of an item falls in.
+_YearOf = Callable[[int], int]
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
@@ -196,13 +305,96 @@ def shipped_indicators() -> tuple[tuple[str, str], ...]:
         return tuple((row["code"], row["label"]) for row in csv.DictReader(handle))
 
 
+# --- the text as it arrives ---------------------------------------------------------------------
+
+
+def decode_newsletter(data: bytes, file_name: str) -> tuple[str | None, str | None, Problem | None]:
+    """A newsletter file's text and encoding (UTF-8, UTF-16, Windows-1252...), or why not."""
+    decoded = decode(data)
+    if decoded is None:
+        message = (
+            f"'{file_name}' is not a text file; copy the newsletter's text into a text file "
+            "(or paste it) and try again."
+        )
+        return None, None, Problem(None, None, message)
+    return decoded.text, decoded.encoding, None
+
+
+def lines_of(text: str) -> list[str]:
+    """The text's lines as a text box shows them (any kind of line break)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS).split("\n")
+
+
+def normalize(text: str) -> list[str]:
+    """The text's lines, one for one, in one form: Unicode NFKC (ligatures, non-breaking
+    spaces), one hyphen, a dash joining two words or numbers as '-', one kind of quote,
+    every bullet as '- ', Markdown headings and tables as plain lines."""
+    if _ENTITY_REF.search(text):
+        text = html.unescape(text)
+    return [_normalize_line(line) for line in lines_of(text)]
+
+
+def _normalize_line(line: str) -> str:
+    line = unicodedata.normalize("NFKC", line).translate(_INVISIBLE)
+    line = line.translate(_HYPHENS).translate(_QUOTES).replace("\t", " ")
+    if _PRIVATE_USE.match(line.lstrip()):
+        # Word's Symbol and Wingdings bullets arrive as private-use characters.
+        line = "- " + line.lstrip()[1:].lstrip()
+    line = _PRIVATE_USE.sub("", line)
+    stripped = line.strip()
+    if stripped.startswith(">"):
+        stripped = stripped.lstrip("> ").strip()
+    if _TABLE_RULE.match(stripped):
+        return ""
+    if stripped.startswith("|") and stripped.endswith("|"):
+        stripped = "  ".join(cell.strip() for cell in stripped.strip("|").split("|"))
+    if heading := _HASHES.match(stripped):
+        # A Markdown heading is a heading whatever its case.
+        return stripped[heading.end() :].replace("**", "").upper()
+    if bullet := _BULLET.match(stripped):
+        stripped = "- " + stripped[bullet.end() :]
+    stripped = _SPACED_DASH.sub(" – ", stripped)
+    return _JOINING_DASH.sub("-", stripped)
+
+
+def _hyphenated_words(lines: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The words the text writes with a hyphen ('counter-terrorism'), and all its words."""
+    text = " ".join(lines)
+    hyphenated = {w.casefold() for w in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)+", text)}
+    words = {w.casefold() for w in re.findall(r"[A-Za-z]+", text)}
+    return hyphenated, words
+
+
+def join_lines(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -> str:
+    """Two lines of a wrapped paragraph as one. A word split at a hyphen is joined: its
+    hyphen kept when the text writes it so elsewhere, or it joins two capitals ('UNOCT-
+    UNODC', 'Counter-Terrorism'), or two numbers ('13-17')."""
+    left, right = left.rstrip(), right.lstrip()
+    if not left or not right:
+        return left + right
+    split = re.search(r"([A-Za-z]+)-$", left)
+    if split and right[:1].isalpha():
+        tail = re.match(r"[A-Za-z]+", right)
+        head, rest = split[1], tail[0] if tail else ""
+        hyphenated, words = vocabulary
+        joined = f"{head}{rest}".casefold()
+        keep = right[:1].isupper() or f"{head}-{rest}".casefold() in hyphenated
+        if not keep and joined not in words and head.casefold() in _HYPHEN_PREFIXES:
+            keep = True
+        return left + right if keep else left[:-1] + right
+    if re.search(r"\d-$", left) and right[:1].isdigit():
+        return left + right
+    return f"{left} {right}"
+
+
 def clean(text: str) -> str:
     """An item's text without list markers, link markup, bold, backslash escapes or ` >`."""
     text = text.strip().lstrip("→•").strip()
     if text.startswith("- "):
         text = text[2:]
+    text = re.sub(r"!\[[^\[\]]*\]\([^)\[\]]*\)", "", text)
     text = _LINK.sub(r"\1", text)
-    text = text.replace("**", "")
+    text = text.replace("**", "").replace("__", "")
     text = re.sub(r"\\(.)", r"\1", text)
     return " ".join(_without_arrow(text).split())
 
@@ -218,6 +410,19 @@ def _is_heading(line: str) -> bool:
     return len(letters) >= 3 and not any(ch.islower() for ch in letters) and "→" not in line
 
 
+def _is_sure_heading(line: str) -> bool:
+    """A heading even in the middle of a paragraph: it has a word of capitals that is not an
+    entity's acronym ('KEY HIGH-LEVEL EVENTS'), where a line of acronyms alone
+    ('UNRCCA-UNOCT-UNODC') may be a wrapped part of an item."""
+    if not _is_heading(line) or line.startswith("- "):
+        return False
+    acronyms = set(known_entities())
+    return any(
+        len(word) >= 4 and word.isalpha() and word not in acronyms
+        for word in re.split(r"[\s,:;/&-]+", line)
+    )
+
+
 def _month(text: str) -> int:
     return MONTHS.get(text.casefold().rstrip(".")) or MONTHS[text.casefold()[:3]]
 
@@ -226,28 +431,29 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def parse_date_text(body: str, year: int) -> tuple[date, date, bool] | None:
-    """Read a bracketed date ("6-9 Mar", "27 Sep-7 Oct", "Apr", "12 Oct/hybrid") in year.
+def parse_date_text(body: str, year: int | _YearOf) -> tuple[date, date, bool] | None:
+    """Read a bracketed date ("6-9 Mar", "27 Sep-7 Oct", "Apr", "12 Oct/hybrid").
 
-    Returns (start, end, online-or-hybrid), or None when the text is not a date. Raises
-    ValueError for a date that does not exist (31 Feb). A range whose end month comes before
-    its start month ends in the next year.
+    `year` is the year of the items, or the year each month falls in. Returns (start, end,
+    online-or-hybrid), or None when the text is not a date. Raises ValueError for a date that
+    does not exist (31 Feb). A range whose end month comes before its start month ends in
+    the next year.
     """
+    year_of = year if callable(year) else functools.partial(_year_of_month, first=year, wraps=False)
     found = _date_body(body)
     if not found:
         return None
-    if found["y"]:
-        year = int(found["y"])
     end_month = _month(found["m2"])
     start_month = _month(found["m1"]) if found["m1"] else end_month
+    start_year = int(found["y"]) if found["y"] else year_of(start_month)
     online = bool(found["mode"]) and not found["mode"].lower().startswith("in")
     if found["d2"] is None:
         if found["d1"]:
             return None
-        return date(year, end_month, 1), _month_end(year, end_month), online
-    end_year = year + 1 if end_month < start_month else year
+        return date(start_year, end_month, 1), _month_end(start_year, end_month), online
+    end_year = start_year + 1 if end_month < start_month else start_year
     end = date(end_year, end_month, int(found["d2"]))
-    start = date(year, start_month, int(found["d1"] or found["d2"]))
+    start = date(start_year, start_month, int(found["d1"] or found["d2"]))
     if start > end:
         raise ValueError(f"the range '{' '.join(body.split())}' ends before it starts")
     return start, end, online
@@ -255,23 +461,21 @@ def parse_date_text(body: str, year: int) -> tuple[date, date, bool] | None:
 
 def _date_body(body: str) -> re.Match[str] | None:
     # Runs of spaces collapsed first: the pattern's optional spaces backtrack over a long run.
-    return _DATE_BODY.fullmatch(" ".join(body.split()))
+    text = " ".join(body.split())
+    found = _DATE_BODY.fullmatch(text)
+    # A word in capitals alone ("OCT", the Office of Counter-Terrorism) is not a month.
+    if found and found["d2"] is None and found["m2"].rstrip(".").isupper():
+        return None
+    return found
 
 
-def infer_year(text: str) -> tuple[int | None, str]:
+def infer_year(text: str | Sequence[str]) -> tuple[int | None, str]:
     """The year the items fall in, guessed from 4-digit years on lines that carry a date.
 
     Returns (year, why). Years on dated lines count; the most frequent wins, and it must be
     named at least twice so that a lone "the 2022 conference" does not decide.
     """
-    votes: Counter[int] = Counter()
-    for line in text.splitlines():
-        body = clean(line)
-        has_date = _LEADING_DATE.match(body) or any(
-            _date_body(m.group(1)) for m in _PAREN.finditer(body)
-        )
-        if has_date:
-            votes.update(int(y) for y in _YEAR.findall(body) if 2000 <= int(y) <= 2100)
+    votes = _year_votes(text.splitlines() if isinstance(text, str) else text)
     if not votes:
         return None, "no year is named beside the dated items"
     (best, count), *rest = votes.most_common()
@@ -280,44 +484,79 @@ def infer_year(text: str) -> tuple[int | None, str]:
     return best, f"{best} is the year named most often beside the dated items ({count} times)"
 
 
+def _year_votes(lines: Sequence[str]) -> Counter[int]:
+    votes: Counter[int] = Counter()
+    for line in lines:
+        body = clean(line)
+        has_date = _LEADING_DATE.match(body) or any(
+            _date_body(m.group(1)) for m in _PAREN.finditer(body)
+        )
+        if has_date:
+            votes.update(int(y) for y in _YEAR.findall(body) if 2000 <= int(y) <= 2100)
+    return votes
+
+
+def find_period(lines: Sequence[str], before: int) -> Period | None:
+    """The months the issue names as its period in its first lines ("March–April 2023",
+    "December 2023 – January 2024", "Issue 12 · April 2023"), if it names them."""
+    for index, line in enumerate(lines[:before]):
+        text = clean(line)
+        if not text or len(text) > 120 or _PAREN.search(text):
+            continue
+        if found := _PERIOD.search(text):
+            first, last = _month(found["m1"]), _month(found["m2"])
+            last_year = int(found["y2"])
+            first_year = int(found["y1"]) if found["y1"] else last_year - (first > last)
+            if (first_year, first) > (last_year, last):
+                continue
+            return Period(
+                date(first_year, first, 1), _month_end(last_year, last), index + 1, found[0]
+            )
+        if found := _ONE_MONTH.search(text):
+            month, year = _month(found["m"]), int(found["y"])
+            return Period(date(year, month, 1), _month_end(year, month), index + 1, found[0])
+    return None
+
+
 def _read_figures(
-    lines: list[str], start: int, indicators: Sequence[tuple[str, str]], out: Newsletter
+    lines: list[str],
+    start: int,
+    indicators: Sequence[tuple[str, str]],
+    vocabulary: tuple[set[str], set[str]],
+    out: Newsletter,
 ) -> int:
-    """Read number/label pairs from line index start; return the index where items begin."""
+    """Read the figures that follow the 'IN NUMBERS' heading at line index start-1, whether
+    each number stands above its label, before it on its line, or after it; return the
+    index where the items begin."""
     lookup: dict[str, str] = {}
     for code, label in indicators:
         lookup[_label_key(label)] = code
-        for variant in LABEL_VARIANTS.get(code, ()):
+        for variant in label_variants().get(code, ()):
             lookup.setdefault(_label_key(variant), code)
     labels = dict(indicators)
+    tokens: list[tuple[str, str, int]] = []  # ("number" | "text", text, line number)
     index = start
     while index < len(lines):
-        line = lines[index].strip()
-        if not line:
-            index += 1
-            continue
-        if not _NUMBER.match(line):
+        line = clean(lines[index])
+        if line and (_figures_end(line, lookup) or len(tokens) > 4 * len(indicators)):
             break
-        number_row = index + 1
+        _tokens(line, index + 1, tokens, vocabulary)
         index += 1
-        while index < len(lines) and not lines[index].strip():
-            index += 1
-        label_lines = []
-        while index < len(lines) and lines[index].strip() and not _NUMBER.match(lines[index]):
-            label_lines.append(lines[index].strip())
-            index += 1
-        label = " ".join(" ".join(label_lines).replace("/ ", "/").split())
-        printed = " ".join(label_lines)
-        match = lookup.get(_label_key(label)) or lookup.get(_label_key(printed))
-        digits = re.sub(r"\D", "", line).lstrip("0") or "0"
-        if not label_lines:
-            out.errors.append(Problem(number_row, "label", f"the figure {line} has no label"))
+    for number_row, printed, value in _pairs(tokens, lookup):
+        match = lookup.get(_label_key(printed)) or lookup.get(
+            _label_key(printed.replace("/ ", "/"))
+        )
+        digits = re.sub(r"\D", "", value).lstrip("0") or "0"
+        if not printed:
+            out.errors.append(Problem(number_row, "label", f"the figure {value} has no label"))
         elif len(digits) > _MAX_FIGURE_DIGITS:
             # int() refuses a text of more than 4,300 digits; a stored figure fits in 18.
             message = (
                 f"the figure has {len(digits):,} digits; a figure has at most {_MAX_FIGURE_DIGITS}"
             )
             out.errors.append(Problem(number_row, "value", message))
+        elif not value:
+            out.errors.append(Problem(number_row, "value", f"'{printed}' has no figure"))
         elif match is None:
             known = ", ".join(f"'{label}'" for _, label in indicators)
             out.errors.append(
@@ -327,37 +566,157 @@ def _read_figures(
             out.errors.append(Problem(number_row, "label", f"'{printed}' is given twice"))
         else:
             out.indicators.append(
-                Figure(number_row, match, labels.get(match, label), int(digits), None)
+                Figure(number_row, match, labels.get(match, printed), int(digits), None)
             )
     missing = [label for code, label in indicators if all(f.code != code for f in out.indicators)]
     if missing:
         out.warnings.append(
-            Problem(start + 1, None, "figures not found in the newsletter: " + ", ".join(missing))
+            Problem(start, None, "figures not found in the newsletter: " + ", ".join(missing))
         )
     return index
 
 
-def _items(lines: list[str], start: int, out: Newsletter) -> list[_Item]:
-    items: list[_Item] = []
-    section = ""
+def _figures_end(line: str, lookup: dict[str, str]) -> bool:
+    """Whether a line ends the figures: a heading that is no part of a label, or a date."""
+    if _is_heading(line):
+        key = _label_key(re.sub(r"[\d,.]+", " ", line))
+        return not _FIGURE.fullmatch(line.strip()) and not any(key in label for label in lookup)
+    return bool(_PAREN.search(line) and any(_date_body(m[1]) for m in _PAREN.finditer(line)))
+
+
+def _tokens(
+    line: str, row: int, tokens: list[tuple[str, str, int]], vocabulary: tuple[set[str], set[str]]
+) -> None:
+    """A line of the figures as numbers and runs of label text, runs joined across lines."""
+    position = 0
+    for found in _FIGURE.finditer(line):
+        _text_token(line[position : found.start()], row, tokens, vocabulary)
+        tokens.append(("number", found[1], row))
+        position = found.end()
+    _text_token(line[position:], row, tokens, vocabulary)
+
+
+def _text_token(
+    text: str, row: int, tokens: list[tuple[str, str, int]], vocabulary: tuple[set[str], set[str]]
+) -> None:
+    text = text.strip(" :|-–")
+    if not re.search(r"[^\W\d_]", text):
+        return
+    if tokens and tokens[-1][0] == "text":
+        kind, before, first = tokens.pop()
+        tokens.append((kind, join_lines(before, text, vocabulary), first))
+    else:
+        tokens.append(("text", text, row))
+
+
+def _pairs(
+    tokens: list[tuple[str, str, int]], lookup: dict[str, str]
+) -> list[tuple[int, str, str]]:
+    """(row, label, number) pairs from the tokens: each number with the label after it, or
+    before it when the figures start with a label. A run of numbers goes with a run of as
+    many labels, in order (an infographic's row of numbers above its row of labels)."""
+    runs: list[tuple[str, list[tuple[str, int]]]] = []
+    for kind, text, row in tokens:
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append((text, row))
+        else:
+            runs.append((kind, [(text, row)]))
+    pairs: list[tuple[int, str, str]] = []
+    number_first = bool(runs) and runs[0][0] == "number"
+    step = iter(runs)
+    for run in step:
+        following = next(step, None)
+        numbers, texts = (run, following) if number_first else (following, run)
+        values = [text for text, _ in numbers[1]] if numbers else []
+        rows = [row for _, row in numbers[1]] if numbers else []
+        label_run = texts[1] if texts else []
+        printed = " ".join(text for text, _ in label_run)
+        labels = _split_labels(printed, lookup) if len(values) > 1 else None
+        if labels is not None and len(labels) == len(values):
+            pairs.extend(zip(rows, labels, values, strict=True))
+        elif values:
+            for row, value in zip(rows[:-1], values[:-1], strict=True):
+                pairs.append((row, "", value))
+            pairs.append((rows[-1], printed, values[-1]))
+        elif label_run:
+            pairs.append((label_run[0][1], printed, ""))
+    return pairs
+
+
+def _split_labels(text: str, lookup: dict[str, str]) -> list[str] | None:
+    """A run of text as a sequence of known labels, longest first; None when it is not."""
+    words = text.split()
+    labels: list[str] = []
+    position = 0
+    while position < len(words):
+        for end in range(len(words), position, -1):
+            printed = " ".join(words[position:end])
+            if _label_key(printed) in lookup:
+                labels.append(printed)
+                position = end
+                break
+        else:
+            return None
+    return labels
+
+
+def _paragraphs(
+    lines: list[str], start: int, vocabulary: tuple[set[str], set[str]], out: Newsletter
+) -> list[_Paragraph]:
+    """The lines from index start as headings and paragraphs: a line wrapped from the one
+    before (a PDF's lines) is joined to it; a blank line, a bullet, a leading date or a
+    heading starts anew, and so does any line after one that ends with a date."""
+    paragraphs: list[_Paragraph] = []
+    current: _Paragraph | None = None
     for index in range(start, len(lines)):
-        raw = lines[index].strip()
-        if not raw:
+        line = lines[index].strip()
+        number = index + 1
+        if not line:
+            current = None
             continue
-        if len(raw) > MAX_LINE_CHARS:
+        if len(line) > MAX_LINE_CHARS:
             message = (
-                f"the line is {len(raw):,} characters long; an item is at most "
+                f"the line is {len(line):,} characters long; an item is at most "
                 f"{MAX_LINE_CHARS:,}, so it was not read: put each item on a line of its own"
             )
-            out.errors.append(Problem(index + 1, None, message))
+            out.errors.append(Problem(number, None, message))
+            current = None
             continue
-        if _is_heading(raw):
+        ended = current is None or current.heading or _ENDS_DATED.search(current.text)
+        if _is_heading(line) and (ended or _is_sure_heading(line)):
+            current = _Paragraph(number, number, line, heading=True)
+            paragraphs.append(current)
+            continue
+        starts = line.startswith("- ") or bool(_LEADING_DATE.match(clean(line)))
+        joins = (
+            current is not None
+            and not current.heading
+            and not starts
+            and (not ended or _CONTINUES.match(line))
+            and len(current.text) + len(line) < MAX_PARAGRAPH_CHARS
+        )
+        if joins and current is not None:
+            current.text = join_lines(current.text, line, vocabulary)
+            current.last = number
+        else:
+            current = _Paragraph(number, number, line)
+            paragraphs.append(current)
+    return paragraphs
+
+
+def _items(paragraphs: list[_Paragraph], out: Newsletter) -> list[_Item]:
+    items: list[_Item] = []
+    section = ""
+    for paragraph in paragraphs:
+        raw = paragraph.text
+        if paragraph.heading:
             section = raw
             continue
         text = clean(raw)
         if not text:
             continue
-        item = _Item(index + 1, text, raw, section)
+        item = _Item(paragraph.row, text, raw, section)
+        out.last_lines[paragraph.row] = paragraph.last
         lead = _LEADING_DATE.match(text)
         if lead:
             rest = text[lead.end() :]
@@ -373,10 +732,10 @@ def _items(lines: list[str], start: int, out: Newsletter) -> list[_Item]:
     return items
 
 
-def _dates(item: _Item, year: int) -> list[_When]:
+def _dates(item: _Item, year_of: _YearOf) -> list[_When]:
     found = []
     for paren in _PAREN.finditer(item.text):
-        parsed = parse_date_text(paren.group(1), year)
+        parsed = parse_date_text(paren.group(1), year_of)
         if parsed:
             found.append(_When(parsed[0], parsed[1], parsed[2], paren.span()))
     return found
@@ -407,7 +766,7 @@ def _entity_pattern(name: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _entity_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
-    names = [(name, name) for name in KNOWN_ENTITIES] + list(ENTITY_ALIASES.items())
+    names = [(name, name) for name in known_entities()] + list(entity_aliases().items())
     names.sort(key=lambda pair: -len(pair[0]))  # "UN Women" before a shorter name inside it
     return tuple((_entity_pattern(name), canonical) for name, canonical in names)
 
@@ -419,8 +778,11 @@ def _country_strict(span: str) -> str | None:
         return None
     if any(w[:1].islower() and w not in _CONNECTORS for w in words):
         return None
-    # "UNODA-Kenya-IGAD" is a partner chain, not a place.
-    if any(len(token) > 1 and token.isupper() for token in re.split(r"[\s,-]+", span)):
+    # "UNODA-Kenya-IGAD" is a partner chain, not a place; "Lao PDR" is a place.
+    acronyms = set(known_entities())
+    if any(token in acronyms for token in re.split(r"[\s,-]+", span)):
+        return None
+    if "-" in span and any(len(t) > 1 and t.isupper() for t in re.split(r"[\s,-]+", span)):
         return None
     iso3 = geo.country_iso3(span)
     if iso3 is None:
@@ -457,6 +819,20 @@ class _Place:
     city: str | None = None
     region: str | None = None
     basis: str | None = None
+    # A city that several countries have, named with no country: theirs, to choose from.
+    candidates: tuple[str, ...] = ()
+
+
+def _city_choices(span: str) -> tuple[str, ...]:
+    """The countries of a city name that several countries have ("San José", "Valencia")."""
+    words = span.split()
+    if not words or len(words) > 4 or span.isupper() or not span[:1].isupper():
+        return ()
+    if any(w[:1].islower() and w not in _CONNECTORS for w in words):
+        return ()
+    if any(p.fullmatch(span) for p, _ in _entity_patterns()) or geo.countries_in_region(span):
+        return ()
+    return geo.city_countries(span)
 
 
 def _place_from_tail(text: str) -> _Place | None:
@@ -473,6 +849,8 @@ def _place_from_tail(text: str) -> _Place | None:
         found = _city_strict(tail)
         if found:
             return _Place(found[2], tail, None, f", {tail}")
+        if choices := _city_choices(tail):
+            return _Place(None, tail, None, f", {tail}", choices)
     return None
 
 
@@ -494,6 +872,26 @@ def _place_from_prepositions(text: str) -> _Place | None:
                 return _Place(found[2], span, None, basis)
             if match["prep"] in ("for", "in") and (region := _subregion(span)):
                 return _Place(None, None, region, basis)
+            if match["prep"] in ("in", "at") and (choices := _city_choices(span)):
+                return _Place(None, span, None, basis, choices)
+    return None
+
+
+def _place_from_bare(text: str) -> _Place | None:
+    """A stretch that is only a place: "& Spain" after "visits to Jordan (6-9 Mar), ..."."""
+    span = re.sub(r"^[\s,;&]*(?:and\s+)?", "", text).strip(" ,;.")
+    iso3 = _country_strict(span) if span else None
+    return _Place(iso3, None, None, span) if iso3 else None
+
+
+def _place_from_brackets(text: str) -> _Place | None:
+    """A bracket that names only a place: "workshop (Marrakech)", "(Kenya)"."""
+    for paren in _PAREN.finditer(text):
+        span = paren[1].strip()
+        if iso3 := _country_strict(span):
+            return _Place(iso3, None, None, f"({span})")
+        if found := _city_strict(span):
+            return _Place(found[2], span, None, f"({span})")
     return None
 
 
@@ -538,8 +936,8 @@ def _partners(text: str) -> tuple[list[str], list[str]]:
         return [], []
     entities, states = [], []
     for token in chain["chain"].split("-"):
-        canonical = ENTITY_ALIASES.get(token, token)
-        if canonical in KNOWN_ENTITIES:
+        canonical = entity_aliases().get(token, token)
+        if canonical in known_entities():
             entities.append(canonical)
         elif (geo.country_iso3(token) and not token.isupper()) or token in ("USA", "UK", "UAE"):
             states.append(token)
@@ -558,9 +956,9 @@ def _entities(text: str, *, statement: bool) -> tuple[str, ...]:
             found.append((match.start(), canonical))
     if statement:
         speaker = _SPEAKER.match(text)
-        if speaker and speaker["org"] in ("UN", *KNOWN_ENTITIES):
+        if speaker and speaker["org"] in ("UN", *known_entities()):
             return (speaker["org"],)
-        for head, entity in HEADS.items():
+        for head, entity in heads().items():
             if head in text:
                 return (entity,)
         found = [(p, n) for p, n in found if n != "CT Compact"][:1]
@@ -578,7 +976,13 @@ def _place(text: str, raw_segment: str) -> _Place:
         links = _LINK.findall(raw_segment)
         if links and raw_segment.rstrip().endswith(")") and (iso3 := _country_strict(links[-1])):
             place = _Place(iso3, None, None, f"[{links[-1]}]")
-    return place or _place_from_national_event(text) or _Place()
+    return (
+        place
+        or _place_from_bare(text)
+        or _place_from_national_event(text)
+        or _place_from_brackets(text)
+        or _Place()
+    )
 
 
 def _starts_sentence(piece: str) -> bool:
@@ -615,19 +1019,19 @@ def _segment_title(first: str, segment: str, index: int, head: str, lead: str | 
     return f"{head} {piece}".strip()
 
 
-def _activities(item: _Item, year: int, out: Newsletter) -> None:
+def _activities(item: _Item, year_of: _YearOf, out: Newsletter) -> None:
     statement_or_pub = _kind(item.section, "", None, wg_meeting=False)
     try:
-        dates = _dates(item, year)
+        dates = _dates(item, year_of)
         if item.leading:
             day, month = item.leading
-            on = date(year, month, day)
+            on = date(year_of(month), month, day)
             dates = [_When(on, on, False, (0, 0))]
     except ValueError as error:
         out.errors.append(Problem(item.row, "date", f"{error}: {item.text}"))
         return
     if not dates:
-        out.warnings.append(Problem(item.row, None, f"no date: not an activity: {item.text}"))
+        out.notes.append(Problem(item.row, None, f"no date: not an activity: {item.text}"))
         return
     wg_meeting = bool(item.leading and item.working_group)
     whole = item.text
@@ -678,8 +1082,19 @@ def _activities(item: _Item, year: int, out: Newsletter) -> None:
             own = number > 0 and _starts_sentence(piece)
             entities = (_entities(piece, statement=False) if own else ()) or item_entities
         located = geo.locate(city=place.city, country=place.iso3, region=place.region)
-        if place.basis is None and chain_states and not wg_meeting:
+        if place.candidates:
+            names = ", ".join(geo.country_name(code) for code in place.candidates)
             out.warnings.append(
+                Problem(
+                    item.row,
+                    "place",
+                    f"'{place.city}' is a city in several countries ({names}): not placed; "
+                    "give its country in review",
+                )
+            )
+            place = _Place(None, place.city)
+        if place.basis is None and chain_states and not wg_meeting:
+            out.notes.append(
                 Problem(
                     item.row,
                     "place",
@@ -726,7 +1141,8 @@ def parse_newsletter(
 ) -> Newsletter:
     """Read a newsletter's text: its figures, its dated items as activities, and problems.
 
-    Problems carry the line number (as `cat -n` counts) in `row`.
+    `year` is the year of the issue's first month, when the text does not make it clear.
+    Problems carry the line number (as a text box counts) in `row`.
     """
     pairs = list(indicators if indicators is not None else shipped_indicators())
     out = Newsletter()
@@ -740,35 +1156,142 @@ def parse_newsletter(
         )
         out.errors.append(Problem(None, None, message))
         return out
-    lines = text.splitlines()
+    lines = normalize(text)
+    out.lines = lines
+    vocabulary = _hyphenated_words(lines)
     start = next((i for i, line in enumerate(lines) if "IN NUMBERS" in line.upper()), None)
-    body_start = _read_figures(lines, start + 1, pairs, out) if start is not None else 0
+    body_start = _read_figures(lines, start + 1, pairs, vocabulary, out) if start is not None else 0
     if start is None:
         out.warnings.append(Problem(None, None, "no 'IN NUMBERS' heading: no figures read"))
+    paragraphs = _paragraphs(lines, body_start, vocabulary, out)
+    items = _items(paragraphs, out)
+    out.period = find_period(lines, max(body_start, 40))
+    year_of = _calendar(items, year, out, name)
+    if year_of is None:
+        return out
+    for item in items:
+        _activities(item, year_of, out)
+    _outside_period(out)
+    _figures_date(out, start)
+    return out
+
+
+def _item_months(items: Sequence[_Item]) -> set[int]:
+    months = set()
+    for item in items:
+        if item.leading:
+            months.add(item.leading[1])
+        for paren in _PAREN.finditer(item.text):
+            found = _date_body(paren[1])
+            if found and not found["y"]:
+                months.add(_month(found["m1"] or found["m2"]))
+    return months
+
+
+def _calendar(
+    items: Sequence[_Item], year: int | None, out: Newsletter, name: str
+) -> _YearOf | None:
+    """The year each month of the items falls in: from the issue's period when it names one,
+    else from `year` or the years the dated items name; an issue that runs from one year
+    into the next (December-January) puts each month in its own year."""
+    months = _item_months(items)
+    period = out.period
+    if period is not None and year is not None and year != period.start.year:
+        out.notes.append(
+            Problem(None, "year", f"the year {year} was given; the text names {period}")
+        )
+        period = None
+    if period is not None:
+        out.year = period.start.year
+        out.notes.append(Problem(period.row, "year", f"the issue names its period: {period}"))
+        return functools.partial(_nearest_year, period=period)
+    # An issue's items run over a few months: late months with early ones and none between
+    # means the issue runs over a new year.
+    wraps = bool(months & {10, 11, 12}) and bool(months & {1, 2, 3}) and not months & {6, 7}
     if year is None:
-        year, why = infer_year(text)
+        votes = _year_votes([item.raw for item in items])
+        named = sorted(votes)
+        pair = [y for y in named if y + 1 in votes]
+        if wraps and pair:
+            year = max(pair, key=lambda y: votes[y] + votes[y + 1])
+            why = (
+                "the items run from one year into the next, and the text names both "
+                f"({year}, {year + 1})"
+            )
+        else:
+            year, why = infer_year([item.raw for item in items])
+            if year is not None and wraps:
+                message = (
+                    f"{name}the items run over a new year, and the text names only {year}: "
+                    "give the year of the issue's first month with --year"
+                )
+                out.errors.append(Problem(None, "year", message))
+                return None
         if year is None:
             out.errors.append(
                 Problem(None, "year", f"{name}cannot tell the year ({why}): give it with --year")
             )
-            return out
-        out.warnings.append(Problem(None, "year", f"year {year} inferred: {why}"))
+            return None
+        out.notes.append(Problem(None, "year", f"year {year} inferred: {why}"))
     out.year = year
-    for item in _items(lines, body_start, out):
-        _activities(item, year, out)
-    if out.indicators and out.activities:
+    return functools.partial(_year_of_month, first=year, wraps=wraps)
+
+
+def _year_of_month(month: int, *, first: int, wraps: bool) -> int:
+    """The year of a month of an issue whose first month is in `first`; in an issue that
+    runs over a new year, the months of its second half are in the next."""
+    return first + 1 if wraps and month < 7 else first
+
+
+def _nearest_year(month: int, *, period: Period) -> int:
+    """The year that puts a month in the issue's period, or nearest to it."""
+    middle = period.start.year * 12 + period.start.month
+    years = (period.start.year - 1, period.start.year, period.end.year, period.end.year + 1)
+    return min(years, key=lambda y: (abs(y * 12 + month - middle), y))
+
+
+def _outside_period(out: Newsletter) -> None:
+    """An item dated well outside the issue's period is asked about: its year was chosen."""
+    period = out.period
+    if period is None:
+        return
+    low = period.start.year * 12 + period.start.month - _FAR_MONTHS
+    high = period.end.year * 12 + period.end.month + _FAR_MONTHS
+    for activity in out.activities:
+        month = activity.start_date.year * 12 + activity.start_date.month
+        if not low <= month <= high:
+            out.warnings.append(
+                Problem(
+                    activity.row,
+                    "date",
+                    f"{activity.start_date:%B %Y} is outside the issue's period ({period}); "
+                    "check its year",
+                )
+            )
+
+
+def _figures_date(out: Newsletter, start: int | None) -> None:
+    """The figures' date: the end of the issue's period, or of the latest month its items
+    name; the newsletter does not state it."""
+    row = start + 1 if start is not None else None
+    if out.indicators and out.period is not None:
+        as_of = out.period.end
+        why = f"the last day of the period the issue names ({out.period})"
+    elif out.indicators and out.activities:
         latest = max(a.end_date for a in out.activities)
         as_of = _month_end(latest.year, latest.month)
-        out.indicators = [Figure(f.row, f.code, f.label, f.value, as_of) for f in out.indicators]
-        out.warnings.append(
-            Problem(
-                start + 1 if start is not None else None,
-                "as_of",
-                f"the newsletter gives no date for its figures: {as_of.isoformat()} is inferred, "
-                f"the last day of the latest month its dated items name "
-                f"({latest:%B %Y}); correct it if the figures were counted on another day",
-            )
-        )
+        why = f"the last day of the latest month its dated items name ({latest:%B %Y})"
     elif out.indicators:
         out.errors.append(Problem(None, "as_of", "no dated item to infer the figures' date from"))
-    return out
+        return
+    else:
+        return
+    out.indicators = [Figure(f.row, f.code, f.label, f.value, as_of) for f in out.indicators]
+    out.notes.append(
+        Problem(
+            row,
+            "as_of",
+            f"the newsletter gives no date for its figures: {as_of.isoformat()} is taken, {why}; "
+            "correct it if the figures were counted on another day",
+        )
+    )

@@ -70,8 +70,20 @@ def test_a_corrected_place_is_placed_again_by_the_gazetteer(store) -> None:
     assert untouched == [r for i, r in enumerate(records) if i not in (0, unplaced)]
 
 
-def test_text_that_is_not_utf8_is_refused(store) -> None:
+def test_text_saved_by_notepad_on_windows_is_read(store) -> None:
+    text = SECOND.read_text(encoding="utf-8").replace("→", "-")
+    text = text.replace("Santo Domingo", "Santo Domingo – “Sud”")
+    for encoding, name in (("cp1252", "cp1252"), ("utf-16", "utf-16")):
+        review = desk.review_newsletter(
+            store, file_name="n.txt", data=text.encode(encoding), today=date(2026, 1, 1)
+        )
+        assert (review.errors, review.encoding) == ([], name)
+        assert len(review.figures.observations) == 8
+        assert any("“Sud”" in a.title for a in review.activities)
+
+
+def test_a_file_that_is_not_text_is_refused(store) -> None:
     review = desk.review_newsletter(
-        store, file_name="n.txt", data="Compact entities é".encode("latin-1"), today=date.today()
+        store, file_name="n.pdf", data=b"%PDF-1.7\n", today=date.today()
     )
-    assert "is not UTF-8 text" in review.errors[0].message
+    assert review.errors[0].message.startswith("'n.pdf' is not a text file")

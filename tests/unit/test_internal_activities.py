@@ -38,7 +38,8 @@ def activities_csv(*rows: list[str]) -> bytes:
 
 
 def parse(data: bytes):
-    return parse_activity_file(file_name="a.csv", data=data, today=date(2026, 1, 1))
+    parsed = parse_activity_file(file_name="a.csv", data=data, today=date(2026, 1, 1))
+    return parsed.records, parsed.errors, parsed.warnings
 
 
 @pytest.fixture

@@ -29,6 +29,12 @@ SEED = PROJECT_ROOT / "data" / "sources" / "newsletter-2023-03-04.txt"
 MB = 1024 * 1024
 
 
+def figures(**kwargs):
+    """The figures and problems of a file of figures."""
+    parsed = parse_indicator_file(**kwargs)
+    return parsed.records, parsed.errors
+
+
 def run(db_path: Path, command: str, file: Path, *args: str):
     """Run `ctdash import` or `ctdash ingest` on a file; return its exit code and stderr."""
     result = runner.invoke(
@@ -44,7 +50,7 @@ def refused(store: Engine, db_path: Path, tmp_path: Path, name: str, data: bytes
     file.write_bytes(data)
     code, stderr = run(db_path, "import", file, *args)
     assert code == 1, stderr
-    assert f"{name}: 1 problems; nothing was written." in stderr
+    assert f"{name}: 1 problem; nothing was written." in stderr
     assert row_counts(db_path) == counts
     assert tables_checksum(db_path) == checksum
     return stderr
@@ -112,7 +118,7 @@ def test_activities_over_the_row_limit_are_refused_by_count(store, db_path, tmp_
 
 
 def test_a_file_at_the_row_limit_is_read():
-    records, problems = parse_indicator_file(
+    records, problems = figures(
         file_name="figures.csv",
         data=figures_csv(MAX_DATA_ROWS),
         indicators=INDICATORS,
@@ -120,15 +126,15 @@ def test_a_file_at_the_row_limit_is_read():
     )
     assert problems == []
     assert len(records) == 1  # the same figure repeated is one figure
-    records, errors, _ = parse_activity_file(
+    parsed = parse_activity_file(
         file_name="activities.csv", data=activities_csv(MAX_DATA_ROWS), today=TODAY
     )
-    assert errors == [] and len(records) == MAX_DATA_ROWS
+    assert parsed.errors == [] and len(parsed.records) == MAX_DATA_ROWS
 
 
 def test_blank_rows_do_not_count_towards_the_limit():
     data = figures_csv(3) + b",,\n" * (MAX_DATA_ROWS + 10)
-    records, problems = parse_indicator_file(
+    records, problems = figures(
         file_name="figures.csv", data=data, indicators=INDICATORS, today=TODAY
     )
     assert problems == [] and len(records) == 1
@@ -136,9 +142,9 @@ def test_blank_rows_do_not_count_towards_the_limit():
 
 def test_an_xlsx_over_the_row_limit_is_refused_by_count():
     data = xlsx([["date", "indicator", "value"], *[[date(2023, 9, 30), "member_states", 1]] * 4])
-    sheet, problems = read_sheet(file_name="figures.xlsx", data=data, max_bytes=MB, max_rows=3)
-    assert sheet is None
-    assert [str(p) for p in problems] == [
+    read = read_sheet(file_name="figures.xlsx", data=data, max_bytes=MB, max_rows=3)
+    assert read.sheet is None
+    assert [str(p) for p in read.errors] == [
         "The file has 4 rows of data; the limit is 3. Split it into files of at most 3 rows "
         "and upload them one at a time."
     ]
@@ -166,7 +172,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(store, db_path, tmp_path):
     assert len(bomb) < MB  # small enough to pass the upload size limit
     tracemalloc.start()
     try:
-        records, problems = parse_indicator_file(
+        records, problems = figures(
             file_name="bomb.xlsx", data=bomb, indicators=INDICATORS, today=TODAY
         )
         peak = tracemalloc.get_traced_memory()[1]
@@ -187,7 +193,7 @@ def test_a_part_packed_far_more_than_a_sheet_is_refused():
     assert sum(p.file_size for p in zipfile.ZipFile(io.BytesIO(packed)).infolist()) < (
         MAX_UNPACKED_BYTES
     )
-    records, problems = parse_indicator_file(
+    records, problems = figures(
         file_name="packed.xlsx", data=packed, indicators=INDICATORS, today=TODAY
     )
     assert records == []
@@ -201,7 +207,7 @@ def test_a_part_packed_far_more_than_a_sheet_is_refused():
 
 def test_a_filled_in_template_still_reads():
     data = xlsx([["date", "indicator", "value"], [date(2023, 9, 30), "Member States", 140]])
-    records, problems = parse_indicator_file(
+    records, problems = figures(
         file_name="figures.xlsx", data=data, indicators=INDICATORS, today=TODAY
     )
     assert problems == []
@@ -284,7 +290,7 @@ def test_a_newsletter_of_megabytes_is_refused_quickly(store, db_path, tmp_path):
     code, stderr = run(db_path, "ingest", file, "--year", "2023")
     assert code == 1
     assert "error: big.txt: the text is 3 MB; a newsletter may be at most 512 KB" in stderr
-    assert "big.txt: 1 problems; nothing was written." in stderr
+    assert "big.txt: 1 problem; nothing was written." in stderr
     assert tables_checksum(db_path) == checksum
 
 

@@ -185,11 +185,11 @@ def test_partners_and_topics_are_not_places(text):
     assert activity.location_precision == "none"
 
 
-def test_a_partner_country_is_named_in_a_warning():
+def test_a_partner_country_is_named_in_a_note():
     result = parse_newsletter(
         "ENGAGEMENT\n\nUNODC-EU-Mozambique launched a project (14 Mar)\n", year=2023
     )
-    [warning] = [p for p in result.warnings if p.column == "place"]
+    [warning] = [p for p in result.notes if p.column == "place"]
     assert warning.row == 3
     assert "Mozambique named only as a partner" in warning.message
 
@@ -245,15 +245,16 @@ def test_split_items_keep_their_own_actors_and_titles():
     assert djibouti.entities == ("UNOCT", "ICAO")
 
 
-def test_items_without_date_are_warned_and_without_place_kept():
+def test_items_without_date_are_noted_and_without_place_kept():
     result = parse_newsletter(
         "WHAT IS NEW\n\n- **Ms. Daly** (INTERPOL) is the new Chair\n"
         "- UNODC [report](#) on prisons (Apr)\n",
         year=2023,
     )
-    assert [(p.row, p.message[:30]) for p in result.warnings if p.row] == [
+    assert [(p.row, p.message[:30]) for p in result.notes if p.row] == [
         (3, "no date: not an activity: Ms. ")
     ]
+    assert [p.row for p in result.warnings] == [None]  # no figures: no 'IN NUMBERS'
     [kept] = result.activities
     assert (kept.row, kept.location_precision, kept.country_iso3) == (4, "none", None)
     assert kept.title == "UNODC report on prisons"
@@ -302,8 +303,8 @@ def test_seed_figures_exact_with_inferred_date():
     assert result.errors == []
     assert {f.code: f.value for f in result.indicators} == SEED_FIGURES
     assert {f.as_of for f in result.indicators} == {date(2023, 4, 30)}
-    [as_of] = [p for p in result.warnings if p.column == "as_of"]
-    assert "2023-04-30 is inferred" in as_of.message and "April 2023" in as_of.message
+    [as_of] = [p for p in result.notes if p.column == "as_of"]
+    assert "2023-04-30 is taken" in as_of.message and "April 2023" in as_of.message
     assert [(o.code, o.value, o.row) for o in result.observations][:2] == [
         ("compact_entities", 45, 9),
         ("member_states", 136, 13),
@@ -467,7 +468,7 @@ def test_synthetic_newsletter():
         for a in result.activities
     ]
     assert got == SYNTHETIC_ACTIVITIES
-    undated = [p.row for p in result.warnings if p.message.startswith("no date")]
+    undated = [p.row for p in result.notes if p.message.startswith("no date")]
     assert undated == [89, 128]
 
 
@@ -501,18 +502,24 @@ def run(cli, database_url: str, file: Path, *args: str):
 def test_json_shape(cli, tmp_path):
     result, outcome = run(cli, f"sqlite:///{tmp_path / 'ctdash.db'}", SYNTHETIC, "--dry-run")
     assert result.exit_code == 0
-    assert list(outcome) == ["ok", "errors", "warnings", "indicators", "activities"]
-    assert outcome["ok"] is True
-    assert list(outcome["indicators"][0]) == ["code", "label", "value", "as_of"]
+    assert list(outcome) == [
+        "status", "ok", "read_as", "errors", "warnings", "notes", "indicators", "activities"
+    ]  # fmt: skip
+    assert (outcome["status"], outcome["ok"]) == ("ready", True)
+    assert outcome["read_as"] == {
+        "encoding": "utf-8", "year": 2023, "period": None, "as_of": "2023-10-31"
+    }  # fmt: skip
     assert outcome["indicators"][0] == {
         "code": "compact_entities",
         "label": "Compact entities",
         "value": 46,
         "as_of": "2023-10-31",
+        "source_line": 7,
     }
     assert list(outcome["activities"][0]) == [
         "title", "kind", "start_date", "end_date", "country_iso3", "city", "lat", "lon",
-        "location_precision", "entities", "working_group", "online", "source_line",
+        "location_precision", "place_basis", "entities", "working_group", "online",
+        "source_line",
     ]  # fmt: skip
     santo_domingo = next(a for a in outcome["activities"] if a["source_line"] == 106)
     assert santo_domingo["city"] == "Santo Domingo"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ctdash import urlstate
-from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+from ctdash.ingest import ActivityRecord, ObservationRecord, Problem, Question
 from ctdash.ingest.activities import ACTIVITY_HEADER, parse_activity_file
 from ctdash.ingest.indicators import parse_indicator_file
 from ctdash.ingest.newsletter import Newsletter, parse_newsletter
@@ -107,19 +107,23 @@ HEADER_WORDS += list(ACTIVITY_HEADER)
 
 
 def check_indicators(data: bytes, name: str = "figures.csv") -> None:
-    records, problems = parse_indicator_file(
-        file_name=name, data=data, indicators=INDICATORS, today=TODAY
-    )
+    parsed = parse_indicator_file(file_name=name, data=data, indicators=INDICATORS, today=TODAY)
+    records = parsed.records
     assert all(isinstance(r, ObservationRecord) for r in records)
-    assert all(isinstance(p, Problem) and p.message for p in problems)
+    assert all(isinstance(p, Problem) and p.message for p in parsed.errors + parsed.warnings)
+    assert all(isinstance(q, Question) and q.options for q in parsed.questions)
     assert all(0 <= r.value < 2**63 and r.as_of <= TODAY for r in records)
+    # Nothing is read while a question is open.
+    assert not (parsed.questions and records)
 
 
 def check_activities(data: bytes, name: str = "activities.csv") -> None:
-    records, errors, warnings = parse_activity_file(file_name=name, data=data, today=TODAY)
+    parsed = parse_activity_file(file_name=name, data=data, today=TODAY)
+    records = parsed.records
     assert all(isinstance(r, ActivityRecord) for r in records)
-    assert all(isinstance(p, Problem) and p.message for p in errors + warnings)
+    assert all(isinstance(p, Problem) and p.message for p in parsed.errors + parsed.warnings)
     assert all(r.start_date <= r.end_date for r in records)
+    assert not (parsed.questions and records)
 
 
 @SETTINGS

@@ -219,10 +219,11 @@ def test_a_long_activity_is_found_by_a_start_date_late_in_it(store, tmp_path: Pa
         "Three-year programme,other,2020-01-01,2023-06-30,Kenya\n"
         "One day,meeting,2023-06-01,,Kenya\n"
     )
-    records, errors, _ = parse_activity_file(
+    parsed = parse_activity_file(
         file_name=path.name, data=path.read_bytes(), today=date(2026, 1, 1)
     )
-    assert errors == []
+    records = parsed.records
+    assert parsed.errors == []
     store_module.commit(
         store, file_name=path.name, data=path.read_bytes(), user="t", activities=records
     )
