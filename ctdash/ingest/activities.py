@@ -228,8 +228,9 @@ def _read_row(
         city=city, country=country, iso3=iso3, region=region, point=point, warn=warn
     )
     if place.precision == "none" and not online and not place.candidates:
-        message = "no place is given, and it is not online: it will not be on the map"
-        warnings.append(Problem(row.number, None, message))
+        out.notes.append(
+            f"Row {row.number}: no place is given, and it is not online: it will not be on the map."
+        )
     return ActivityRecord(
         row=row.number,
         title=title,

@@ -131,9 +131,10 @@ def figures_header(keys: Sequence[str], known: Known) -> bool:
     return len(names) == 2 or (has_date and bool(names)) or wide
 
 
-def parse_count(cell: Cell) -> tuple[int | None, str | None]:
+def parse_count(cell: Cell, *, dot_thousands: bool = False) -> tuple[int | None, str | None]:
     """A figure as a whole, non-negative number (200,062, 200 062 and 3,279.00 allowed),
-    or why not."""
+    or why not. With `dot_thousands` (the file writes numbers the German way), 1.044 is a
+    thousand and forty-four."""
     if isinstance(cell, float):
         if not math.isfinite(cell) or not cell.is_integer():
             return None, f"{cell:.15g} is not a whole number"
@@ -163,6 +164,8 @@ def parse_count(cell: Cell) -> tuple[int | None, str | None]:
         if set(grouped[2]) != {"0"}:
             return None, f"'{text}' is not a whole number: a count has no fraction"
         digits = re.sub(r"\D", "", grouped[1])
+    elif _DOT_GROUPED.fullmatch(body) and dot_thousands:
+        digits = body.replace(".", "")
     elif _DOT_GROUPED.fullmatch(body):
         return None, (
             f"'{text}' is not a whole number: a '.' is read as a decimal point; "
@@ -289,6 +292,34 @@ def _both_ways(text: str) -> str:
     return f"{day_first:%-d %B %Y} day first, {month_first:%-d %B %Y} month first"
 
 
+_DOT_EVIDENCE = re.compile(r"\d{1,3}(?:\.\d{3}){2,}|\d{1,3}(?:\.\d{3})+,\d+")
+_COMMA_EVIDENCE = re.compile(r"\d{1,3}(?:,\d{3}){2,}|\d{1,3}(?:,\d{3})+\.\d+")
+_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
+
+
+def _dot_thousands(
+    sheet: Sheet, date_index: int, value_columns: Sequence[int], out: Parsed[ObservationRecord]
+) -> bool:
+    """Whether the file writes numbers the way German, Spanish or French Excel does (1.044 for
+    a thousand and forty-four): its own numbers say so (1.234.567 or 1.234,5), or it is
+    separated by semicolons and writes its dates 30.06.2024; never when a number says the
+    other (1,234,567 or 1,234.5)."""
+    values = [cell_text(row.get(i)) for row in sheet.rows for i in value_columns]
+    if any(_COMMA_EVIDENCE.fullmatch(text) for text in values):
+        return False
+    dated = any(_DOTTED_DATE.fullmatch(cell_text(row.get(date_index))) for row in sheet.rows)
+    found = any(_DOT_EVIDENCE.fullmatch(text) for text in values) or (
+        sheet.read_as.delimiter == ";" and dated
+    )
+    if found and any(_DOT_GROUPED.fullmatch(text) for text in values):
+        out.notes.append(
+            "A '.' between groups of three digits is read as a thousands separator (1.044 is "
+            "one thousand and forty-four), as the file writes numbers and dates the European "
+            "way."
+        )
+    return found
+
+
 def _note(row: Row, columns: dict[str, int], sheet: Sheet) -> str | None:
     texts = []
     for index in sorted(columns.values()):
@@ -330,6 +361,7 @@ def _read_long(
         sheet.header[columns[name]] for name in ("date", "indicator", "value")
     )
     order = _order(sheet, columns["date"], given, out)
+    dots = _dot_thousands(sheet, columns["date"], [columns["value"]], out)
     kept = _Kept(known)
     for row in sheet.rows:
         as_of = _as_of(row, columns["date"], date_column, today, order, out)
@@ -347,7 +379,7 @@ def _read_long(
             message = f"'{cell_text(cell)}' is not a figure; delete the row if there is none"
             out.errors.append(Problem(row.number, value_column, message))
         elif cell_text(cell):
-            value, error = parse_count(cell)
+            value, error = parse_count(cell, dot_thousands=dots)
             if error:
                 out.errors.append(Problem(row.number, value_column, error))
         else:
@@ -404,6 +436,7 @@ def _read_wide(
             Problem(sheet.header_row, None, "The header names no indicator column. " + _LAYOUTS)
         )
     order = _order(sheet, date_index, given, out)
+    dots = _dot_thousands(sheet, date_index, list(codes), out)
     kept = _Kept(known)
     figures = 0
     no_figure: list[int] = []
@@ -423,7 +456,7 @@ def _read_wide(
             )
         for index in filled:
             figures += 1
-            value, error = parse_count(row.get(index))
+            value, error = parse_count(row.get(index), dot_thousands=dots)
             if error:
                 problems.append(Problem(row.number, sheet.header[index], error))
             elif as_of and value is not None:

@@ -182,8 +182,10 @@ _CONTINENTS = {"africa", "americas", "america", "asia", "europe", "oceania"}
 _CONNECTORS = {"and", "of", "the", "de", "du", "da", "del", "la", "le", "&"}
 _PREP_PLACE = re.compile(
     r"\b(?P<prep>in|to|for|at)\s+(?P<the>the\s+)?"
-    r"(?P<span>[A-Z][\w’'.-]*(?:\s+(?:(?:and|of|the|de|du|la)\s+)?[A-Z][\w’'.-]*)*)"
+    r"(?P<span>[A-Z][\w’'.-]*(?:\s+(?:(?:and|of|the|de|du|la)\s+)?(?:d[’'])?[A-Z][\w’'.-]*)*)"
 )
+# "d’Ivoire": an elided French article before a capital, inside a name.
+_ELIDED = re.compile(r"d[’'][A-Z]")
 _NOT_A_PLACE_BEFORE = re.compile(r"(?:\bMission\s+of|\bbehalf)\s*\Z")
 # No country, city or region the gazetteer knows has a longer name ("Australia and New
 # Zealand", "Bosnia and Herzegovina"); longer stretches of capitals are not tried whole.
@@ -776,7 +778,7 @@ def _country_strict(span: str) -> str | None:
     words = span.replace(",", " ").split()
     if not words or len(words) > 5 or span.isupper() or not span[:1].isupper():
         return None
-    if any(w[:1].islower() and w not in _CONNECTORS for w in words):
+    if any(w[:1].islower() and w not in _CONNECTORS and not _ELIDED.match(w) for w in words):
         return None
     # "UNODA-Kenya-IGAD" is a partner chain, not a place; "Lao PDR" is a place.
     acronyms = set(known_entities())

@@ -408,11 +408,6 @@ def test_unknown_city_is_a_warning(
             id="future-start",
         ),
         pytest.param(
-            one_row(),
-            [(2, None, "no place is given, and it is not online: it will not be on the map")],
-            id="no-place",
-        ),
-        pytest.param(
             one_row(country="KEN", region="Atlantis"),
             [
                 (
@@ -502,10 +497,14 @@ def test_header_names_are_read_loosely() -> None:
 
 
 def test_optional_columns_may_be_left_out() -> None:
-    records, errors, warnings = parse(b"title,kind,start\nA,launch,2023-03-01\n")
-    assert errors == []
-    assert problems_of(warnings) == [
-        (2, None, "no place is given, and it is not online: it will not be on the map")
+    parsed = parse_activity_file(
+        file_name="a.csv", data=b"title,kind,start\nA,launch,2023-03-01\n", today=TODAY
+    )
+    records, errors, warnings = parsed.records, parsed.errors, parsed.warnings
+    assert (errors, warnings) == ([], [])
+    # Nothing was guessed: the preview says it, and nothing holds the file.
+    assert parsed.notes == [
+        "Row 2: no place is given, and it is not online: it will not be on the map."
     ]
     record = records[0]
     assert (record.end_date, record.country_iso3, record.entities, record.online) == (
