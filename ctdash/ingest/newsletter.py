@@ -125,7 +125,9 @@ _HYPHEN_PREFIXES = frozenset(
 )
 # A line that goes on the line before: a small letter, a joining word or sign, a bracket.
 _CONTINUES = re.compile(r"^(?:[a-z]|&|\(|\)|,|;|and\s|or\s|with\s|in\s|on\s|for\s)")
-_ENDS_DATED = re.compile(r"\(([^()]*)\)[\s.;,>]*$")
+# A paragraph ends with its date: "(6-9 Mar)", "(Apr) >", "(12 Oct/hybrid)."; not when a
+# comma or "&" after it goes on to another place and date.
+_ENDS_DATED = re.compile(r"\(([^()]*)\)[\s.>]*$")
 
 
 @lru_cache(maxsize=1)
@@ -338,7 +340,8 @@ def normalize(text: str) -> list[str]:
 
 def _normalize_line(line: str) -> str:
     line = unicodedata.normalize("NFKC", line).translate(_INVISIBLE)
-    line = line.translate(_HYPHENS).translate(_QUOTES).replace("\t", " ")
+    # A tab parts columns (a row of figures): two spaces keep them apart.
+    line = line.translate(_HYPHENS).translate(_QUOTES).replace("\t", "  ")
     if _PRIVATE_USE.match(line.lstrip()):
         # Word's Symbol and Wingdings bullets arrive as private-use characters.
         line = "- " + line.lstrip()[1:].lstrip()
@@ -389,8 +392,9 @@ def join_lines(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -> 
     return f"{left} {right}"
 
 
-def clean(text: str) -> str:
-    """An item's text without list markers, link markup, bold, backslash escapes or ` >`."""
+def clean(text: str, *, collapse: bool = True) -> str:
+    """An item's text without list markers, link markup, bold, backslash escapes or ` >`;
+    runs of spaces made one unless `collapse` is false (a row of figures parted by tabs)."""
     text = text.strip().lstrip("→•").strip()
     if text.startswith("- "):
         text = text[2:]
@@ -398,7 +402,7 @@ def clean(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = text.replace("**", "").replace("__", "")
     text = re.sub(r"\\(.)", r"\1", text)
-    return " ".join(_without_arrow(text).split())
+    return " ".join(_without_arrow(text).split()) if collapse else _without_arrow(text).strip()
 
 
 def _without_arrow(text: str) -> str:
@@ -539,7 +543,7 @@ def _read_figures(
     tokens: list[tuple[str, str, int]] = []  # ("number" | "text", text, line number)
     index = start
     while index < len(lines):
-        line = clean(lines[index])
+        line = clean(lines[index], collapse=False)
         if line and (_figures_end(line, lookup) or len(tokens) > 4 * len(indicators)):
             break
         _tokens(line, index + 1, tokens, vocabulary)
@@ -684,7 +688,7 @@ def _paragraphs(
             out.errors.append(Problem(number, None, message))
             current = None
             continue
-        ended = current is None or current.heading or _ENDS_DATED.search(current.text)
+        ended = current is None or current.heading or _ends_dated(current.text)
         if _is_heading(line) and (ended or _is_sure_heading(line)):
             current = _Paragraph(number, number, line, heading=True)
             paragraphs.append(current)
@@ -704,6 +708,11 @@ def _paragraphs(
             current = _Paragraph(number, number, line)
             paragraphs.append(current)
     return paragraphs
+
+
+def _ends_dated(text: str) -> bool:
+    found = _ENDS_DATED.search(text)
+    return bool(found and _date_body(found[1]))
 
 
 def _items(paragraphs: list[_Paragraph], out: Newsletter) -> list[_Item]:

@@ -752,13 +752,17 @@ def _unsaved_formulas(sheet: Sheet, marks: _Marks) -> list[Problem]:
         f" and {len(refs) - _LISTED} more" if len(refs) > _LISTED else ""
     )
     first = min(row for row, _ in marks.unsaved_formulas if row >= sheet.header_row)
+    said = (
+        f"cell {shown} holds a formula whose result was"
+        if len(refs) == 1
+        else f"cells {shown} hold formulas whose results were"
+    )
     return [
         Problem(
             first,
             None,
-            f"{'cell' if len(refs) == 1 else 'cells'} {shown} hold formulas whose results "
-            "were never saved (the file was written by a program, not saved by Excel): open it "
-            "in Excel, save it, and upload it again",
+            f"{said} never saved (the file was written by a program, not saved by Excel): "
+            "open it in Excel, save it, and upload it again",
         )
     ]
 

@@ -575,3 +575,33 @@ def test_the_shipped_activities_are_the_parser_output_plus_recorded_corrections(
 
     shipped = (PROJECT_ROOT / "data" / "activities.csv").read_text(encoding="utf-8")
     assert build() == shipped
+
+
+@pytest.mark.both_backends
+def test_ingest_holds_figures_that_fall_until_accepted(cli, store, database_url, tmp_path):
+    # The checks the data desk and `ctdash import` apply: here, running totals that fall and
+    # counts of Member States and entities that drop, as a mistyped issue would give.
+    text = SYNTHETIC.read_text(encoding="utf-8")
+    for printed, typo in (("3,511", "2,511"), ("214,730", "14,730"), ("\n138\n", "\n40\n"),
+                          ("\n46\n", "\n30\n")):  # fmt: skip
+        assert printed in text
+        text = text.replace(printed, typo, 1)
+    file = tmp_path / "typo.txt"
+    file.write_text(text, encoding="utf-8")
+    before, counts = tables_checksum(store), row_counts(store)
+    result, outcome = run(cli, database_url, file)
+    assert result.exit_code == 1
+    assert outcome["status"] == "held"
+    messages = [w["message"] for w in outcome["warnings"]]
+    assert any(m.startswith("Documents shared is a running total but goes down") for m in messages)
+    assert any(
+        m.startswith("Virtual visits to the CT Platform is a running total") for m in messages
+    )
+    assert any(m.startswith("Member States goes down from 136") for m in messages)
+    assert any(m.startswith("Compact entities goes down from 45") for m in messages)
+    assert "--accept-warnings" in outcome["errors"][-1]["message"]
+    assert tables_checksum(store) == before
+    accepted, outcome = run(cli, database_url, file, "--accept-warnings")
+    assert accepted.exit_code == 0, accepted.output
+    assert outcome["status"] == "written"
+    assert row_counts(store)["observation"] == counts["observation"] + 8
