@@ -7,7 +7,7 @@ import streamlit as st
 
 from ctdash import desk, queries, store, ui
 from ctdash.ingest import MAX_UPLOAD_BYTES
-from ctdash.ingest.dates import ORDERS
+from ctdash.ingest.dates import EXAMPLES, ORDERS
 from ctdash.ingest.indicators import DATE_RULE
 from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
 from ctdash.ingest.sheet import MAX_DATA_ROWS
@@ -100,11 +100,7 @@ def ask(review: desk.Review, *, kind: str) -> None:
             st.radio(
                 "How does the file write its dates?",
                 list(question.options),
-                format_func=lambda order: (
-                    f"Day first: {ORDERS[order]}"
-                    if order == "dmy"
-                    else f"Month first: {ORDERS[order]}"
-                ),
+                format_func=lambda order: f"{ORDERS[order].capitalize()}: {EXAMPLES[order]}",
                 index=None,
                 key=key,
             )

@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import Literal
 
 Order = Literal["dmy", "mdy"]
-ORDERS: dict[str, str] = {"dmy": "day first (31/12/2023)", "mdy": "month first (12/31/2023)"}
+ORDERS: dict[str, str] = {"dmy": "day first", "mdy": "month first"}
+EXAMPLES: dict[str, str] = {"dmy": "31/12/2023", "mdy": "12/31/2023"}
 
 _TIME = r"(?:[T ]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
 _YEAR_FIRST = re.compile(rf"(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}}){_TIME}")
@@ -121,7 +122,7 @@ def decide(dates: Iterable[tuple[int, str]], given: Order | None = None) -> Deci
     """The order of a file's dates in numbers, from (row, text) pairs: given by the person,
     or read from the dates themselves; ambiguous or mixed when the dates cannot tell."""
     if given is not None:
-        return Decision(given, "as chosen")
+        return Decision(given, "you chose")
     first_of: dict[Order, tuple[int, str]] = {}
     unclear: list[tuple[int, str]] = []
     mixed: list[tuple[int, str, Order]] = []

@@ -97,7 +97,7 @@ class ReadAs:
         if self.header_row is not None:
             said.append(f"The header is row {self.header_row}.")
         if self.date_order is not None:
-            basis = f" ({self.date_basis})" if self.date_basis else ""
+            basis = f", as {self.date_basis}" if self.date_basis else ""
             said.append(f"Dates in numbers are read {ORDERS[self.date_order]}{basis}.")
         return said
 

@@ -277,3 +277,78 @@ def test_newsletter_review_commit_and_the_map_shows_its_places(app_db: Path) -> 
     at.switch_page("pages/desk.py").run()
     at.file_uploader[2].set_value((newsletter.name, newsletter.read_bytes(), "text/plain")).run()
     assert any("imported before" in i.value for i in at.info)
+
+
+def test_a_file_whose_dates_read_both_ways_is_asked_about_and_then_read(app_db: Path) -> None:
+    checksum = tables_checksum(app_db)
+    at = desk("ana")
+    data = b"date,indicator,value\n06/05/2023,member_states,137\n08/07/2023,member_states,138\n"
+    at.file_uploader[0].set_value(("dates.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("Every date in numbers reads both ways" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "desk:figures-commit"]
+    assert not [d for d in at.dataframe if "Change" in d.value.columns]
+    assert tables_checksum(app_db) == checksum
+    at.radio[0].set_value("mdy").run()
+    preview = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert [str(d) for d in preview["As of"]] == ["2023-06-05", "2023-08-07"]
+    assert any("read month first" in i.value for i in at.info)
+
+
+def test_a_workbook_of_several_tables_is_asked_which_sheet(app_db: Path) -> None:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "2023"
+    workbook.active.append(["date", "member_states"])
+    workbook.active.append([date(2023, 9, 30), 140])
+    old = workbook.create_sheet("2022")
+    old.append(["date", "member_states"])
+    old.append([date(2022, 9, 30), 130])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    at = desk("ana")
+    at.file_uploader[0].set_value(("book.xlsx", buffer.getvalue(), "application/vnd")).run()
+    assert any("'2023', '2022' each hold a table" in w.value for w in at.warning)
+    assert at.selectbox(key=next(s.key for s in at.selectbox if "sheet" in s.key)).options == [
+        "2023",
+        "2022",
+    ]
+    next(s for s in at.selectbox if "sheet" in s.key).set_value("2022").run()
+    preview = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert preview["New"].tolist() == ["130"]
+    assert any("Read from the sheet '2022'" in i.value for i in at.info)
+
+
+def test_a_file_from_excel_on_windows_says_how_it_was_read(app_db: Path) -> None:
+    at = desk("ana")
+    data = "Date;Indicator;Value;Note\r\n30/09/2023;Member States;140;Côte d’Ivoire – « x »\r\n"
+    at.file_uploader[0].set_value(("fr.csv", data.encode("cp1252"), "text/csv")).run()
+    said = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Windows-1252" in said and "separated by semicolons" in said
+    assert "Dates in numbers are read day first, as row 2 writes 30/09/2023." in said
+
+
+def test_a_pasted_newsletter_whose_figures_fall_is_held_until_checked(app_db: Path) -> None:
+    from tests.conftest import PROJECT_ROOT
+    from tests.fixtures.realworld.pasted import pasted_from_pdf
+
+    newsletter = PROJECT_ROOT / "tests" / "fixtures" / "newsletters" / "2023-09-10.txt"
+    text = pasted_from_pdf(newsletter.read_text(encoding="utf-8").replace("3,511", "2,511"))
+    checksum = tables_checksum(app_db)
+    at = desk("ana")
+    at.text_area(key=next(t.key for t in at.text_area if "pasted" in t.key)).input(text).run()
+    assert not at.exception
+    assert any(
+        "Documents shared is a running total but goes down" in w.value.replace("\\", "")
+        for w in at.warning
+    )
+    assert at.button(key="desk:nl-commit").disabled
+    assert tables_checksum(app_db) == checksum
+    sure = next(c for c in at.checkbox if c.key.startswith("desk:nl-confirm"))
+    assert sure.label == "I have reviewed the figures and activities and checked the warnings"
+    sure.check().run()
+    at.button(key="desk:nl-commit").click().run()
+    assert any("Committed write" in s.value and "8 figures" in s.value for s in at.success)
