@@ -16,8 +16,9 @@ from ctdash import urlstate
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem, Question
 from ctdash.ingest.activities import ACTIVITY_HEADER, parse_activity_file
 from ctdash.ingest.indicators import parse_indicator_file
-from ctdash.ingest.newsletter import Newsletter, parse_newsletter
+from ctdash.ingest.newsletter import Newsletter, decode_newsletter, parse_newsletter
 from tests.conftest import PROJECT_ROOT
+from tests.fixtures.realworld.pasted import pasted_from_pdf
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,6 +153,23 @@ def test_any_csv_text_is_read_or_refused(header: list[str], body: str, separator
     check_activities(data)
 
 
+@SETTINGS
+@given(
+    title=st.text(CSV_ALPHABET, max_size=40),
+    header=st.lists(st.sampled_from(HEADER_WORDS), min_size=1, max_size=6),
+    body=st.text(CSV_ALPHABET | st.sampled_from(list("\t|«»–’\u00a0")), max_size=300),
+    separator=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8-sig", "utf-16", "utf-16-le", "cp1252"]),
+)
+def test_any_csv_in_the_encodings_excel_writes_is_read_or_refused(
+    title: str, header: list[str], body: str, separator: str, encoding: str
+) -> None:
+    text = title + "\n" + separator.join(header) + "\n" + body
+    data = text.encode(encoding, errors="replace")
+    check_indicators(data)
+    check_activities(data)
+
+
 CELL_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=25)
 CELL_LIKE = st.one_of(
     CELL_TEXT,
@@ -235,7 +253,8 @@ NEWSLETTER_LINE = st.one_of(
 
 def check_newsletter(text: str, year: int | None) -> Newsletter:
     result = parse_newsletter(text, year=year)
-    assert all(isinstance(p, Problem) and p.message for p in result.errors + result.warnings)
+    problems = result.errors + result.warnings + result.notes
+    assert all(isinstance(p, Problem) and p.message for p in problems)
     assert all(a.start_date <= a.end_date for a in result.activities)
     assert result.ok == (not result.errors)
     return result
@@ -255,3 +274,29 @@ def test_any_text_reads_as_a_newsletter_or_problems(text: str, year: int | None)
 @example(lines=["IN NUMBERS", "1" * 5000, "Member States"], year=2023)
 def test_newsletter_like_text_reads_or_gives_problems(lines: list[str], year: int | None) -> None:
     check_newsletter("\n".join(lines), year)
+
+
+@SETTINGS
+@given(
+    lines=st.lists(NEWSLETTER_LINE, max_size=25),
+    seed=st.integers(0, 9),
+    width=st.integers(20, 90),
+    blank_lines=st.booleans(),
+    year=st.one_of(st.none(), st.integers(2000, 2100)),
+)
+def test_newsletter_text_pasted_from_a_pdf_reads_or_gives_problems(
+    lines: list[str], seed: int, width: int, blank_lines: bool, year: int | None
+) -> None:
+    text = pasted_from_pdf("\n".join(lines), seed=seed, width=width, blank_lines=blank_lines)
+    check_newsletter(text, year)
+
+
+@SETTINGS
+@given(data=st.binary(max_size=400))
+@example(data="IN NUMBERS\n45\nCompact entities\n".encode("utf-16"))
+def test_any_bytes_decode_to_a_newsletter_or_a_refusal(data: bytes) -> None:
+    text, encoding, problem = decode_newsletter(data, "n.txt")
+    assert (text is None) == (problem is not None)
+    if text is not None:
+        assert encoding
+        check_newsletter(text, 2023)
