@@ -274,33 +274,51 @@ def _review(file_name: str, data: bytes, parsed: Parsed) -> Review:
 
 
 def with_coordinates(review: Review, edited: pd.DataFrame) -> Review:
-    """The review with latitude and longitude typed in the preview applied to their rows.
+    """The review with the places a person gave in the preview applied to their rows.
 
-    A row given both becomes placed at those coordinates, and its flag about an unknown place
-    is settled.
+    A row given a latitude and a longitude is placed there; one given a country (an ISO3
+    code or a name; the answer to "which San José?") is placed again by the gazetteer, at its
+    city in that country or else the country's centre. Either settles the row's flag about
+    its place.
     """
-    typed = {
-        int(row["Row"]): (float(row["Latitude"]), float(row["Longitude"]))
-        for row in edited.to_dict("records")
-        if pd.notna(row["Latitude"]) and pd.notna(row["Longitude"])
-    }
+    rows = {int(row["Row"]): row for row in edited.to_dict("records")}
     placed = []
     fixed = set()
     for record in review.activities:
-        point = typed.get(record.row)
-        if point is None or point == (record.lat, record.lon):
-            placed.append(record)
-            continue
-        fixed.add(record.row)
-        placed.append(
-            replace(
-                record,
-                lat=point[0],
-                lon=point[1],
-                location_precision="city" if record.city else "country",
-                place_basis="latitude and longitude typed in the data desk",
+        row = rows.get(record.row, {})
+        latitude, longitude = row.get("Latitude"), row.get("Longitude")
+        country = _text_or_none(row.get("Country"))
+        iso3 = geo.country_iso3(country) if country else None
+        if pd.notna(latitude) and pd.notna(longitude):
+            point = (float(latitude), float(longitude))
+            if point == (record.lat, record.lon):
+                placed.append(record)
+                continue
+            fixed.add(record.row)
+            placed.append(
+                replace(
+                    record,
+                    lat=point[0],
+                    lon=point[1],
+                    location_precision="city" if record.city else "country",
+                    place_basis="latitude and longitude typed in the data desk",
+                )
             )
-        )
+        elif iso3 is not None and iso3 != record.country_iso3:
+            fixed.add(record.row)
+            place = geo.locate(city=record.city, country=iso3, region=record.region)
+            placed.append(
+                replace(
+                    record,
+                    country_iso3=place.iso3,
+                    lat=place.lat,
+                    lon=place.lon,
+                    location_precision=place.precision,
+                    place_basis="country chosen in the data desk",
+                )
+            )
+        else:
+            placed.append(record)
     review.activities = placed
     review.warnings = [w for w in review.warnings if w.row not in fixed]
     return review

@@ -45,8 +45,10 @@ def finish(message: str) -> None:
 
 
 def plural(count: int, word: str) -> str:
-    """'1 problem', '2 problems'."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    """'1 problem', '2 problems', '2 activities'."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def show_problems(problems: list, *, kind: str) -> None:
@@ -91,10 +93,19 @@ def answers(kind: str, data: bytes) -> dict[str, str | None]:
 
 
 def ask(review: desk.Review, *, kind: str) -> None:
-    """Each question the file raises, as a choice; the file is read again once it is made."""
+    """Each question the file raises, as a choice; the file is read again once it is made.
+
+    An answered question stays on the page, so the answer can be changed (and so that
+    Streamlit keeps it: a widget not drawn in a run loses its value).
+    """
     tag = store.sha256_hex(review.data)[:16]
-    for question in review.questions:
-        st.warning(ui.md(question.message), icon=":material/help:")
+    memory = f"desk:{kind}-asked-{tag}"
+    asked = {q.about: q for q in st.session_state.get(memory, [])}
+    asked |= {q.about: q for q in review.questions}
+    st.session_state[memory] = list(asked.values())
+    for question in asked.values():
+        if question in review.questions:
+            st.warning(ui.md(question.message), icon=":material/help:")
         key = f"desk:{kind}-{question.about}-{tag}"
         if question.about == "date_order":
             st.radio(
@@ -108,13 +119,18 @@ def ask(review: desk.Review, *, kind: str) -> None:
             st.selectbox("Read the sheet", list(question.options), index=None, key=key)
 
 
-def show_assumed(sentences: list[str]) -> None:
-    """What was assumed to read a file, so that a wrong assumption is caught before commit."""
-    if sentences:
-        st.info(
-            "**How the file was read**\n\n" + "\n".join(f"- {ui.md(s)}" for s in sentences),
-            icon=":material/info:",
-        )
+def show_assumed(sentences: list[str], *, shown: int = 8) -> None:
+    """What was assumed to read a file, so that a wrong assumption is caught before commit;
+    past the first few sentences, the rest folded away."""
+    if not sentences:
+        return
+    st.info(
+        "**How the file was read**\n\n" + "\n".join(f"- {ui.md(s)}" for s in sentences[:shown]),
+        icon=":material/info:",
+    )
+    if len(sentences) > shown:
+        with st.expander(f"{plural(len(sentences) - shown, 'more note')} on how it was read"):
+            st.markdown("\n".join(f"- {ui.md(s)}" for s in sentences[shown:]))
 
 
 def show_review(review: desk.Review, *, kind: str) -> None:
@@ -123,8 +139,8 @@ def show_review(review: desk.Review, *, kind: str) -> None:
     if stopped(review.file_name, review.data, review.errors, kind="errors"):
         return
     show_assumed(review.assumed())
+    ask(review, kind=kind)
     if review.questions:
-        ask(review, kind=kind)
         st.caption("Nothing is read from the file, and nothing can be written, until you answer.")
         return
     labels = {c.code: c.label for c in review.changes}
@@ -189,8 +205,8 @@ def show_review(review: desk.Review, *, kind: str) -> None:
         if result.duplicate_of is not None:
             finish(f"This file was committed before (write {result.duplicate_of}); nothing added.")
         finish(
-            f"Committed write {result.batch_id}: {result.observations} figures and "
-            f"{result.activities} activities from {review.file_name}."
+            f"Committed write {result.batch_id}: {plural(result.observations, 'figure')} and "
+            f"{plural(result.activities, 'activity')} from {review.file_name}."
         )
 
 
@@ -339,15 +355,18 @@ with activities_tab:
                 ]
             )
             st.write(
-                f"**Preview**: {len(places)} activities. Correct a flagged place by typing "
-                "its latitude and longitude."
+                f"**Preview**: {len(places)} activities. Settle a flagged place by typing its "
+                "country (an ISO3 code or a name), or its latitude and longitude."
             )
             edited = st.data_editor(
                 places,
                 hide_index=True,
                 key="desk:activities-preview",
-                disabled=[c for c in places.columns if c not in ("Latitude", "Longitude")],
+                disabled=[
+                    c for c in places.columns if c not in ("Country", "Latitude", "Longitude")
+                ],
                 column_config={
+                    "Country": st.column_config.TextColumn(help="ISO3 code or name"),
                     "Latitude": st.column_config.NumberColumn(min_value=-90, max_value=90),
                     "Longitude": st.column_config.NumberColumn(min_value=-180, max_value=180),
                 },
@@ -501,8 +520,9 @@ with newsletter_tab:
                     st.error(ui.md(error), icon=":material/error:")
                 else:
                     finish(
-                        f"Committed write {result.batch_id}: {result.observations} figures "
-                        f"and {result.activities} activities from {name}."
+                        f"Committed write {result.batch_id}: "
+                        f"{plural(result.observations, 'figure')} and "
+                        f"{plural(result.activities, 'activity')} from {name}."
                     )
 
 with history_tab:

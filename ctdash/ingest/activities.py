@@ -80,15 +80,10 @@ def parse_activity_file(
         is_header=activities_header,
         sheet_name=sheet,
     )
+    out = read.start(Parsed[ActivityRecord]())
     if read.sheet is None:
-        return Parsed(errors=read.errors, questions=read.questions)
+        return out
     table = read.sheet
-    out = Parsed[ActivityRecord](
-        errors=list(read.errors),
-        warnings=list(table.warnings),
-        notes=list(table.notes),
-        read_as=table.read_as,
-    )
     columns, problems = find_columns(table, ACTIVITY_COLUMNS)
     out.errors.extend(problems)
     missing = [name for name in REQUIRED if name not in columns]

@@ -95,15 +95,10 @@ def parse_indicator_file(
         is_header=lambda keys: figures_header(keys, known),
         sheet_name=sheet,
     )
+    out = read.start(Parsed[ObservationRecord]())
     if read.sheet is None:
-        return Parsed(errors=read.errors, questions=read.questions)
+        return out
     table = read.sheet
-    out = Parsed[ObservationRecord](
-        errors=list(read.errors),
-        warnings=list(table.warnings),
-        notes=list(table.notes),
-        read_as=table.read_as,
-    )
     table = _without_notes_below(table, out)
     keys = [header_key(text) for text in table.header]
     date_index = next((i for i, key in enumerate(keys) if key), 0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ctdash.ingest import Problem, Question
+from ctdash.ingest import Parsed, Problem, Question, Record
 from ctdash.ingest.encoding import LABELS, decode
 
 if TYPE_CHECKING:
@@ -145,6 +145,17 @@ class SheetRead:
     sheet: Sheet | None
     errors: list[Problem] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
+
+    def start(self, parsed: Parsed[Record]) -> Parsed[Record]:
+        """`parsed` given what reading the table found: its problems, questions, warnings
+        and notes, and what was assumed."""
+        parsed.errors.extend(self.errors)
+        parsed.questions.extend(self.questions)
+        if self.sheet is not None:
+            parsed.warnings.extend(self.sheet.warnings)
+            parsed.notes.extend(self.sheet.notes)
+            parsed.read_as = self.sheet.read_as
+        return parsed
 
 
 def header_key(text: str) -> str:

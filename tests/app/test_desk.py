@@ -129,11 +129,14 @@ def test_a_bad_file_lists_each_problem_and_writes_nothing(app_db: Path) -> None:
 
 
 def test_a_warning_needs_a_confirmation_before_commit(app_db: Path) -> None:
+    checksum = tables_checksum(app_db)
     at = desk("ana")
     falling = b"date,indicator,value\n2023-09-30,documents_shared,100\n"
     at.file_uploader[0].set_value(("fall.csv", falling, "text/csv")).run()
     assert any("1 warning:" in w.value and "Row 2" in w.value for w in at.warning)
     assert at.button(key="desk:figures-commit").disabled
+    at.button(key="desk:figures-commit").click().run()
+    assert tables_checksum(app_db) == checksum
     confirm(at).check().run()
     assert not at.button(key="desk:figures-commit").disabled
     # Another file with a warning of its own needs its own confirmation.
@@ -292,7 +295,11 @@ def test_a_file_whose_dates_read_both_ways_is_asked_about_and_then_read(app_db: 
     at.radio[0].set_value("mdy").run()
     preview = next(d.value for d in at.dataframe if "Change" in d.value.columns)
     assert [str(d) for d in preview["As of"]] == ["2023-06-05", "2023-08-07"]
-    assert any("read month first" in i.value for i in at.info)
+    assert any("read month first, as you chose" in i.value for i in at.info)
+    # The answer stays on the page (and so in the session) until the commit.
+    assert at.radio[0].value == "mdy"
+    at.button(key="desk:figures-commit").click().run()
+    assert any("Committed write" in s.value and "2 figures" in s.value for s in at.success)
 
 
 def test_a_workbook_of_several_tables_is_asked_which_sheet(app_db: Path) -> None:
@@ -320,6 +327,8 @@ def test_a_workbook_of_several_tables_is_asked_which_sheet(app_db: Path) -> None
     preview = next(d.value for d in at.dataframe if "Change" in d.value.columns)
     assert preview["New"].tolist() == ["130"]
     assert any("Read from the sheet '2022'" in i.value for i in at.info)
+    at.button(key="desk:figures-commit").click().run()
+    assert any("Committed write" in s.value and "1 figure and 0" in s.value for s in at.success)
 
 
 def test_a_file_from_excel_on_windows_says_how_it_was_read(app_db: Path) -> None:

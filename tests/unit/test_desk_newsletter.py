@@ -87,3 +87,37 @@ def test_a_file_that_is_not_text_is_refused(store) -> None:
         store, file_name="n.pdf", data=b"%PDF-1.7\n", today=date.today()
     )
     assert review.errors[0].message.startswith("'n.pdf' is not a text file")
+
+
+def test_a_country_given_in_the_preview_settles_a_city_of_several_countries(store) -> None:
+    data = (
+        b"title,kind,start,city\nJudicial workshop,workshop,2023-05-08,San Jos\xc3\xa9\n"
+        b"Port workshop,workshop,2023-05-15,Victoria\nTraining,training,2023-05-22,Valencia\n"
+    )
+    review = desk.review_activities(store, file_name="a.csv", data=data, today=date(2026, 1, 1))
+    assert [w.row for w in review.warnings] == [2, 3, 4]
+    edited = pd.DataFrame(
+        [
+            {"Row": 2, "Country": "Costa Rica", "Latitude": None, "Longitude": None},
+            {"Row": 3, "Country": "SYC", "Latitude": None, "Longitude": None},
+            {"Row": 4, "Country": "", "Latitude": 39.47, "Longitude": -0.38},
+        ]
+    )
+    settled = desk.with_coordinates(review, edited)
+    assert settled.warnings == []
+    placed = [
+        (a.country_iso3, a.city, a.location_precision, a.place_basis) for a in settled.activities
+    ]
+    assert placed == [
+        ("CRI", "San José", "city", "country chosen in the data desk"),
+        ("SYC", "Victoria", "city", "country chosen in the data desk"),
+        (None, "Valencia", "city", "latitude and longitude typed in the data desk"),
+    ]
+    assert settled.activities[0].lat == pytest.approx(9.93, abs=0.05)
+
+
+def test_a_country_that_is_not_one_leaves_the_flag(store) -> None:
+    data = b"title,kind,start,city\nWorkshop,workshop,2023-05-08,Valencia\n"
+    review = desk.review_activities(store, file_name="a.csv", data=data, today=date(2026, 1, 1))
+    edited = pd.DataFrame([{"Row": 2, "Country": "Narnia", "Latitude": None, "Longitude": None}])
+    assert [w.row for w in desk.with_coordinates(review, edited).warnings] == [2]
