@@ -167,6 +167,8 @@ def import_command(
         )
     outcome_status = desk.status(review)
     stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
+    held = desk.unaccepted(review, accept_warnings=accept_warnings or dry_run)
+    failed: list[Problem] = []
     result = None
     if not stops and not dry_run:
         try:
@@ -180,14 +182,13 @@ def import_command(
             )
             outcome_status = "written"
         except store.StoreError as error:
-            stops = [Problem(None, None, str(error))]
+            stops = failed = [Problem(None, None, str(error))]
             outcome_status = "refused"
-    unaccepted = [p for p in stops if p not in review.errors]
     outcome = {
         "status": outcome_status,
         "ok": not review.errors and not review.questions,
         "read_as": review.read_as.as_dict() if review.read_as else None,
-        "errors": [p.as_dict() for p in review.errors + unaccepted],
+        "errors": [p.as_dict() for p in review.errors + failed + held],
         "questions": [q.as_dict() for q in review.questions],
         "warnings": [p.as_dict() for p in review.warnings],
         "notes": review.notes,
@@ -203,8 +204,9 @@ def import_command(
     else:
         echo_outcome(
             name=file.name,
-            errors=review.errors + unaccepted,
+            errors=review.errors + failed,
             warnings=review.warnings,
+            held=held,
             dry_run=dry_run,
             result=result,
             read=f"{len(review.observations)} figures and {len(review.activities)} activities",

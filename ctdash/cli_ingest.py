@@ -111,6 +111,7 @@ def ingest_command(
     labels = dict(desk.indicator_pairs(engine))
     status = desk.status(review)
     stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
+    held = desk.unaccepted(review, accept_warnings=accept_warnings or dry_run)
     result = None
     try:
         if not stops and not dry_run:
@@ -127,21 +128,21 @@ def ingest_command(
             status = "written"
     except store.StoreError as error:
         stops = [Problem(None, None, str(error))]
+        review.errors.extend(stops)
         status = "refused"
     finally:
         engine.dispose()
-    review.errors.extend(p for p in stops if p not in review.errors)
     if as_json:
-        typer.echo(
-            json.dumps(
-                outcome_json(review, status=status, labels=labels), ensure_ascii=False, indent=2
-            )
-        )
+        outcome = outcome_json(review, status=status, labels=labels)
+        # The JSON lists what holds the newsletter back among its errors, as `import` does.
+        outcome["errors"] = [p.as_dict() for p in review.errors + held]
+        typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
     else:
         echo_outcome(
             name=file.name,
             errors=review.errors,
             warnings=review.warnings,
+            held=held,
             dry_run=dry_run,
             result=result,
             read=f"{len(review.figures.observations)} figures and "

@@ -61,6 +61,7 @@ def echo_outcome(
     read: str,
     assumed: Sequence[str] = (),
     questions: Sequence[Question] = (),
+    held: Sequence[Problem] = (),
 ) -> None:
     """Print what was assumed, an import's problems and questions on stderr, and its outcome
     in one line, for people."""
@@ -76,8 +77,16 @@ def echo_outcome(
         )
     for problem in warnings:
         typer.echo(f"warning: {problem}", err=True)
+    for problem in held:
+        typer.echo(f"held: {problem}", err=True)
     if questions and not errors:
         typer.echo(f"{name}: held until the question is answered; nothing was written.", err=True)
+    elif held and not errors:
+        typer.echo(
+            f"{name}: held until its warnings are accepted (--accept-warnings); nothing was "
+            "written.",
+            err=True,
+        )
     elif errors:
         count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
         typer.echo(f"{name}: {count}; nothing was written.", err=True)

@@ -83,18 +83,28 @@ def blockers(
         Problem(None, None, f"{question.message} Nothing was written.")
         for question in review.questions
     )
-    if review.warnings and not accept_warnings:
-        count = len(review.warnings)
-        found.append(
-            Problem(
-                None,
-                None,
-                f"{count} warning{'s' if count != 1 else ''}: check "
-                f"{'them' if count != 1 else 'it'}, then {how} to commit anyway. "
-                "Nothing was written.",
-            )
+    return found + unaccepted(review, accept_warnings=accept_warnings, how=how)
+
+
+def unaccepted(
+    review: Review | NewsletterReview,
+    *,
+    accept_warnings: bool,
+    how: str = "run again with --accept-warnings",
+) -> list[Problem]:
+    """The warnings that hold a review back until a person accepts them, as one problem."""
+    if not review.warnings or accept_warnings:
+        return []
+    count = len(review.warnings)
+    them = "them" if count != 1 else "it"
+    return [
+        Problem(
+            None,
+            None,
+            f"{count} warning{'s' if count != 1 else ''}: check {them}, then {how} to commit "
+            "anyway. Nothing was written.",
         )
-    return found
+    ]
 
 
 def status(review: Review | NewsletterReview, *, written: bool = False) -> str:

@@ -182,13 +182,17 @@ def show_review(review: desk.Review, *, kind: str) -> None:
         # Keyed by the file's content: a confirmation never carries over to another file.
         key=f"desk:{kind}-confirm-{store.sha256_hex(review.data)[:16]}",
     )
-    if st.button(
+    # The button is disabled while anything holds the file back; a click that reaches the
+    # server anyway (a message made by hand) is refused too.
+    blocked = bool(desk.blockers(review, accept_warnings=accepted))
+    clicked = st.button(
         "Commit",
         type="primary",
-        disabled=bool(desk.blockers(review, accept_warnings=accepted)),
+        disabled=blocked,
         key=f"desk:{kind}-commit",
         icon=":material/save:",
-    ):
+    )
+    if clicked and not blocked:
         try:
             result = store.commit(
                 engine,
@@ -498,13 +502,15 @@ with newsletter_tab:
                 + (" and checked the warnings" if review.warnings else ""),
                 key=f"desk:nl-confirm-{tag}",
             )
-            if st.button(
+            blocked = not sure or bool(desk.blockers(review, accept_warnings=sure))
+            clicked = st.button(
                 "Commit",
                 type="primary",
-                disabled=not sure or bool(desk.blockers(review, accept_warnings=sure)),
+                disabled=blocked,
                 key="desk:nl-commit",
                 icon=":material/save:",
-            ):
+            )
+            if clicked and not blocked:
                 try:
                     result = store.commit(
                         engine,

@@ -65,7 +65,6 @@ _LINK = re.compile(r"\[([^\[\]]*)\]\([^)\[\]]*\)")
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _MAX_FIGURE_DIGITS = 18
 _LOWER_WORD = re.compile(r"[a-z][\w-]*")
-_NUMBER = re.compile(r"^\d{1,3}(?:[,.\s\u202f]\d{3})+$|^\d+$")
 # A figure in a run of text: "200,062", "200 062", "45"; not part of a word or a date.
 _FIGURE = re.compile(r"(?<![\w,.])(\d{1,3}(?:[,.\u202f ]\d{3})+|\d+)(?![\w,.]?\d)")
 # "March–April 2023", "December 2023 – January 2024", "Mar/Apr 2023": an issue's period.
@@ -248,7 +247,6 @@ class Newsletter:
     notes: list[Problem] = field(default_factory=list)
     year: int | None = None
     period: Period | None = None
-    lines: list[str] = field(default_factory=list)
     # The last line of each activity's paragraph, by its first line.
     last_lines: dict[int, int] = field(default_factory=dict)
 
@@ -1168,7 +1166,6 @@ def parse_newsletter(
         out.errors.append(Problem(None, None, message))
         return out
     lines = normalize(text)
-    out.lines = lines
     vocabulary = _hyphenated_words(lines)
     start = next((i for i, line in enumerate(lines) if "IN NUMBERS" in line.upper()), None)
     body_start = _read_figures(lines, start + 1, pairs, vocabulary, out) if start is not None else 0
