@@ -219,6 +219,13 @@ def _read_row(
     if len(errors) > found or not (title and kind and start and end):
         return None
     city = " ".join(text("city").split()) or None
+    if city and (split := _city_and_country(city, iso3)):
+        out.notes.append(
+            f"Row {row.number}: '{city}' in the city column is read as the city {split[0]} in "
+            f"{geo.country_name(split[1])}."
+        )
+        city, iso3 = split
+        country = country or geo.country_name(iso3)
     place, basis = _place(
         city=city, country=country, iso3=iso3, region=region, point=point, warn=warn
     )
@@ -277,6 +284,18 @@ def _date(cell: Cell, name: str, order: dates_.Order | None, error: _Report) -> 
     if found is None and not (order is None and dates_.evidence(cell_text(cell)) == "either"):
         error(name, bad_date(cell))
     return found
+
+
+def _city_and_country(text: str, iso3: str | None) -> tuple[str, str] | None:
+    """ "Nairobi, Kenya" or "Dushanbe (Tajikistan)" typed in the city column: the city and
+    its country, when the country is one and agrees with the country column if it is filled."""
+    found = re.fullmatch(r"(.+?)\s*(?:(?:,|\s[-–—]\s)\s*(.+)|\((.+)\))", text)
+    if not found:
+        return None
+    country = geo.country_iso3((found[2] or found[3]).strip())
+    if country is None or (iso3 is not None and iso3 != country):
+        return None
+    return found[1].strip(), country
 
 
 def _kind(text: str) -> str:

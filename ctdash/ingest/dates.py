@@ -11,6 +11,8 @@ from functools import lru_cache
 from typing import Literal
 
 Order = Literal["dmy", "mdy"]
+# A year written in two digits up to this one is read in this century, as Excel reads it.
+LAST_SHORT_YEAR = 29
 ORDERS: dict[str, str] = {"dmy": "day first", "mdy": "month first"}
 EXAMPLES: dict[str, str] = {"dmy": "31/12/2023", "mdy": "12/31/2023"}
 
@@ -175,7 +177,14 @@ def _read(text: str, order: Order | None) -> date | None:
     elif found := numeric(text):
         first, second, year, _ = found
         claimed = evidence(text)
-        if year < 100 or (claimed == "either" and order is None):
+        if year >= 100:
+            pass
+        elif year <= LAST_SHORT_YEAR:
+            # As Excel reads a year typed in two digits: 00 to 29 are 2000 to 2029.
+            year += 2000
+        else:
+            return None
+        if claimed == "either" and order is None:
             return None
         # A date that reads the same both ways, or in neither, needs no order.
         use = (order or claimed) if claimed is not None else "dmy"

@@ -55,10 +55,10 @@ _ACTIVITIES_HINT = " This file looks like a list of activities: upload it as act
 _GROUPED = re.compile(r"\d{1,3}([,' \u00a0\u202f\u2009’])\d{3}(?:\1\d{3})*")
 _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+")
 # A whole number as a program or a formatted cell writes it: 705.0, 3,279.00, 3.279,00.
-_WHOLE_DECIMAL = re.compile(r"(\d+)\.(0+)")
+_WHOLE_DECIMAL = re.compile(r"(\d+)(?:\.|(,)(?=0{1,2}$))(0+)")
 _GROUPED_DECIMAL = re.compile(r"(\d{1,3}(?:([,' \u00a0\u202f\u2009’])\d{3})+)\.(\d+)")
 _DOT_GROUPED_DECIMAL = re.compile(r"(\d{1,3}(?:[. \u00a0\u202f]\d{3})+),(\d+)")
-_FRACTION = re.compile(r"\d+\.\d*[1-9]\d*")
+_FRACTION = re.compile(r"\d+\.\d*[1-9]\d*|\d+,\d*[1-9]\d?")
 _EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!")
 # What a person writes in a cell of a wide sheet for "no figure that day".
 NO_FIGURE = ("-", "–", "—", "n/a", "na", "n.a.", "..", "…")
@@ -147,9 +147,16 @@ def parse_count(cell: Cell, *, dot_thousands: bool = False) -> tuple[int | None,
         body = body[1:].removesuffix(")").strip() if body[:1] == "(" else body[1:].strip()
     if re.fullmatch(r"\d+", body):
         digits = body
+    elif (found := _GROUPED.fullmatch(body)) and dot_thousands and found[1] == ",":
+        return None, (
+            f"'{text}' could be {body.replace(',', '')} or {body.replace(',', '.')} in a file "
+            "that writes numbers the European way; write it without a separator"
+        )
     elif _GROUPED.fullmatch(body):
         digits = re.sub(r"\D", "", body)
-    elif (zeros := _WHOLE_DECIMAL.fullmatch(body)) and len(zeros[2]) != 3:
+    elif (zeros := _WHOLE_DECIMAL.fullmatch(body)) and len(zeros[3]) != 3:
+        # 705.0, 705.00, 47,00: a whole number a program or a formatted cell writes; 1.000
+        # and 1,000 are left to the patterns of thousands.
         digits = zeros[1]
     elif (grouped := _GROUPED_DECIMAL.fullmatch(body)) and grouped[2] != ".":
         if set(grouped[3]) != {"0"}:
@@ -370,19 +377,30 @@ def _read_long(
             out.errors.append(Problem(row.number, code_column, _unknown(text, known)))
         value: int | None = None
         cell = row.get(columns["value"])
-        if cell_text(cell).casefold() in NO_FIGURE:
-            message = f"'{cell_text(cell)}' is not a figure; delete the row if there is none"
-            out.errors.append(Problem(row.number, value_column, message))
-        elif cell_text(cell):
+        if cell_text(cell).casefold() in NO_FIGURE or not cell_text(cell):
+            # A row that names a figure but gives none ("n/a", "-", empty): nothing is read
+            # from it, and a person looks before the rest is written.
+            said = f"'{cell_text(cell)}'" if cell_text(cell) else "empty"
+            message = f"the value is {said}: no figure is read from this row"
+            out.warnings.append(Problem(row.number, value_column, message))
+        else:
             value, error = parse_count(cell, dot_thousands=dots)
             if error:
                 out.errors.append(Problem(row.number, value_column, error))
-        else:
-            out.errors.append(Problem(row.number, value_column, "the value is empty"))
         if code and as_of and value is not None:
             note = _note(row, note_columns, sheet)
             record = ObservationRecord(row.number, code, as_of, value, note)
             out.errors.extend(kept.add(record, value_column))
+    if (
+        not kept.records
+        and not out.errors
+        and out.warnings
+        and len(out.warnings) >= len(sheet.rows)
+    ):
+        out.warnings = [w for w in out.warnings if w.column != value_column]
+        out.errors.append(
+            Problem(None, None, "The file has no figures: every value cell is empty.")
+        )
     out.records = kept.records
 
 
@@ -515,7 +533,7 @@ def bad_date(cell: Cell) -> str:
             "it as YYYY-MM-DD"
         )
     parts = dates_.numeric(text)
-    if parts is not None and parts[2] < 100:
+    if parts is not None and dates_.LAST_SHORT_YEAR < parts[2] < 100:
         return f"'{text}' has a two-digit year; write the year in full, or as YYYY-MM-DD"
     return f"'{text}' is not a valid date; write it as YYYY-MM-DD"
 

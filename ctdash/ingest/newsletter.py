@@ -126,6 +126,8 @@ _HYPHEN_PREFIXES = frozenset(
 _CONTINUES = re.compile(r"^(?:[a-z]|&|\(|\)|,|;|and\s|or\s|with\s|in\s|on\s|for\s)")
 # A paragraph ends with its date: "(6-9 Mar)", "(Apr) >", "(12 Oct/hybrid)."; not when a
 # comma or "&" after it goes on to another place and date.
+# "Page 2 of 4", "2/4", "- 3 -", "12": a page's number as a PDF viewer copies it.
+_PAGE_MARK = re.compile(r"(?i)(?:page\s+)?-?\s*\d{1,3}\s*-?(?:\s*(?:of|/)\s*\d{1,3})?")
 _ENDS_DATED = re.compile(r"\(([^()]*)\)[\s.>]*$")
 
 
@@ -333,7 +335,16 @@ def normalize(text: str) -> list[str]:
     every bullet as '- ', Markdown headings and tables as plain lines."""
     if _ENTITY_REF.search(text):
         text = html.unescape(text)
-    return [_normalize_line(line) for line in lines_of(text)]
+    lines = lines_of(text)
+    normal = [_normalize_line(line) for line in lines]
+    for index, line in enumerate(lines):
+        # A Markdown table's header ("| Figure | |") stands above its rule: without a number
+        # in it, it is no figure.
+        header = lines[index - 1].strip() if index else ""
+        rule = _TABLE_RULE.match(line.strip())
+        if rule and header.startswith("|") and not re.search(r"\d", header):
+            normal[index - 1] = ""
+    return normal
 
 
 def _normalize_line(line: str) -> str:
@@ -672,12 +683,30 @@ def _paragraphs(
     heading starts anew, and so does any line after one that ends with a date."""
     paragraphs: list[_Paragraph] = []
     current: _Paragraph | None = None
+    gap = False
     for index in range(start, len(lines)):
         line = lines[index].strip()
         number = index + 1
-        if not line:
-            current = None
+        if _PAGE_MARK.fullmatch(line):
+            # A page's number or footer, copied with the text around it.
             continue
+        unfinished = current is not None and not current.heading and not _ends_dated(current.text)
+        if unfinished and _is_heading(line) and _continued(lines, index + 1):
+            # A page's running header, copied between the two halves of a sentence.
+            continue
+        if not line:
+            gap = True
+            continue
+        if gap and not (
+            current is not None
+            and not current.heading
+            and not _ends_dated(current.text)
+            and line[:1].islower()
+        ):
+            # A blank line ends a paragraph, unless the paragraph goes on in small letters
+            # after it: a sentence broken by the end of a PDF's page.
+            current = None
+        gap = False
         if len(line) > MAX_LINE_CHARS:
             message = (
                 f"the line is {len(line):,} characters long; an item is at most "
@@ -706,6 +735,15 @@ def _paragraphs(
             current = _Paragraph(number, number, line)
             paragraphs.append(current)
     return paragraphs
+
+
+def _continued(lines: list[str], start: int) -> bool:
+    """Whether the next line with words, past page marks, goes on in small letters."""
+    for line in lines[start:]:
+        text = line.strip()
+        if text and not _PAGE_MARK.fullmatch(text):
+            return text[:1].islower()
+    return False
 
 
 def _ends_dated(text: str) -> bool:

@@ -349,6 +349,9 @@ def _table(
     )
     if not rows:
         return SheetRead(None, [Problem(header_row, None, "The file has a header but no rows.")])
+    if numbers_rows(sheet):
+        notes.append("The first column, with no header, only numbers the rows: it is not read.")
+        sheet = replace(sheet, notes=tuple(notes))
     return SheetRead(sheet, _beyond_header(sheet))
 
 
@@ -357,7 +360,11 @@ def _beyond_header(sheet: Sheet) -> list[Problem]:
     is most often a number written with a thousands separator and no quotes (1,000)."""
     problems = []
     width = len(sheet.header)
-    unnamed = [index for index, name in enumerate(sheet.header) if not name]
+    unnamed = [
+        index
+        for index, name in enumerate(sheet.header)
+        if not name and not (index == 0 and numbers_rows(sheet))
+    ]
     for row in sheet.rows:
         beyond = [i for i in range(width, len(row.cells)) if cell_text(row.cells[i])]
         if beyond:
@@ -375,6 +382,16 @@ def _beyond_header(sheet: Sheet) -> list[Problem]:
                 )
             )
     return problems
+
+
+def numbers_rows(sheet: Sheet) -> bool:
+    """Whether the first column, with no header, only numbers the rows 0, 1, 2... or 1, 2,
+    3... (the index pandas and other programs write): it holds nothing to read."""
+    if not sheet.header or sheet.header[0]:
+        return False
+    numbers = [cell_text(row.get(0)) for row in sheet.rows]
+    first = 0 if numbers[:1] == ["0"] else 1
+    return numbers == [str(n) for n in range(first, first + len(numbers))]
 
 
 def _beyond_message(sheet: Sheet, row: Row, beyond: list[int]) -> str:

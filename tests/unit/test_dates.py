@@ -49,6 +49,7 @@ def test_dates_read_without_an_order(text: str, expected: date) -> None:
     [
         "3/6/2023",  # 3 June or 6 March: the file must say
         "3/6/23",
+        "30/6/45",
         "31/02/2023",
         "Monday, March 31, 2023",  # 31 March 2023 was a Friday
         "Smarch 31, 2023",
@@ -68,7 +69,8 @@ def test_not_read_without_an_order(text: str) -> None:
         ("3/6/2023", "mdy", date(2023, 3, 6)),
         ("14/3/2023", "mdy", None),  # a chosen order does not bend to fit
         ("3/14/2023", "mdy", date(2023, 3, 14)),
-        ("3/6/23", "dmy", None),  # two-digit years in numbers are never read
+        ("3/6/23", "dmy", date(2023, 6, 3)),  # 00 to 29: this century, as Excel reads them
+        ("3/6/45", "dmy", None),  # a year in two digits past 29 is not guessed
     ],
 )
 def test_dates_read_in_a_given_order(text: str, order, expected) -> None:

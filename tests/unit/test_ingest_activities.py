@@ -109,6 +109,21 @@ def test_committed_file() -> None:
             id="dates-in-words",
         ),
         pytest.param({"kind": "Trainings"}, {"kind": "training"}, id="kind-plural"),
+        pytest.param(
+            {"city": "Nairobi, Kenya"},
+            {"country_iso3": "KEN", "city": "Nairobi", "location_precision": "city"},
+            id="city-and-country-in-one-cell",
+        ),
+        pytest.param(
+            {"city": "Dakar - Senegal"},
+            {"country_iso3": "SEN", "city": "Dakar", "location_precision": "city"},
+            id="city-dash-country",
+        ),
+        pytest.param(
+            {"city": "Dushanbe (Tajikistan)"},
+            {"country_iso3": "TJK", "city": "Dushanbe", "location_precision": "city"},
+            id="country-in-brackets-after-the-city",
+        ),
         pytest.param({"kind": "Assessment visit"}, {"kind": "assessment"}, id="kind-visit"),
         pytest.param(
             {"start": "6.3.2023", "end": "9.3.2023"},

@@ -241,3 +241,38 @@ def test_a_city_of_several_countries_is_held_unplaced(city: str) -> None:
     assert warning.row == 3
     assert warning.message.startswith(f"'{city}' is a city in several countries (")
     assert warning.message.endswith("): not placed; give its country in review")
+
+
+def test_a_page_break_inside_an_item_does_not_split_it() -> None:
+    text = (
+        "REGIONAL FOCUS\n\nUNODC training for judges and prosecutors on handling\n\n"
+        "Page 2 of 4\nCOMPACT NEWSLETTER | NOVEMBER – DECEMBER 2023\n\n"
+        "terrorism cases, Côte d'Ivoire (12-14 Dec)\n"
+    )
+    [activity] = parse_newsletter(text, year=2023).activities
+    assert activity.title == (
+        "UNODC training for judges and prosecutors on handling terrorism cases, Côte d'Ivoire"
+    )
+    assert (activity.country_iso3, activity.row) == ("CIV", 3)
+
+
+def test_a_markdown_table_of_figures_with_a_header_row() -> None:
+    table = "| Figure | |\n|---|---|\n" + "".join(
+        f"| {value:,} | {label} |\n"
+        for value, label in zip(SEED_VALUES, FIGURES_LABELS, strict=True)
+    )
+    result = parse_newsletter(f"## Compact in numbers\n\n{table}{ITEMS}", year=2023)
+    assert result.errors == []
+    assert [f.value for f in result.indicators] == SEED_VALUES
+
+
+FIGURES_LABELS = [
+    "Compact entities",
+    "Member States",
+    "International/regional organizations",
+    "Total focal points",
+    "Documents shared",
+    "Virtual visits to the CT Platform",
+    "CTED TA recommendations",
+    "CTED country assessments",
+]

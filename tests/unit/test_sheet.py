@@ -241,3 +241,14 @@ def test_a_value_a_formula_computed_is_whole_when_it_is() -> None:
         )
     )
     assert sheet.rows[0].cells[2] == 3279
+
+
+def test_a_column_that_only_numbers_the_rows_is_passed_over() -> None:
+    # pandas' to_csv() writes its index as a first column with no header.
+    data = b",date,indicator,value\n0,2023-06-30,member_states,137\n1,2023-06-30,x,1\n"
+    sheet = table(read(data, name="figures.csv"))
+    assert sheet.notes == (
+        "The first column, with no header, only numbers the rows: it is not read.",
+    )
+    other = read(b",date,indicator,value\n7,2023-06-30,member_states,137\n", name="f.csv")
+    assert [p.message[:40] for p in other.errors] == ["column 1 has values (row 2) but no heade"]
