@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ctdash import backup, desk, export, queries, store
+from ctdash import backup, desk, export, queries
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import (
@@ -21,11 +21,12 @@ from ctdash.cli_options import (
     DateOrderOption,
     DryRun,
     User,
+    commit_unless_held,
     echo_outcome,
 )
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
-from ctdash.ingest import Problem, Question
+from ctdash.ingest import Question
 from ctdash.seed import seed
 
 app = typer.Typer(
@@ -165,30 +166,21 @@ def import_command(
             sheet=sheet,
             date_order=order,  # type: ignore[arg-type]
         )
-    outcome_status = desk.status(review)
-    stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
-    held = desk.unaccepted(review, accept_warnings=accept_warnings or dry_run)
-    failed: list[Problem] = []
-    result = None
-    if not stops and not dry_run:
-        try:
-            result = store.commit(
-                engine,
-                file_name=file.name,
-                data=data,
-                user=user,
-                observations=review.observations,
-                activities=review.activities,
-            )
-            outcome_status = "written"
-        except store.StoreError as error:
-            stops = failed = [Problem(None, None, str(error))]
-            outcome_status = "refused"
+    done = commit_unless_held(
+        engine,
+        review,
+        data=data,
+        user=user,
+        dry_run=dry_run,
+        accept_warnings=accept_warnings,
+        observations=review.observations,
+        activities=review.activities,
+    )
     outcome = {
-        "status": outcome_status,
+        "status": done.status,
         "ok": not review.errors and not review.questions,
         "read_as": review.read_as.as_dict() if review.read_as else None,
-        "errors": [p.as_dict() for p in review.errors + failed + held],
+        "errors": [p.as_dict() for p in review.errors + done.failed + done.held],
         "questions": [q.as_dict() for q in review.questions],
         "warnings": [p.as_dict() for p in review.warnings],
         "notes": review.notes,
@@ -197,23 +189,23 @@ def import_command(
             for o in review.observations
         ],
         "activities": [desk.activity_json(a) for a in review.activities],
-        "written": result.written if result else 0,
+        "written": done.result.written if done.result else 0,
     }
     if as_json:
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
     else:
         echo_outcome(
             name=file.name,
-            errors=review.errors + failed,
+            errors=review.errors + done.failed,
             warnings=review.warnings,
-            held=held,
+            held=done.held,
             dry_run=dry_run,
-            result=result,
+            result=done.result,
             read=f"{len(review.observations)} figures and {len(review.activities)} activities",
             assumed=review.assumed(),
             questions=review.questions,
         )
-    if stops:
+    if done.stopped:
         raise typer.Exit(1)
 
 

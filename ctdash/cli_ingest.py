@@ -9,10 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ctdash import desk, store
-from ctdash.cli_options import AcceptWarnings, AsJson, DatabaseUrl, DryRun, User, echo_outcome
+from ctdash import desk
+from ctdash.cli_options import (
+    AcceptWarnings,
+    AsJson,
+    DatabaseUrl,
+    DryRun,
+    User,
+    commit_unless_held,
+    echo_outcome,
+)
 from ctdash.db import make_engine
-from ctdash.ingest import ActivityRecord, Problem
+from ctdash.ingest import ActivityRecord
 from ctdash.seed import seed
 
 INGEST_FIELDS = (
@@ -45,7 +53,7 @@ def outcome_json(
     return {
         "status": status,
         "ok": review.ok,
-        "read_as": review.read_as(),
+        "read_as": review.read_as_json(),
         "errors": [p.as_dict() for p in review.errors],
         "warnings": [p.as_dict() for p in review.warnings],
         "notes": [p.as_dict() for p in review.notes],
@@ -109,45 +117,37 @@ def ingest_command(
         engine, file_name=file.name, data=data, today=date.today(), year=year, as_of=figures_date
     )
     labels = dict(desk.indicator_pairs(engine))
-    status = desk.status(review)
-    stops = desk.blockers(review, accept_warnings=accept_warnings or dry_run)
-    held = desk.unaccepted(review, accept_warnings=accept_warnings or dry_run)
-    result = None
     try:
-        if not stops and not dry_run:
-            result = store.commit(
-                engine,
-                file_name=file.name,
-                data=data,
-                user=user,
-                kind="ingest",
-                observations=review.figures.observations,
-                activities=review.activities,
-                title=f"Newsletter {file.name}",
-            )
-            status = "written"
-    except store.StoreError as error:
-        stops = [Problem(None, None, str(error))]
-        review.errors.extend(stops)
-        status = "refused"
+        done = commit_unless_held(
+            engine,
+            review,
+            data=data,
+            user=user,
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
+            observations=review.figures.observations,
+            activities=review.activities,
+            kind="ingest",
+            title=f"Newsletter {file.name}",
+        )
     finally:
         engine.dispose()
     if as_json:
-        outcome = outcome_json(review, status=status, labels=labels)
-        # The JSON lists what holds the newsletter back among its errors, as `import` does.
-        outcome["errors"] = [p.as_dict() for p in review.errors + held]
+        outcome = outcome_json(review, status=done.status, labels=labels)
+        # The JSON lists what stopped the newsletter among its errors, as `import` does.
+        outcome["errors"] = [p.as_dict() for p in review.errors + done.failed + done.held]
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
     else:
         echo_outcome(
             name=file.name,
-            errors=review.errors,
+            errors=review.errors + done.failed,
             warnings=review.warnings,
-            held=held,
+            held=done.held,
             dry_run=dry_run,
-            result=result,
+            result=done.result,
             read=f"{len(review.figures.observations)} figures and "
             f"{len(review.activities)} activities",
             assumed=review.assumed(),
         )
-    if stops:
+    if done.stopped:
         raise typer.Exit(1)

@@ -1,15 +1,21 @@
-"""Options shared by the ctdash commands."""
+"""Options and the commit gate shared by the ctdash commands that read files."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from ctdash import desk, store
+from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
+
 if TYPE_CHECKING:
-    from ctdash.ingest import Problem, Question
+    from sqlalchemy.engine import Engine
+
+    from ctdash.ingest import Question
     from ctdash.store import CommitResult
 
 
@@ -99,3 +105,56 @@ def echo_outcome(
             f"{name}: read {read}; wrote {result.observations} figures and "
             f"{result.activities} activities (write {result.batch_id})."
         )
+
+
+@dataclass
+class Outcome:
+    """What a command did with a reviewed file: its status, what it wrote, and what stopped it
+    (the store refusing the write, or warnings nobody accepted)."""
+
+    status: str
+    stopped: bool
+    result: CommitResult | None = None
+    failed: list[Problem] = field(default_factory=list)
+    held: list[Problem] = field(default_factory=list)
+
+
+def commit_unless_held(
+    engine: Engine,
+    review: desk.Review | desk.NewsletterReview,
+    *,
+    data: bytes,
+    user: str,
+    dry_run: bool,
+    accept_warnings: bool,
+    observations: Sequence[ObservationRecord],
+    activities: Sequence[ActivityRecord],
+    kind: Literal["upload", "ingest"] = "upload",
+    title: str | None = None,
+) -> Outcome:
+    """Commit a reviewed file unless something holds it back (the gate the data desk applies
+    too); a dry run only says whether it could be."""
+    accepted = accept_warnings or dry_run
+    outcome = Outcome(
+        status=desk.status(review),
+        stopped=bool(desk.blockers(review, accept_warnings=accepted)),
+        held=desk.unaccepted(review, accept_warnings=accepted),
+    )
+    if outcome.stopped or dry_run:
+        return outcome
+    try:
+        outcome.result = store.commit(
+            engine,
+            file_name=review.file_name,
+            data=data,
+            user=user,
+            kind=kind,
+            observations=observations,
+            activities=activities,
+            title=title,
+        )
+        outcome.status = "written"
+    except store.StoreError as error:
+        outcome.failed = [Problem(None, None, str(error))]
+        outcome.status, outcome.stopped = "refused", True
+    return outcome

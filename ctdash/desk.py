@@ -107,12 +107,10 @@ def unaccepted(
     ]
 
 
-def status(review: Review | NewsletterReview, *, written: bool = False) -> str:
-    """'refused' (errors), 'held' (a question or warnings), 'written', or 'ready'."""
+def status(review: Review | NewsletterReview) -> str:
+    """'refused' (errors), 'held' (a question or warnings), or 'ready' to be written."""
     if review.errors:
         return "refused"
-    if written:
-        return "written"
     if review.questions or review.warnings:
         return "held"
     return "ready"
@@ -405,7 +403,7 @@ class NewsletterReview:
         last = self.last_lines.get(number, number)
         return " ".join(self.line(n) for n in range(number, last + 1) if self.line(n))
 
-    def read_as(self) -> dict[str, object]:
+    def read_as_json(self) -> dict[str, object]:
         """What was assumed to read the text, for `--json`."""
         return {
             "encoding": self.encoding,
@@ -435,27 +433,15 @@ def review_newsletter(
 
     `as_of` replaces the date the parser infers for the figures, when the reviewer knows it.
     """
-    text, encoding, problem = decode_newsletter(data, file_name)
-    if text is None or problem is not None:
-        problems = [problem] if problem else []
-        empty = Review(file_name, data, errors=problems)
-        return NewsletterReview(file_name, data, [], empty, [], problems, [], None)
+    decoded = decode_newsletter(data, file_name)
+    if isinstance(decoded, Problem):
+        empty = Review(file_name, data, errors=[decoded])
+        return NewsletterReview(file_name, data, [], empty, [], [decoded], [], None)
     read = parse_newsletter(
-        text, year=year, indicators=indicator_pairs(engine), file_name=file_name
+        decoded.text, year=year, indicators=indicator_pairs(engine), file_name=file_name
     )
     figures_as_of = as_of or next((f.as_of for f in read.indicators if f.as_of), None)
-    how = "date given in review" if as_of else "date inferred"
-    records = [
-        ObservationRecord(
-            f.row,
-            f.code,
-            figures_as_of,
-            f.value,
-            f"Read from the newsletter (line {f.row}, '{f.label}'); {how}.",
-        )
-        for f in read.indicators
-        if figures_as_of is not None
-    ]
+    records = [r for f in read.indicators if (r := f.observation(as_of)) is not None]
     figures = Review(file_name, data, observations=records)
     if records:
         future = [r for r in records if r.as_of > today]
@@ -472,14 +458,14 @@ def review_newsletter(
     return NewsletterReview(
         file_name=file_name,
         data=data,
-        lines=lines_of(text),
+        lines=lines_of(decoded.text),
         figures=figures,
         activities=read.activities,
         errors=read.errors + figures.errors,
         warnings=sorted(read.warnings + figures.warnings, key=lambda p: p.row or 0),
         as_of=figures_as_of,
         notes=read.notes,
-        encoding=encoding,
+        encoding=decoded.encoding,
         period=read.period,
         year=read.year,
         last_lines=read.last_lines,

@@ -409,21 +409,23 @@ with newsletter_tab:
             step=1,
             key=f"desk:nl-year-{tag}",
         )
-        first = desk.review_newsletter(
+        review = desk.review_newsletter(
             engine, file_name=name, data=data, today=date.today(), year=year
         )
         as_of = st.date_input(
             "Figures as of",
-            value=first.as_of,
+            value=review.as_of,
             max_value=date.today(),
             format="YYYY-MM-DD",
             key=f"desk:nl-asof-{tag}",
             help="The newsletter states no date for its figures; this one is the last day of "
             "the period it names, or of the latest month its items name.",
         )
-        review = desk.review_newsletter(
-            engine, file_name=name, data=data, today=date.today(), year=year, as_of=as_of
-        )
+        if as_of != review.as_of:
+            # Read again only when the reviewer gives the figures another date.
+            review = desk.review_newsletter(
+                engine, file_name=name, data=data, today=date.today(), year=year, as_of=as_of
+            )
         before = "This newsletter was imported before (write {}); importing it again adds nothing."
         if not stopped(name, data, review.errors, kind="nl-errors", before=before):
             show_assumed(review.assumed())

@@ -68,10 +68,6 @@ class Question:
             "option": self.option,
         }
 
-    def as_problem(self) -> Problem:
-        """The question as a warning, for lists of what holds a file back."""
-        return Problem(None, None, f"{self.message} ({self.option} {'|'.join(self.options)})")
-
 
 @dataclass(frozen=True)
 class ObservationRecord:

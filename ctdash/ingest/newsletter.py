@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ctdash import geo
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
-from ctdash.ingest.encoding import decode
+from ctdash.ingest.encoding import Decoded, decode
 from ctdash.ingest.sheet import file_size
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
@@ -212,12 +212,15 @@ class Figure:
     value: int
     as_of: date | None
 
-    def observation(self) -> ObservationRecord | None:
-        """The figure as a record to store, or None while its date is unknown."""
-        if self.as_of is None:
+    def observation(self, as_of: date | None = None) -> ObservationRecord | None:
+        """The figure as a record to store: as of the date a reviewer gives, else the one
+        inferred; None while neither is known."""
+        when = as_of or self.as_of
+        if when is None:
             return None
-        note = f"Read from the newsletter (line {self.row}, '{self.label}'); date inferred."
-        return ObservationRecord(self.row, self.code, self.as_of, self.value, note)
+        how = "date given in review" if as_of else "date inferred"
+        note = f"Read from the newsletter (line {self.row}, '{self.label}'); {how}."
+        return ObservationRecord(self.row, self.code, when, self.value, note)
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,6 @@ class Period:
     start: date
     end: date
     row: int
-    text: str
 
     def __str__(self) -> str:
         first, last = f"{self.start:%B %Y}", f"{self.end:%B %Y}"
@@ -312,7 +314,7 @@ def shipped_indicators() -> tuple[tuple[str, str], ...]:
 # --- the text as it arrives ---------------------------------------------------------------------
 
 
-def decode_newsletter(data: bytes, file_name: str) -> tuple[str | None, str | None, Problem | None]:
+def decode_newsletter(data: bytes, file_name: str) -> Decoded | Problem:
     """A newsletter file's text and encoding (UTF-8, UTF-16, Windows-1252...), or why not."""
     decoded = decode(data)
     if decoded is None:
@@ -320,8 +322,8 @@ def decode_newsletter(data: bytes, file_name: str) -> tuple[str | None, str | No
             f"'{file_name}' is not a text file; copy the newsletter's text into a text file "
             "(or paste it) and try again."
         )
-        return None, None, Problem(None, None, message)
-    return decoded.text, decoded.encoding, None
+        return Problem(None, None, message)
+    return decoded
 
 
 def lines_of(text: str) -> list[str]:
@@ -524,12 +526,10 @@ def find_period(lines: Sequence[str], before: int) -> Period | None:
             first_year = int(found["y1"]) if found["y1"] else last_year - (first > last)
             if (first_year, first) > (last_year, last):
                 continue
-            return Period(
-                date(first_year, first, 1), _month_end(last_year, last), index + 1, found[0]
-            )
+            return Period(date(first_year, first, 1), _month_end(last_year, last), index + 1)
         if found := _ONE_MONTH.search(text):
             month, year = _month(found["m"]), int(found["y"])
-            return Period(date(year, month, 1), _month_end(year, month), index + 1, found[0])
+            return Period(date(year, month, 1), _month_end(year, month), index + 1)
     return None
 
 

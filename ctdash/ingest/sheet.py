@@ -549,9 +549,9 @@ def _read_workbook(
     test: HeaderTest,
     wanted: str | None,
 ) -> SheetRead:
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
-    sheets = [part for part in parts if isinstance(workbook[part.name], ReadOnlyWorksheet)]
+    # Chart sheets hold no cells: only worksheets are read.
+    worksheets = {sheet.title for sheet in workbook.worksheets}
+    sheets = [part for part in parts if part.name in worksheets]
     if not sheets:
         raise _Unreadable
     if wanted is not None:

@@ -295,8 +295,9 @@ def test_newsletter_text_pasted_from_a_pdf_reads_or_gives_problems(
 @given(data=st.binary(max_size=400))
 @example(data="IN NUMBERS\n45\nCompact entities\n".encode("utf-16"))
 def test_any_bytes_decode_to_a_newsletter_or_a_refusal(data: bytes) -> None:
-    text, encoding, problem = decode_newsletter(data, "n.txt")
-    assert (text is None) == (problem is not None)
-    if text is not None:
-        assert encoding
-        check_newsletter(text, 2023)
+    decoded = decode_newsletter(data, "n.txt")
+    if isinstance(decoded, Problem):
+        assert decoded.message.startswith("'n.txt' is not a text file")
+    else:
+        assert decoded.encoding
+        check_newsletter(decoded.text, 2023)
