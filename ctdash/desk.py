@@ -417,7 +417,12 @@ class NewsletterReview:
         said = []
         if self.encoding:
             said.append(f"Read as text in {LABELS.get(self.encoding, self.encoding)}.")
-        return said + [str(note) for note in self.notes]
+        return said + [
+            f"Line {note.row}: {note.message}"
+            if note.row
+            else note.message[:1].upper() + note.message[1:]
+            for note in self.notes
+        ]
 
 
 def review_newsletter(
