@@ -25,7 +25,9 @@ from ctdash.db import (
     create_schema,
     make_engine,
     migration_transaction,
+    move_data_version,
 )
+from ctdash.models import DataVersion
 
 # Every ctdash store, from the first migration on, has these; a file without them is no backup.
 REQUIRED_TABLES = ("indicator", "source", "batch", "observation", "activity", "activityentity")
@@ -37,6 +39,12 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Rows read and written at a time, so a large store never sits in memory whole.
 CHUNK = 1000
+
+
+def _data_tables() -> list[Table]:
+    """The tables a backup carries: all of the store's but its data version, which belongs to
+    the store a backup is restored into."""
+    return [t for t in SQLModel.metadata.sorted_tables if t.name != DataVersion.__tablename__]
 
 
 class BackupError(Exception):
@@ -115,7 +123,7 @@ def describe(path: Path) -> BackupInfo:
                 taken_from = str(found[1])
         counts = {
             table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
-            for table in SQLModel.metadata.sorted_tables
+            for table in _data_tables()
             if table.name in tables
         }
     return BackupInfo(path, revision, taken_at, taken_from, counts)
@@ -169,10 +177,13 @@ def _replace_rows(
                     _write_backup(writer, partial)
                     _label(partial, taken_at=datetime.now(UTC), taken_from=_where(engine))
                 replaced = describe(kept)
-                for table in reversed(SQLModel.metadata.sorted_tables):
+                for table in reversed(_data_tables()):
                     writer.execute(table.delete())
             counts = _copy_rows(reader, writer)
             _reset_sequences(writer)
+            # The store's own counter goes on from where it was: a restored store is a new
+            # version to every process, never one they saw before.
+            move_data_version(writer)
     except BaseException:
         if kept is not None:
             kept.unlink(missing_ok=True)  # the store is as it was: this copy of it is not needed
@@ -276,7 +287,7 @@ def _copy_rows(source: Connection, target: Connection) -> dict[str, int]:
     """Copy every row of our tables, primary keys kept, in the columns both sides have."""
     counts = {}
     present = set(inspect(target).get_table_names())
-    for model in SQLModel.metadata.sorted_tables:
+    for model in _data_tables():
         if model.name not in present:
             continue
         names = {c["name"] for c in inspect(target).get_columns(model.name)}
@@ -305,7 +316,7 @@ def _lock_tables(connection: Connection) -> None:
     """Keep other writers out until the restore commits; SQLite's BEGIN IMMEDIATE already does."""
     if connection.dialect.name != "postgresql":
         return
-    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    names = ", ".join(f'"{t.name}"' for t in _data_tables())
     connection.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
 
 
@@ -313,7 +324,7 @@ def _reset_sequences(connection: Connection) -> None:
     """Make PostgreSQL number new rows after the restored ones."""
     if connection.dialect.name != "postgresql":
         return
-    for table in SQLModel.metadata.sorted_tables:
+    for table in _data_tables():
         if "id" not in table.c or list(table.primary_key.columns) != [table.c.id]:
             continue
         connection.execute(
@@ -331,7 +342,7 @@ def _counts(connection: Connection) -> dict[str, int]:
     present = set(inspect(connection).get_table_names())
     return {
         t.name: connection.execute(select(func.count()).select_from(t)).scalar_one()
-        for t in SQLModel.metadata.sorted_tables
+        for t in _data_tables()
         if t.name in present
     }
 

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Connection, event, inspect, text, update
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from ctdash import auth, models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from ctdash.config import get_settings
+from ctdash.config import ConfigError, check_database_url, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,23 +41,81 @@ class SchemaError(Exception):
     """A store whose schema ctdash cannot bring up to date; the message says why."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers (several app sessions) proceed while one writer commits.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for the given SQLAlchemy URL, or for CTDASH_DATABASE_URL."""
-    url = url or get_settings().database_url
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    """An engine for the given SQLAlchemy URL, or for CTDASH_DATABASE_URL, with its timeouts.
+
+    Raises ConfigError, naming the problem, for a URL ctdash cannot use. A SQLite file that
+    cannot be written (a read-only file, folder or mount) is opened for reading only.
+    """
+    settings = get_settings()
+    url = url or settings.database_url
+    try:
+        check_database_url(url)
+    except ValueError as error:
+        raise ConfigError(f"database URL {url!r} {error}") from None
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, busy_seconds=settings.db_statement_timeout)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        from ctdash import postgres
+    except ImportError:
+        raise ConfigError(
+            "database URL names PostgreSQL, whose driver is not installed: "
+            "pip install -e '.[postgres]'"
+        ) from None
+    return postgres.engine(
+        parsed,
+        connect_seconds=settings.db_connect_timeout,
+        statement_seconds=settings.db_statement_timeout,
+    )
+
+
+def _sqlite_engine(url: URL, *, busy_seconds: float) -> Engine:
+    path = url.database or ""
+    read_only = path not in ("", ":memory:") and not path.startswith("file:") and _read_only(path)
+    if read_only:
+        url = url.set(database=_read_only_uri(path), query={"uri": "true"})
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if not read_only:
+            # WAL lets readers (several app sessions) proceed while one writer commits.
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    event.listen(engine, "connect", pragmas)
+    return engine
+
+
+def _read_only(path: str) -> bool:
+    """Whether a SQLite file (or the folder it would be made in) cannot be written here."""
+    file = Path(path)
+    if file.exists():
+        return not os.access(file, os.W_OK) or not os.access(file.parent, os.W_OK)
+    return False
+
+
+def _read_only_uri(path: str) -> str:
+    """A read-only SQLite URI for a file: `mode=ro`, or `immutable=1` where SQLite cannot make
+    the files a WAL store needs beside it (a read-only mount), so nothing may change it."""
+    uri = f"file:{quote(path)}?mode=ro"
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as probe:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        return f"file:{quote(path)}?immutable=1"
+    return uri
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether the store was opened for reading only (make_engine), so nothing can be written."""
+    query = engine.url.database or ""
+    return engine.dialect.name == "sqlite" and ("mode=ro" in query or "immutable=1" in query)
 
 
 def create_schema(engine: Engine) -> None:
@@ -227,6 +288,22 @@ def _script() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config)
+
+
+def commit_write(session: Session) -> None:
+    """Commit a write of data, moving the store's data version on in the same transaction.
+
+    The counter is updated last, just before the commit, so versions follow the order in
+    which writes commit, not the order in which they started.
+    """
+    move_data_version(session)
+    session.commit()
+
+
+def move_data_version(connection: Session | Connection) -> None:
+    """Add one to the data version, in the transaction of the write about to commit."""
+    version = models.DataVersion.__table__.c.version  # type: ignore[attr-defined]
+    connection.execute(update(models.DataVersion).values({version: version + 1}))
 
 
 @contextmanager

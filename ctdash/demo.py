@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ctdash import geo
 from ctdash.config import get_settings
-from ctdash.db import create_schema
+from ctdash.db import commit_write, create_schema
 from ctdash.models import (
     ACTIVITY_KINDS,
     Activity,
@@ -109,7 +109,7 @@ def fill(
                     )
                 )
             )
-        session.commit()
+        commit_write(session)
     return DemoReport(len(observations), activities, first, today)
 
 

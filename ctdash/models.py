@@ -1,4 +1,5 @@
-"""SQLModel tables: indicators, sources, write batches, observations, activities."""
+"""SQLModel tables: indicators, sources, write batches, observations, activities, and the
+store's data version."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ class Batch(SQLModel, table=True):
     source_id: int | None = Field(default=None, foreign_key="source.id")
     undoes_batch_id: int | None = Field(default=None, foreign_key="batch.id", unique=True)
     note: str | None = None
+
+
+class DataVersion(SQLModel, table=True):
+    """The store's data version: one row, moved on by every write as it commits
+    (db.commit_write), so that every process sees each commit as a new version."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int
 
 
 class Observation(SQLModel, table=True):

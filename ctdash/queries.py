@@ -19,6 +19,7 @@ from ctdash.models import (
     Activity,
     ActivityEntity,
     Batch,
+    DataVersion,
     Indicator,
     Observation,
     Source,
@@ -117,9 +118,9 @@ def _text(value: object) -> str | None:
 
 
 def data_version(engine: Engine) -> int:
-    """A number every write to the store changes: the id of the latest write batch."""
+    """A number every write to the store moves on as it commits (db.commit_write)."""
     with Session(engine) as session:
-        return session.exec(select(func.max(Batch.id))).one() or 0
+        return session.exec(select(DataVersion.version)).one()
 
 
 def is_synthetic(engine: Engine) -> bool:

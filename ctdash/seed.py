@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ctdash import geo, queries
 from ctdash.config import get_settings
-from ctdash.db import create_schema, session_scope
+from ctdash.db import commit_write, create_schema, is_read_only
 from ctdash.models import (
     ACTIVITY_KINDS,
     Activity,
@@ -25,6 +26,8 @@ from ctdash.models import (
 from ctdash.store import sha256_hex
 
 SEED_USER = "ctdash seed"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,70 +80,102 @@ def shipped_indicators(data_dir: Path) -> list[Indicator]:
 
 
 def seed(engine: Engine, data_dir: Path | None = None) -> SeedReport:
-    """Create the schema and add whatever shipped rows the store lacks, in one transaction.
+    """Bring the schema up to date and add whatever shipped rows the store lacks, in one
+    transaction; a store that lacks nothing is only read.
 
     A synthetic store (`ctdash demo`) gets nothing: real figures never mix with generated ones.
+    A read-only store is left as it is, lacking what it lacks.
     """
     data_dir = data_dir or get_settings().data_dir
     create_schema(engine)
     if queries.is_synthetic(engine):
         return SeedReport()
-    with session_scope(engine) as session:
-        report = _seed(session, data_dir)
-        if report.total == 0:
-            session.rollback()
+    with Session(engine) as session:
+        lacking = _lacking(session, data_dir)
+    if lacking.empty:
+        return SeedReport()
+    if is_read_only(engine):
+        logger.warning("store: read-only, so the shipped rows it lacks were not added")
+        return SeedReport()
+    with Session(engine) as session:
+        # Read again in the writing transaction: another process may have seeded meanwhile.
+        report = _write(session, _lacking(session, data_dir), data_dir)
+        if report.total:
+            commit_write(session)
     return report
 
 
-def _seed(session: Session, data_dir: Path) -> SeedReport:
+@dataclass(frozen=True)
+class _Lacking:
+    """The shipped rows (of data/) that the store does not hold."""
+
+    indicators: list[Indicator]
+    sources: list[dict[str, str]]
+    observations: list[dict[str, str]]
+    activities: list[dict[str, str]]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.indicators or self.sources or self.observations or self.activities)
+
+
+def _lacking(session: Session, data_dir: Path) -> _Lacking:
+    known_codes = set(session.exec(select(Indicator.code)).all())
+    known_sources = set(session.exec(select(Source.key)).all())
+    present = {
+        (code, as_of, key)
+        for code, as_of, key in session.exec(
+            select(col(Observation.indicator_code), col(Observation.as_of), col(Source.key)).join(
+                Source, col(Observation.source_id) == col(Source.id)
+            )
+        ).all()
+    }
+    known_keys = set(session.exec(select(Activity.key)).all())
+    return _Lacking(
+        indicators=[i for i in shipped_indicators(data_dir) if i.code not in known_codes],
+        sources=[r for r in _rows(data_dir / "sources.csv") if r["key"] not in known_sources],
+        observations=[
+            row
+            for row in _rows(data_dir / "observations.csv")
+            if (row["indicator"], date.fromisoformat(row["as_of"]), row["source"]) not in present
+        ],
+        activities=[r for r in _rows(data_dir / "activities.csv") if r["id"] not in known_keys],
+    )
+
+
+def _write(session: Session, lacking: _Lacking, data_dir: Path) -> SeedReport:
+    if lacking.empty:
+        return SeedReport()
     batch = Batch(kind="seed", recorded_by=SEED_USER, note=f"shipped data from {data_dir.name}/")
     session.add(batch)
     session.flush()
     assert batch.id is not None
 
-    known_codes = set(session.exec(select(Indicator.code)).all())
-    indicators = 0
-    for indicator in shipped_indicators(data_dir):
-        if indicator.code in known_codes:
-            continue
-        session.add(indicator)
-        indicators += 1
-
-    sources_by_key = {s.key: s for s in session.exec(select(Source)).all()}
-    sources = 0
-    for row in _rows(data_dir / "sources.csv"):
-        if row["key"] in sources_by_key:
-            continue
+    session.add_all(lacking.indicators)
+    for row in lacking.sources:
         file_name = _optional(row["file"])
-        source = Source(
-            key=row["key"],
-            title=row["title"],
-            kind=row["kind"],
-            url=_optional(row["url"]),
-            file_name=file_name,
-            sha256=sha256_hex((data_dir / file_name).read_bytes()) if file_name else None,
-            published=date.fromisoformat(row["published"]) if row["published"] else None,
-            note=_optional(row["note"]),
+        session.add(
+            Source(
+                key=row["key"],
+                title=row["title"],
+                kind=row["kind"],
+                url=_optional(row["url"]),
+                file_name=file_name,
+                sha256=sha256_hex((data_dir / file_name).read_bytes()) if file_name else None,
+                published=date.fromisoformat(row["published"]) if row["published"] else None,
+                note=_optional(row["note"]),
+            )
         )
-        session.add(source)
-        sources_by_key[source.key] = source
-        sources += 1
     session.flush()
+    source_ids = {s.key: s.id for s in session.exec(select(Source)).all()}
 
-    present = {
-        (o.indicator_code, o.as_of, o.source_id) for o in session.exec(select(Observation)).all()
-    }
-    observations = 0
-    for row in _rows(data_dir / "observations.csv"):
-        source_id = sources_by_key[row["source"]].id
+    for row in lacking.observations:
+        source_id = source_ids[row["source"]]
         assert source_id is not None
-        as_of = date.fromisoformat(row["as_of"])
-        if (row["indicator"], as_of, source_id) in present:
-            continue
         session.add(
             Observation(
                 indicator_code=row["indicator"],
-                as_of=as_of,
+                as_of=date.fromisoformat(row["as_of"]),
                 as_of_inferred=_flag(row["as_of_inferred"]),
                 value=int(row["value"]),
                 source_id=source_id,
@@ -148,13 +183,8 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
                 note=_optional(row["note"]),
             )
         )
-        observations += 1
 
-    known_keys = set(session.exec(select(Activity.key)).all())
-    activities = 0
-    for row in _rows(data_dir / "activities.csv"):
-        if row["id"] in known_keys:
-            continue
+    for row in lacking.activities:
         if row["kind"] not in ACTIVITY_KINDS:
             raise ValueError(f"activities.csv row {row['id']}: unknown kind {row['kind']!r}")
         place = geo.locate(
@@ -168,7 +198,7 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
                 f"activities.csv row {row['id']}: the gazetteer cannot place "
                 f"{row['city'] or row['country']!r}"
             )
-        source_id = sources_by_key[row["source"]].id
+        source_id = source_ids[row["source"]]
         assert source_id is not None
         activity = Activity(
             key=row["id"],
@@ -195,6 +225,10 @@ def _seed(session: Session, data_dir: Path) -> SeedReport:
         assert activity.id is not None
         for position, entity in enumerate(split_entities(row["entities"])):
             session.add(ActivityEntity(activity_id=activity.id, entity=entity, position=position))
-        activities += 1
 
-    return SeedReport(indicators, sources, observations, activities)
+    return SeedReport(
+        len(lacking.indicators),
+        len(lacking.sources),
+        len(lacking.observations),
+        len(lacking.activities),
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
+from ctdash.db import commit_write
 from ctdash.ingest import ActivityRecord, ObservationRecord
 from ctdash.models import (
     Activity,
@@ -185,7 +186,7 @@ def commit(
             if written == 0 and not activities:
                 session.rollback()
                 return CommitResult(None, 0, 0)
-            session.commit()
+            commit_write(session)
             return CommitResult(batch.id, written, len(activities))
     except IntegrityError as error:
         raise StoreError(
@@ -276,7 +277,7 @@ def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
             if activity.withdrawn_batch_id is None:
                 activity.withdrawn_batch_id = batch.id
                 session.add(activity)
-        session.commit()
+        commit_write(session)
         session.refresh(batch)
         return batch
 

@@ -45,10 +45,13 @@ def sqlite_url(path: Path) -> str:
 
 
 def all_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table of the models, read through the models' types, by primary key."""
+    """Every row of every table a backup carries (all of the models' but the store's own data
+    version), read through the models' types, by primary key."""
     rows = {}
     with engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
+            if table.name == "data_version":
+                continue
             keys = [column.name for column in table.primary_key.columns]
             found = connection.execute(select(table)).mappings().all()
             ordered = sorted(found, key=lambda row: tuple(row[k] for k in keys))

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from ctdash import queries
 from ctdash import store as store_module
 from ctdash.db import make_engine
+from ctdash.ingest import ObservationRecord
 from ctdash.ingest.activities import parse_activity_file
 from ctdash.models import INDICATOR_CODES, Batch, Observation
 from ctdash.seed import seed
@@ -43,7 +44,8 @@ def test_sqlite_runs_in_wal_with_foreign_keys(store) -> None:
     with store.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        # A write waits for another writer as long as a statement may take (15 s by default).
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15_000
 
 
 def test_the_newsletter_figures_are_shipped_with_their_source(store) -> None:
@@ -144,12 +146,20 @@ def test_a_correction_is_a_new_revision_and_the_old_value_stays(store) -> None:
     assert values == [136, 137]
 
 
-def test_every_write_changes_the_data_version(store) -> None:
-    before = queries.data_version(store)
-    with Session(store) as session:
-        session.add(Batch(kind="manual", recorded_by="test"))
-        session.commit()
-    assert queries.data_version(store) == before + 1
+def test_every_write_changes_the_data_version_and_a_refused_one_does_not(store) -> None:
+    start = queries.data_version(store)
+    figure = ObservationRecord(2, "member_states", date(2024, 1, 31), 140)
+    written = store_module.commit(
+        store, file_name="a.csv", data=b"a", user="test", observations=[figure]
+    )
+    assert queries.data_version(store) == start + 1
+    # The same bytes again, and a figure equal to the current one, write nothing.
+    store_module.commit(store, file_name="a.csv", data=b"a", user="test", observations=[figure])
+    store_module.commit(store, file_name="b.csv", data=b"b", user="test", observations=[figure])
+    assert queries.data_version(store) == start + 1
+    assert written.batch_id is not None
+    store_module.undo(store, batch_id=written.batch_id, user="test")
+    assert queries.data_version(store) == start + 2
 
 
 def test_tiles_give_the_delta_since_each_indicator_previous_snapshot(store) -> None:

@@ -1,0 +1,99 @@
+"""PostgreSQL engines that give up on a server that stops answering (needs psycopg)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine
+from sqlmodel import create_engine
+
+logger = logging.getLogger(__name__)
+
+
+def engine(url: URL, *, connect_seconds: float, statement_seconds: float) -> Engine:
+    """An engine with connect and statement timeouts, and a deadline on every call."""
+    made = create_engine(
+        url,
+        pool_pre_ping=True,
+        # A hung server must not hold a page for long waiting for a pooled connection either.
+        pool_timeout=connect_seconds,
+        connect_args={
+            "connect_timeout": max(2, round(connect_seconds)),
+            "options": f"-c statement_timeout={int(statement_seconds * 1000)}",
+            "cursor_factory": _GuardedCursor,
+        },
+    )
+
+    @event.listens_for(made, "do_connect")
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        connection = _GuardedConnection.connect(*cargs, **cparams)
+        # The server's own statement_timeout comes first; this only catches a silent server.
+        connection.deadline = statement_seconds + connect_seconds
+        return connection
+
+    return made
+
+
+class _GuardedCursor(psycopg.Cursor[Any]):
+    """A cursor whose statements end with an error when the server stops answering."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        with _deadline(self.connection):
+            return super().execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> None:
+        with _deadline(self.connection):
+            super().executemany(*args, **kwargs)
+
+
+class _GuardedConnection(psycopg.Connection[Any]):
+    """A PostgreSQL connection that gives up on a server that stops answering.
+
+    PostgreSQL's statement_timeout ends a slow statement, but it is the server that enforces
+    it: a server that is stopped (SIGSTOP, a frozen machine, a cut network that still acks)
+    answers nothing, and the client would wait for ever. After `deadline` seconds the
+    connection's socket is shut down, so the waiting call fails, and the pool drops it.
+    """
+
+    deadline: float = 0
+
+    def commit(self) -> None:
+        with _deadline(self):
+            super().commit()
+
+    def rollback(self) -> None:
+        with _deadline(self):
+            super().rollback()
+
+
+@contextmanager
+def _deadline(connection: psycopg.Connection[Any]) -> Iterator[None]:
+    seconds = getattr(connection, "deadline", 0)
+    if not seconds or connection.closed:
+        yield
+        return
+    fd = connection.pgconn.socket
+
+    def sever() -> None:
+        try:
+            with socket.socket(fileno=os.dup(fd)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        logger.warning("store: PostgreSQL did not answer within %.0f s; connection closed", seconds)
+
+    timer = threading.Timer(seconds, sever)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
