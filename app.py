@@ -55,10 +55,19 @@ def pages_for(viewer: ui.Viewer | None) -> list[StreamlitPage]:
     ]
 
 
-# Single sign-on without a cookie secret: only the error, and no links (pages stay registered,
-# hidden, so every address still finds its page).
-ui.check_sso_secret(lambda: st.navigation(pages_for(None), position="hidden"))
-# Signs out a viewer idle for too long, and says so.
-viewer = ui.start_run()
-ui.mark_navigation()
-st.navigation(pages_for(viewer)).run()
+
+def hidden_pages() -> None:
+    """Every page registered but no links, so that every address still finds its page."""
+    st.navigation(pages_for(None), position="hidden")
+
+
+# While the store or a setting fails: one plain sentence, tried again every few seconds.
+with ui.store_guard(hidden_pages) as run:
+    # Single sign-on without a cookie secret: only the error, and no links.
+    ui.check_sso_secret(hidden_pages)
+    # Signs out a viewer idle for too long, and says so.
+    viewer = ui.start_run()
+    ui.mark_navigation()
+    page = st.navigation(pages_for(viewer))
+    run.navigated = True
+    page.run()

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ctdash import backup, desk, export, queries
+from ctdash import backup, desk, export, queries, store
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import (
@@ -26,11 +26,15 @@ from ctdash.cli_options import (
 )
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
+from ctdash.failures import STORE_FAILURES, operator_line
 from ctdash.ingest import Question
 from ctdash.seed import seed
 
 app = typer.Typer(
-    help="The Counter-Terrorism Compact in Numbers: store, seed data and exports.",
+    help="The Counter-Terrorism Compact in Numbers: store, seed data and exports. Exit codes: "
+    "0 done; 1 problems in the input, nothing written; 2 usage; 3 the store or a setting is "
+    "unavailable, nothing written.",
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     add_completion=False,
 )
@@ -268,9 +272,21 @@ def _echo_counts(counts: dict[str, int]) -> None:
         typer.echo(f"  {table.ljust(width)}  {rows:>8}")
 
 
+# Exit codes of every command: 0 done; 1 problems in the input, nothing written; 2 usage;
+# 3 the store or a setting is unavailable, nothing written.
+UNAVAILABLE = 3
+
+
 def main() -> None:
-    """Entry point for `python -m ctdash.cli`."""
-    app()
+    """The `ctdash` command: a failure of the store or a setting ends it with one line, exit 3."""
+    try:
+        app()
+    except store.StoreUnavailable as error:
+        typer.echo(f"error: {error}", err=True)
+        sys.exit(UNAVAILABLE)
+    except STORE_FAILURES as error:
+        typer.echo(f"error: {operator_line(error)}; nothing was written", err=True)
+        sys.exit(UNAVAILABLE)
 
 
 if __name__ == "__main__":

@@ -154,6 +154,8 @@ def commit_unless_held(
             title=title,
         )
         outcome.status = "written"
+    except store.StoreUnavailable:
+        raise  # not the file's fault: the command ends with exit 3 (cli.main)
     except store.StoreError as error:
         outcome.failed = [Problem(None, None, str(error))]
         outcome.status, outcome.stopped = "refused", True

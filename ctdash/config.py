@@ -87,7 +87,7 @@ def describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
         name = str(problem["loc"][0]) if problem["loc"] else "?"
-        value = _shown(problem.get("input"))
+        value = shown(problem.get("input"))
         reason = str(problem["msg"]).removeprefix("Value error, ")
         lines.append(
             f"CTDASH_{name.upper()}={value}: {reason}; for example "
@@ -96,7 +96,8 @@ def describe(error: ValidationError) -> str:
     return " | ".join(lines)
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A setting's value as it may be printed: a URL's password masked."""
     text = str(value)
     if "://" in text:
         # A URL may hold a password: show it as SQLAlchemy does, masked.

@@ -19,10 +19,11 @@ from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect, text, update
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, create_engine
 
 from ctdash import auth, models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from ctdash.config import ConfigError, check_database_url, get_settings
+from ctdash.config import EXAMPLES, ConfigError, check_database_url, get_settings, shown
 
 logger = logging.getLogger(__name__)
 
@@ -41,21 +42,24 @@ class SchemaError(Exception):
     """A store whose schema ctdash cannot bring up to date; the message says why."""
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, pooled: bool = True) -> Engine:
     """An engine for the given SQLAlchemy URL, or for CTDASH_DATABASE_URL, with its timeouts.
 
     Raises ConfigError, naming the problem, for a URL ctdash cannot use. A SQLite file that
-    cannot be written (a read-only file, folder or mount) is opened for reading only.
+    cannot be written (a read-only file, folder or mount) is opened for reading only. An
+    engine not `pooled` opens a new connection for each use (health checks).
     """
     settings = get_settings()
     url = url or settings.database_url
     try:
         check_database_url(url)
     except ValueError as error:
-        raise ConfigError(f"database URL {url!r} {error}") from None
+        raise ConfigError(
+            f"database URL {shown(url)} {error}; for example {EXAMPLES['database_url']}"
+        ) from None
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, busy_seconds=settings.db_statement_timeout)
+        return _sqlite_engine(parsed, busy_seconds=settings.db_statement_timeout, pooled=pooled)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
@@ -69,15 +73,20 @@ def make_engine(url: str | None = None) -> Engine:
         parsed,
         connect_seconds=settings.db_connect_timeout,
         statement_seconds=settings.db_statement_timeout,
+        pooled=pooled,
     )
 
 
-def _sqlite_engine(url: URL, *, busy_seconds: float) -> Engine:
+def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
     path = url.database or ""
     read_only = path not in ("", ":memory:") and not path.startswith("file:") and _read_only(path)
     if read_only:
         url = url.set(database=_read_only_uri(path), query={"uri": "true"})
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        **({} if pooled else {"poolclass": NullPool}),
+    )
 
     def pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -13,18 +13,21 @@ from typing import Any
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 logger = logging.getLogger(__name__)
 
 
-def engine(url: URL, *, connect_seconds: float, statement_seconds: float) -> Engine:
+def engine(
+    url: URL, *, connect_seconds: float, statement_seconds: float, pooled: bool = True
+) -> Engine:
     """An engine with connect and statement timeouts, and a deadline on every call."""
     made = create_engine(
         url,
         pool_pre_ping=True,
         # A hung server must not hold a page for long waiting for a pooled connection either.
-        pool_timeout=connect_seconds,
+        **({"pool_timeout": connect_seconds} if pooled else {"poolclass": NullPool}),
         connect_args={
             "connect_timeout": max(2, round(connect_seconds)),
             "options": f"-c statement_timeout={int(statement_seconds * 1000)}",

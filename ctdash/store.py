@@ -10,10 +10,11 @@ from typing import Literal
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctdash.db import commit_write
+from ctdash.failures import STORE_FAILURES, cause
 from ctdash.ingest import ActivityRecord, ObservationRecord
 from ctdash.models import (
     Activity,
@@ -31,6 +32,10 @@ class StoreError(Exception):
     """A write that could not be made; the message says why, for the person who tried."""
 
 
+class StoreUnavailable(StoreError):
+    """A write the store could not take because it is busy, read-only or unreachable."""
+
+
 @dataclass(frozen=True)
 class CommitResult:
     """What a commit wrote: its batch, the rows added, and whether the file was known."""
@@ -44,12 +49,6 @@ class CommitResult:
     def written(self) -> int:
         """All rows added."""
         return self.observations + self.activities
-
-
-def _reason(error: OperationalError) -> str:
-    """The driver's reason, on one line: psycopg adds the statement and a caret below it."""
-    lines = str(error.orig).strip().splitlines()
-    return lines[0] if lines else type(error.orig).__name__
 
 
 def sha256_hex(data: bytes) -> str:
@@ -193,9 +192,9 @@ def commit(
             "Another write changed the same figures, or uploaded the same file, at the same "
             "moment. Nothing was written; look at the current figures and try again."
         ) from error
-    except OperationalError as error:
-        raise StoreError(
-            f"The store is busy or unavailable ({_reason(error)}). Nothing was written; try again."
+    except STORE_FAILURES as error:
+        raise StoreUnavailable(
+            f"{cause(error).capitalize()}; nothing was written; try again."
         ) from error
 
 
@@ -239,9 +238,9 @@ def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
         raise StoreError(
             f"Write {batch_id} was undone by someone else at the same moment."
         ) from error
-    except OperationalError as error:
-        raise StoreError(
-            f"The store is busy or unavailable ({_reason(error)}). Nothing was undone; try again."
+    except STORE_FAILURES as error:
+        raise StoreUnavailable(
+            f"{cause(error).capitalize()}; nothing was undone; try again."
         ) from error
 
 

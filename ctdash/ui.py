@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
@@ -18,11 +20,14 @@ from sqlmodel import Session
 from streamlit import config as st_config
 from streamlit.runtime.pages_manager import PagesManager
 
-from ctdash import auth, geo, maps, queries, urlstate
+from ctdash import auth, failures, geo, maps, queries, urlstate
 from ctdash.config import get_settings
 from ctdash.db import make_engine
+from ctdash.failures import STORE_FAILURES
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
+
+logger = logging.getLogger(__name__)
 
 NAVIGATION_KEY = "_ctdash:navigation"
 # The page app.py marks default=True; Streamlit serves it at the root.
@@ -299,11 +304,57 @@ def page_start(*, public: bool = False) -> None:
 
 @st.cache_resource(show_spinner="Opening the store…")
 def engine() -> Engine:
-    """The store of this process, created and seeded on first start."""
+    """The store of this process, created and seeded on first start.
+
+    A failure is not cached: the next run tries again.
+    """
     store = make_engine()
-    seed(store)
+    try:
+        seed(store)
+    except BaseException:
+        store.dispose()
+        raise
     _freeze_heap()
     return store
+
+
+# Seconds between two tries of a page that could not reach the store.
+RETRY_SECONDS = 5
+
+
+@dataclass
+class GuardedRun:
+    """A run of app.py under store_guard; app.py sets `navigated` once its pages are known."""
+
+    navigated: bool = False
+
+
+@contextmanager
+def store_guard(register_pages: Callable[[], object]) -> Iterator[GuardedRun]:
+    """Run app.py's body; while the store or a setting fails, show one plain sentence instead
+    of a traceback, log one line for the operators, and try again every few seconds.
+
+    `register_pages` makes the pages known (hidden) when the failure came before navigation.
+    """
+    top = st.empty()
+    run = GuardedRun()
+    try:
+        yield run
+    except STORE_FAILURES as error:
+        logger.warning(failures.log_line(error))
+        if not run.navigated:
+            register_pages()
+        top.error(failures.VIEWER_MESSAGE, icon=":material/cloud_off:")
+        _retry_when_the_store_answers()
+
+
+@st.fragment(run_every=RETRY_SECONDS)
+def _retry_when_the_store_answers() -> None:
+    try:
+        queries.data_version(engine())
+    except STORE_FAILURES:
+        return
+    st.rerun(scope="app")
 
 
 @cache

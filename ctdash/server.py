@@ -1,0 +1,115 @@
+"""What serve.py adds to the pages on Streamlit's ASGI entry point: health checks that tell the
+truth, settings checked at start, and no traceback for any failure of a page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from typing import Any
+
+import anyio
+import streamlit as st
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ctdash import failures
+from ctdash.config import ConfigError, get_settings
+from ctdash.db import head_revision, make_engine
+from ctdash.seed import seed
+
+logger = logging.getLogger("ctdash.server")
+
+# One line per event in the server's log, as Streamlit writes its own.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# What a viewer sees when a page fails for a reason other than the store; the detail is logged.
+PAGE_FAILED = (
+    "This page could not be shown because of an error on the server, which has been recorded. "
+    "Reload the page to try again."
+)
+# Health answers are about this moment: no proxy or browser may keep them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def healthz(_request: Request) -> JSONResponse:
+    """200 while the process serves, whatever the state of the store."""
+    return JSONResponse({"ok": True}, headers=NO_STORE)
+
+
+async def readyz(_request: Request) -> JSONResponse:
+    """200 {"ready": true} when the store answers and its schema is at the latest migration;
+    503 {"ready": false, "reason": ...} otherwise, within the connect timeout."""
+    try:
+        limit = get_settings().db_connect_timeout
+        with anyio.fail_after(limit):
+            reason = await anyio.to_thread.run_sync(store_problem, abandon_on_cancel=True)
+    except ConfigError as error:
+        reason = failures.operator_line(error)
+    except TimeoutError:
+        reason = "the store did not answer in time"
+    if reason is None:
+        return JSONResponse({"ready": True}, headers=NO_STORE)
+    return JSONResponse({"ready": False, "reason": reason}, status_code=503, headers=NO_STORE)
+
+
+def store_problem() -> str | None:
+    """Why the store cannot serve the pages now, in words naming no host or path; None if it can."""
+    try:
+        with _probe_engine().connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except failures.STORE_FAILURES as error:
+        return failures.cause(error)
+    if revision != head_revision():
+        return f"the store's schema is at {revision or 'no revision'}, not {head_revision()}"
+    return None
+
+
+@cache
+def _probe_engine() -> Engine:
+    # A new connection for each check: a pooled one could hide a server that stopped taking new
+    # ones, and a hung server must fail the check within the connect timeout.
+    return make_engine(pooled=False)
+
+
+ROUTES = [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """At start, create and seed the store if it needs it, and say in the log what failed."""
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+    logging.getLogger("ctdash").setLevel(logging.INFO)
+    await anyio.to_thread.run_sync(prepare_store)
+    yield
+
+
+def prepare_store() -> None:
+    """Bring the store up to date before the first visitor; a failure is logged in one line,
+    and the pages say it and try again."""
+    try:
+        engine = make_engine()
+    except ConfigError as error:
+        logger.error(failures.operator_line(error))
+        return
+    try:
+        seed(engine)
+    except failures.STORE_FAILURES as error:
+        logger.warning("at start: %s", failures.log_line(error))
+    finally:
+        engine.dispose()
+
+
+def on_script_error(error: Exception) -> bool:
+    """Any uncaught failure of a page: one line in the log, one plain sentence on the page."""
+    if isinstance(error, failures.STORE_FAILURES):
+        logger.warning(failures.log_line(error))
+        st.error(failures.VIEWER_MESSAGE, icon=":material/cloud_off:")
+    else:
+        logger.error("page failed: %s", failures.log_line(error), exc_info=error)
+        st.error(PAGE_FAILED, icon=":material/error:")
+    return True
