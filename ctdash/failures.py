@@ -65,6 +65,27 @@ def cause(error: BaseException) -> str:
     return f"the store failed ({type(original).__name__})"
 
 
+# Causes that pass by themselves: trying again later may work.
+TRANSIENT = frozenset(
+    {
+        "the store is busy",
+        "the store did not answer in time",
+        "the store refused the connection (is it running?)",
+        "the store has no free connection",
+        "the connection to the store was lost",
+        "every connection to the store is in use",
+    }
+)
+
+
+def refusal(error: BaseException, *, undone: bool = False) -> str:
+    """A write's refusal in one sentence: why, that nothing was written, and whether to retry."""
+    why = cause(error)
+    nothing = "nothing was undone" if undone else "nothing was written"
+    retry = "; try again." if why in TRANSIENT else "."
+    return f"{why[:1].upper()}{why[1:]}; {nothing}{retry}"
+
+
 def operator_line(error: BaseException) -> str:
     """One line for a command's error output."""
     if isinstance(error, ConfigError):

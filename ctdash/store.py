@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctdash.db import commit_write
-from ctdash.failures import STORE_FAILURES, cause
+from ctdash.failures import STORE_FAILURES, refusal
 from ctdash.ingest import ActivityRecord, ObservationRecord
 from ctdash.models import (
     Activity,
@@ -193,9 +193,7 @@ def commit(
             "moment. Nothing was written; look at the current figures and try again."
         ) from error
     except STORE_FAILURES as error:
-        raise StoreUnavailable(
-            f"{cause(error).capitalize()}; nothing was written; try again."
-        ) from error
+        raise StoreUnavailable(refusal(error)) from error
 
 
 def _add_activity(
@@ -239,9 +237,7 @@ def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
             f"Write {batch_id} was undone by someone else at the same moment."
         ) from error
     except STORE_FAILURES as error:
-        raise StoreUnavailable(
-            f"{cause(error).capitalize()}; nothing was undone; try again."
-        ) from error
+        raise StoreUnavailable(refusal(error, undone=True)) from error
 
 
 def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:

@@ -4,6 +4,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from ctdash import auth, ui
+from ctdash.db import is_read_only
 
 ui.page_start(public=True)
 
@@ -15,6 +16,14 @@ if viewer is not None:
     if auth.can(viewer.role, "edit"):
         st.page_link("pages/desk.py", label="Open the data desk", icon=":material/upload:")
     st.button("Sign out", key="account:sign-out", icon=":material/logout:", on_click=ui.sign_out)
+elif is_read_only(ui.engine()):
+    # A sign-in records failed attempts (five lock the account): it cannot be counted here.
+    st.info(
+        "Signing in is unavailable: this store was opened read-only, so nothing can be written, "
+        "not even the count of failed attempts that protects accounts. Every page can be seen "
+        "without signing in.",
+        icon=":material/edit_off:",
+    )
 elif ui.sso_configured():
     st.write("Sign in with your organisation's account.")
     st.button("Sign in with single sign-on", icon=":material/login:", on_click=st.login)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import desk, queries, store, ui
+from ctdash.db import is_read_only
 from ctdash.ingest import MAX_UPLOAD_BYTES
 from ctdash.ingest.dates import EXAMPLES, ORDERS
 from ctdash.ingest.indicators import DATE_RULE
@@ -15,8 +16,17 @@ from ctdash.ingest.templates import activity_template, indicator_template
 from ctdash.models import ACTIVITY_KINDS
 
 ui.page_start()
-viewer = ui.require("edit")
 engine = ui.engine()
+if is_read_only(engine):
+    st.title("Data desk")
+    st.warning(
+        "Writing is unavailable: this store was opened read-only (its file or the disk it is on "
+        "cannot be written). The figures and activities can be seen on every page; ask the "
+        "operator to make the store writable to upload, enter or undo.",
+        icon=":material/edit_off:",
+    )
+    st.stop()
+viewer = ui.require("edit")
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 
 st.title("Data desk")

@@ -64,7 +64,7 @@ def store_url(folder: Path) -> str:
 
 @contextlib.contextmanager
 def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iterator[str]:
-    """`streamlit run app.py` on a free port (or `port`) with its own store in `folder`.
+    """`streamlit run serve.py` on a free port (or `port`) with its own store in `folder`.
 
     The store is fresh unless something (e.g. the `ctdash` command) already made it.
     `extra_args` are further `streamlit run` options, such as `--secrets.files`.
@@ -72,7 +72,9 @@ def running_app(folder: Path, *extra_args: str, port: int | None = None) -> Iter
     requests to other hosts checks the setting the app ships with.
     """
     env = {**os.environ, "CTDASH_DATABASE_URL": store_url(folder)}
-    with launch.serving("app.py", folder / "streamlit.log", *extra_args, env=env, port=port) as url:
+    with launch.serving(
+        "serve.py", folder / "streamlit.log", *extra_args, env=env, port=port
+    ) as url:
         yield url
 
 

@@ -77,9 +77,6 @@ def streamlit_command(script: str | Path, port: int, *extra_args: str) -> list[s
         str(port),
         "--server.headless",
         "true",
-        # Otherwise a headless server asks a web service for its external IP on start.
-        "--browser.serverAddress",
-        "localhost",
         # A watched file that changes while the server runs makes the next rerun re-import
         # ctdash.models, which fails ("Table 'indicator' is already defined") until a restart.
         "--server.fileWatcherType",

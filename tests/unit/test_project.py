@@ -16,7 +16,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_opens_with_the_two_set_up_commands() -> None:
     run, test = readme_commands()[:2]
-    assert run.endswith("streamlit run app.py")
+    assert run.endswith("streamlit run serve.py")
     assert test.endswith("python -m pytest")
     assert README.index(run) < README.index("## ")
 
