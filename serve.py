@@ -8,6 +8,7 @@ from ctdash import server
 app = st.App(
     "app.py",
     routes=server.ROUTES,
+    middleware=server.MIDDLEWARE,
     lifespan=server.lifespan,
     on_script_error=server.on_script_error,
 )

@@ -8,14 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import streamlit as st
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ctdash import failures
 from ctdash.config import ConfigError, get_settings
@@ -77,6 +81,47 @@ def _probe_engine() -> Engine:
 
 
 ROUTES = [Route("/healthz", healthz), Route("/readyz", readyz)]
+
+# Hosts a page may be served from on this machine, as Streamlit counts them.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
+
+
+class SameOriginWebSockets:
+    """Refuse a WebSocket opened by a page of another origin before Streamlit checks it.
+
+    Streamlit refuses such a page too, but first looks up this machine's addresses, one of
+    them on the internet (checkip.amazonaws.com), for every attempt: any web page a viewer has
+    open could make the server call out. Origins Streamlit would accept without a lookup pass
+    on: the same host, this machine, `browser.serverAddress`, `server.corsAllowedOrigins`, and
+    every origin when `server.enableCORS` is off.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and not _allowed_origin(Headers(scope=scope)):
+            logger.warning("refused a WebSocket from another origin")
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
+
+
+def _allowed_origin(headers: Headers) -> bool:
+    origin = headers.get("origin")
+    if origin is None or not st.get_option("server.enableCORS"):
+        return True
+    parts = urlsplit(origin)
+    if parts.netloc == headers.get("host"):
+        return True
+    server_address = urlsplit(f"//{st.get_option('browser.serverAddress')}").hostname
+    allowed = {*LOCAL_HOSTS, server_address} | {
+        urlsplit(o).hostname for o in st.get_option("server.corsAllowedOrigins") or ()
+    }
+    return parts.hostname in allowed
+
+
+MIDDLEWARE = [Middleware(SameOriginWebSockets)]
 
 
 @asynccontextmanager

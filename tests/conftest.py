@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from sqlalchemy import Connection, create_engine, func, select, text
@@ -19,6 +20,10 @@ from sqlmodel import SQLModel
 from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.seed import seed
+from tests.e2e.launch import CHROMIUM_ARGS, find_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -202,3 +207,37 @@ def app_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     get_settings.cache_clear()
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+# --- the browser, shared by tests/e2e and tests/faults: one Playwright per session ---------------
+
+# The first run of a page imports and seeds; a busy CI machine needs more than the 5 s default.
+EXPECT_TIMEOUT_MS = 20_000
+
+
+def skip_unless_required(message: str) -> NoReturn:
+    """Skip a browser test for want of a tool, or fail it when CTDASH_REQUIRE_BROWSER is set."""
+    if os.environ.get("CTDASH_REQUIRE_BROWSER", "").strip() not in ("", "0"):
+        pytest.fail(f"CTDASH_REQUIRE_BROWSER is set: browser tests must run. {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; missing, it skips the test, or fails it in CI."""
+    executable = find_chromium()
+    if executable is None:
+        wanted = os.environ.get("CTDASH_CHROMIUM") or "chromium (or chromium-browser) on PATH"
+        message = (
+            f"No Chromium found ({wanted}). Install it with `apt-get install -y chromium`; "
+            "`playwright install` cannot download browsers here."
+        )
+        skip_unless_required(message)
+    # Imported here: the unit tests run without Playwright's driver starting.
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

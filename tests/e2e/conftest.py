@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from playwright.sync_api import (
@@ -25,23 +24,17 @@ from playwright.sync_api import (
     Route,
     WebSocketRoute,
     expect,
-    sync_playwright,
 )
 
 from tests.e2e import launch
 from tests.e2e.launch import (
-    CHROMIUM_ARGS,
     PROJECT_ROOT,
     VIEWPORT,
     answers,
-    find_chromium,
     is_external,
 )
 
 E2E_DIR = Path(__file__).resolve().parent
-
-# The first run of a page imports and seeds; a busy CI machine needs more than the 5 s default.
-EXPECT_TIMEOUT_MS = 20_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -200,31 +193,6 @@ def oidc_provider(
 
 
 # --- the browser ---------------------------------------------------------------------------
-
-
-def skip_unless_required(message: str) -> NoReturn:
-    """Skip a browser test for want of a tool, or fail it when CTDASH_REQUIRE_BROWSER is set."""
-    if os.environ.get("CTDASH_REQUIRE_BROWSER", "").strip() not in ("", "0"):
-        pytest.fail(f"CTDASH_REQUIRE_BROWSER is set: browser tests must run. {message}")
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; missing, it skips the test, or fails it in CI."""
-    executable = find_chromium()
-    if executable is None:
-        wanted = os.environ.get("CTDASH_CHROMIUM") or "chromium (or chromium-browser) on PATH"
-        message = (
-            f"No Chromium found ({wanted}). Install it with `apt-get install -y chromium`; "
-            "`playwright install` cannot download browsers here."
-        )
-        skip_unless_required(message)
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -2,7 +2,8 @@
 locked, killed and out of disk, bad settings.
 
 These tests need root (mounts), PostgreSQL's binaries and Chromium. Without them they skip,
-unless CTDASH_REQUIRE_FAULTS=1 (set by CI), which makes them fail.
+unless CTDASH_REQUIRE_FAULTS=1 (for Chromium, CTDASH_REQUIRE_BROWSER=1), both set by CI, which
+makes them fail.
 """
 
 from __future__ import annotations
@@ -20,17 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.e2e import launch
-from tests.e2e.launch import CHROMIUM_ARGS, PROJECT_ROOT, VIEWPORT, find_chromium
+from tests.e2e.launch import PROJECT_ROOT, VIEWPORT
 
 FAULTS_DIR = Path(__file__).resolve().parent
 CTDASH = str(Path(sys.executable).with_name("ctdash"))
 # What every page says while the store fails (ctdash.failures.VIEWER_MESSAGE, first sentence).
 UNAVAILABLE = "The figures are unavailable right now"
 # Short timeouts, so that each fault shows within seconds.
-EXPECT_TIMEOUT_MS = 20_000
 TIMEOUTS = {"CTDASH_DB_CONNECT_TIMEOUT": "2", "CTDASH_DB_STATEMENT_TIMEOUT": "3"}
 
 
@@ -78,21 +78,7 @@ def log_of(folder: Path) -> str:
     return (folder / "streamlit.log").read_text(errors="replace")
 
 
-# --- the browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless and offline, for the whole session."""
-    chromium = find_chromium()
-    if chromium is None:
-        missing("Chromium is not installed")
-    # A page's first run imports and seeds; a busy CI machine needs more than the 5 s default.
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+# --- the browser (the session's Chromium: tests/conftest.py) --------------------------------------
 
 
 @pytest.fixture
