@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run                       # 1,000, 10,000 and 100,000 activities
     .venv/bin/python -m bench.run --quick               # a smoke run on small stores
     .venv/bin/python -m bench.run --sizes 1000,10000 --parts data,app --out /tmp/perf.md
+    .venv/bin/python -m bench.run --sizes 100000 --parts soak --soak 2000   # the soak alone
 
 Each size gets its own synthetic store, made by `ctdash demo` in a temporary folder. The
 parts: `data` times the read functions the pages call and measures the map's JSON; `app`
@@ -10,7 +11,10 @@ times each page's script run through AppTest, warm and after a filter change; `b
 times fresh page loads in Debian's Chromium beside a one-line Streamlit app; `sessions`
 opens the Overview in ten sessions at once (largest size only): ten browsers, ten sessions
 of Streamlit's protocol without a browser (bench/protocol.py), and one browser among nine
-such sessions.
+such sessions; `soak` loads every page of the served app 2,000 times with changing filters
+(largest size only; bench/soak.py), judging that none fails and that the server's resident
+memory after the last load is within 1.25× that after load 200. The browser, sessions and
+soak parts serve the app as it is deployed, `streamlit run serve.py`.
 
 Every figure is a median of several repeats, and the targets are judged by ratios taken in
 the same run, because the machines this runs on are shared and noisy.
@@ -36,7 +40,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import protocol
+from bench import protocol, soak
 from tests.e2e.launch import (
     CHROMIUM_ARGS,
     MAP_CAPTION,
@@ -48,8 +52,10 @@ from tests.e2e.launch import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# AppTest runs app.py; the browser, sessions and soak parts serve it as deployed, in serve.py.
 APP = PROJECT_ROOT / "app.py"
-PARTS = ("data", "app", "browser", "sessions")
+SERVED_APP = PROJECT_ROOT / "serve.py"
+PARTS = ("data", "app", "browser", "sessions", "soak")
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (200, 1_000)
 KIND = "training"
@@ -421,7 +427,7 @@ def page_runs(url: str, *, repeats: int, budget: float) -> dict[str, PageRuns]:
 
 @contextlib.contextmanager
 def serve(script: Path, log: Path, *, database_url: str | None = None) -> Iterator[str]:
-    """`streamlit run script` on a free port, started as the browser tests start app.py."""
+    """`streamlit run script` on a free port, started as the browser tests start serve.py."""
     env = dict(os.environ)
     if database_url is not None:
         env["CTDASH_DATABASE_URL"] = database_url
@@ -627,6 +633,7 @@ class Run:
     data: dict[int, DataResult] = field(default_factory=dict)
     pages: dict[int, dict[str, PageRuns]] = field(default_factory=dict)
     browser: dict[int, BrowserResult] = field(default_factory=dict)
+    soak: soak.SoakResult | None = None
 
 
 def machine() -> dict[str, str]:
@@ -651,18 +658,26 @@ def machine() -> dict[str, str]:
     }
 
 
-def _s(seconds: float | None) -> str:
+def seconds_text(seconds: float | None) -> str:
+    """Seconds as a reader takes them in: "918 ms", "10.9 s", or "—" for none."""
     if seconds is None:
         return "—"
     return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
 
 
-def _x(value: float | None) -> str:
+def times_text(value: float | None) -> str:
+    """A ratio, "1.12×", or "—" for none."""
     return "—" if value is None else f"{value:,.2f}×"
 
 
-def _n(size: int) -> str:
+def count_text(size: int) -> str:
+    """A count with thousands separated: "100,000"."""
     return f"{size:,}"
+
+
+def megabytes_text(size: int | None) -> str:
+    """Bytes in megabytes: "291 MB", or "—" for none."""
+    return "—" if size is None else f"{size / MB:,.0f} MB"
 
 
 def _mark(ok: bool | None) -> str:
@@ -695,7 +710,7 @@ def growth(run: Run, name: str) -> tuple[float | None, float | None, bool | None
 def verdicts(run: Run) -> list[Verdict]:
     """Each target judged at the largest size measured."""
     largest = run.sizes[-1]
-    at = f"at {_n(largest)}"
+    at = f"at {count_text(largest)}"
     out = []
     browser = run.browser.get(largest)
     if browser and browser.floor:
@@ -706,14 +721,14 @@ def verdicts(run: Run) -> list[Verdict]:
         out.append(
             Verdict(
                 f"Overview's first tile within {OVERVIEW_FLOOR_RATIO}× the one-line app, {at}",
-                f"{_s(over)} vs {_s(floor)}: {_x(r1)}",
+                f"{seconds_text(over)} vs {seconds_text(floor)}: {times_text(r1)}",
                 r1 <= OVERVIEW_FLOOR_RATIO,
             )
         )
         out.append(
             Verdict(
                 f"Map's points within {MAP_FLOOR_RATIO}× the one-line app, {at}",
-                f"{_s(points)} vs {_s(floor)}: {_x(r2)}",
+                f"{seconds_text(points)} vs {seconds_text(floor)}: {times_text(r2)}",
                 r2 <= MAP_FLOOR_RATIO,
             )
         )
@@ -724,7 +739,7 @@ def verdicts(run: Run) -> list[Verdict]:
                 Verdict(
                     f"{page.capitalize()}: script run after a filter change under "
                     f"{FILTER_RUN_SECONDS * 1000:.0f} ms, {at}",
-                    f"{_s(runs.changed.seconds)} ({runs.change})",
+                    f"{seconds_text(runs.changed.seconds)} ({runs.change})",
                     runs.changed.seconds < FILTER_RUN_SECONDS,
                 )
             )
@@ -743,7 +758,8 @@ def verdicts(run: Run) -> list[Verdict]:
             out.append(
                 Verdict(
                     "Data functions grow no faster than the rows they return or count "
-                    f"({_n(run.sizes[0])} → {_n(largest)}, slack {GROWTH_SLACK}×; under "
+                    f"({count_text(run.sizes[0])} → {count_text(largest)}, slack "
+                    f"{GROWTH_SLACK}×; under "
                     f"{GROWTH_FLOOR_SECONDS * 1000:.0f} ms counts as keeping up)",
                     "all keep up" if not slow else "faster: " + ", ".join(slow),
                     not slow,
@@ -756,12 +772,13 @@ def verdicts(run: Run) -> list[Verdict]:
         floor_note = ""
         if browser.together_floor and browser.floor:
             floor_ratio = max(browser.together_floor) / statistics.median(browser.floor)
-            floor_note = f" (the one-line app: {_x(floor_ratio)})"
+            floor_note = f" (the one-line app: {times_text(floor_ratio)})"
         out.append(
             Verdict(
                 f"{count} sessions at once, ten browsers on this machine: worst first tile "
                 f"within {SESSIONS_RATIO}× a single session's, {at}",
-                f"{_s(worst)} vs {_s(single)}: {_x(worst / single)}{floor_note}",
+                f"{seconds_text(worst)} vs {seconds_text(single)}: "
+                f"{times_text(worst / single)}{floor_note}",
                 worst / single <= SESSIONS_RATIO,
             )
         )
@@ -773,11 +790,33 @@ def verdicts(run: Run) -> list[Verdict]:
                 f"{len(browser.server_together) or SESSIONS} sessions at once, one browser "
                 f"among them: its worst first tile within {SESSIONS_RATIO}× a single "
                 f"session's, {at}",
-                f"{_s(worst)} vs {_s(single)}: {_x(worst / single)}",
+                f"{seconds_text(worst)} vs {seconds_text(single)}: {times_text(worst / single)}",
                 worst / single <= SESSIONS_RATIO,
             )
         )
+    if run.soak:
+        out += soak_verdicts(run.soak, at)
     return out
+
+
+def soak_verdicts(result: soak.SoakResult, at: str) -> list[Verdict]:
+    """The soak's two targets: no failed load, and memory late within a ratio of early."""
+    early, late = result.memory.get(result.early_load), result.memory.get(result.loads)
+    memory_ratio = result.memory_ratio
+    return [
+        Verdict(
+            f"{count_text(result.loads)} page loads over every page with changing filters: "
+            f"none fails, {at}",
+            f"{len(result.failures)} failed",
+            not result.failures,
+        ),
+        Verdict(
+            f"Server's resident memory after {count_text(result.loads)} loads within "
+            f"{soak.MEMORY_RATIO}× that after {count_text(result.early_load)}, {at}",
+            f"{megabytes_text(late)} vs {megabytes_text(early)}: {times_text(memory_ratio)}",
+            None if memory_ratio is None else memory_ratio <= soak.MEMORY_RATIO,
+        ),
+    ]
 
 
 def report(run: Run) -> str:
@@ -812,6 +851,8 @@ def report(run: Run) -> str:
         lines += _page_table(run)
     if run.browser:
         lines += _browser_table(run)
+    if run.soak:
+        lines += _soak_section(run.soak, run.sizes[-1])
     lines += [
         "## How to rerun",
         "",
@@ -823,8 +864,8 @@ def report(run: Run) -> str:
         ".venv/bin/python -m bench.run --quick --out /tmp/performance.md   # a smoke run",
         "```",
         "",
-        "`--parts data,app,browser,sessions` chooses what to measure, `--repeats` and "
-        "`--loads` how often; `python -m bench.run --help` lists every option.",
+        "`--parts data,app,browser,sessions,soak` chooses what to measure, `--repeats`, "
+        "`--loads` and `--soak` how often; `python -m bench.run --help` lists every option.",
         "",
     ]
     return "\n".join(lines)
@@ -849,17 +890,17 @@ def _data_tables(run: Run) -> list[str]:
             else ""
         ),
         "",
-        "| function | " + " | ".join(_n(s) for s in sizes) + " | time × | rows × | keeps up |",
+        "| function | "
+        + " | ".join(count_text(s) for s in sizes)
+        + " | time × | rows × | keeps up |",
         "|---|" + "---:|" * len(sizes) + "---:|---:|---|",
     ]
     first = run.data[sizes[0]]
     for name in first.timings:
-        cells = [
-            f"{_s(run.data[s].timings[name].seconds)} ({run.data[s].timings[name].rows:,})"
-            for s in sizes
-        ]
+        timings = [run.data[s].timings[name] for s in sizes]
+        cells = [f"{seconds_text(timing.seconds)} ({timing.rows:,})" for timing in timings]
         times, rows, ok = growth(run, name)
-        growth_cells = f" | {_x(times)} | {_x(rows)} | {_mark(ok)} |"
+        growth_cells = f" | {times_text(times)} | {times_text(rows)} | {_mark(ok)} |"
         lines.append(f"| {name} | " + " | ".join(cells) + growth_cells)
     lines += [
         "",
@@ -868,7 +909,7 @@ def _data_tables(run: Run) -> list[str]:
         "The deck JSON sent to the browser for the Map with no filter: its length, and the "
         "points (places, or places and kinds) or countries it holds.",
         "",
-        "| view | " + " | ".join(_n(s) for s in sizes) + " |",
+        "| view | " + " | ".join(count_text(s) for s in sizes) + " |",
         "|---|" + "---:|" * len(sizes),
     ]
     for view in ("points", "countries"):
@@ -897,8 +938,9 @@ def _page_table(run: Run) -> list[str]:
         for page, runs in run.pages.get(size, {}).items():
             warm, changed = runs.warm.seconds, runs.changed.seconds
             lines.append(
-                f"| {page} | {_n(size)} | {_s(runs.opened)} | {_s(warm)} | {_s(changed)} | "
-                f"{_x(ratio(changed, warm))} |"
+                f"| {page} | {count_text(size)} | {seconds_text(runs.opened)} | "
+                f"{seconds_text(warm)} | {seconds_text(changed)} | "
+                f"{times_text(ratio(changed, warm))} |"
             )
     return [*lines, ""]
 
@@ -925,8 +967,9 @@ def _browser_table(run: Run) -> list[str]:
         floor = statistics.median(result.floor)
         over, points = statistics.median(result.overview), statistics.median(result.map)
         lines.append(
-            f"| {_n(size)} | {_s(floor)} | {_s(over)} | {_x(over / floor)} | {_s(points)} | "
-            f"{_x(points / floor)} |"
+            f"| {count_text(size)} | {seconds_text(floor)} | {seconds_text(over)} | "
+            f"{times_text(over / floor)} | {seconds_text(points)} | "
+            f"{times_text(points / floor)} |"
         )
     largest = run.browser.get(run.sizes[-1])
     if largest and largest.together and largest.overview:
@@ -935,9 +978,10 @@ def _browser_table(run: Run) -> list[str]:
         lines += [
             "",
             f"{len(largest.together)} fresh sessions opening the Overview at once "
-            f"({_n(run.sizes[-1])} activities): median {_s(statistics.median(largest.together))}"
-            f", worst {_s(worst)} to the first tile; a single session takes {_s(single)}, so "
-            f"worst / single = {_x(worst / single)}.",
+            f"({count_text(run.sizes[-1])} activities): median "
+            f"{seconds_text(statistics.median(largest.together))}, worst {seconds_text(worst)} "
+            f"to the first tile; a single session takes {seconds_text(single)}, so "
+            f"worst / single = {times_text(worst / single)}.",
         ]
         if largest.together_floor and largest.floor:
             floor_worst = max(largest.together_floor)
@@ -945,11 +989,11 @@ def _browser_table(run: Run) -> list[str]:
             lines += [
                 "",
                 f"The same for the one-line app, just after: median "
-                f"{_s(statistics.median(largest.together_floor))}, worst {_s(floor_worst)}; "
-                f"a single session {_s(floor_single)}, worst / single = "
-                f"{_x(floor_worst / floor_single)}. The ten browsers and the server share this "
-                f"machine's {os.cpu_count()} cores, so this is how much of the ratio above is "
-                "the machine's rather than ctdash's.",
+                f"{seconds_text(statistics.median(largest.together_floor))}, worst "
+                f"{seconds_text(floor_worst)}; a single session {seconds_text(floor_single)}, "
+                f"worst / single = {times_text(floor_worst / floor_single)}. The ten browsers "
+                f"and the server share this machine's {os.cpu_count()} cores, so this is how "
+                "much of the ratio above is the machine's rather than ctdash's.",
             ]
         lines += _server_lines(largest)
     return [*lines, ""]
@@ -975,8 +1019,8 @@ def _server_lines(result: BrowserResult) -> list[str]:
         for name, single, together in rows:
             alone = statistics.median(single)
             lines.append(
-                f"| {name} | {_s(alone)} | {_s(statistics.median(together))} | "
-                f"{_s(max(together))} | {_x(max(together) / alone)} |"
+                f"| {name} | {seconds_text(alone)} | {seconds_text(statistics.median(together))} | "
+                f"{seconds_text(max(together))} | {times_text(max(together) / alone)} |"
             )
     if result.among_others and result.overview:
         single = statistics.median(result.overview)
@@ -985,10 +1029,63 @@ def _server_lines(result: BrowserResult) -> list[str]:
             f"One browser opening the Overview at the moment {len(result.server_together) - 1} "
             "sessions of the protocol open it too (a visitor among nine others whose browsers "
             f"run elsewhere), {len(result.among_others)} times: median "
-            f"{_s(statistics.median(result.among_others))}, worst "
-            f"{_s(max(result.among_others))}, against {_s(single)} alone.",
+            f"{seconds_text(statistics.median(result.among_others))}, worst "
+            f"{seconds_text(max(result.among_others))}, against {seconds_text(single)} alone.",
         ]
     return lines
+
+
+def _soak_section(result: soak.SoakResult, size: int) -> list[str]:
+    """The soak: how it loads the pages, what counts as a failure, and the memory it watched."""
+    early = result.early_load
+    pace = "one after another" if result.at_once == 1 else f"{result.at_once} at a time"
+    lines = [
+        "## Soak",
+        "",
+        f"{count_text(result.loads)} page loads of the app as deployed (`streamlit run "
+        f"serve.py`) on the store of {count_text(size)} activities, {pace}, each "
+        "a new session of Streamlit's own protocol (`bench/soak.py`, as "
+        "`bench/protocol.py` opens them) that asks for one page with the filters of its URL "
+        "and reads every message of the page's script run. The pages take turns: the "
+        "Overview (an as-of date), Trends (indicators, scale, a period), the Map (a period, "
+        "kinds, countries, now and then an entity or a region; points or countries) and "
+        "Activities (the same, now and then a word to search for), "
+        f"{count_text(result.distinct_views)} distinct views drawn at random from the store's "
+        "values. A load fails if its run does not finish, lacks the page's content (a metric, "
+        'the chart, the map, the table) or shows an exception, an error or "The figures are '
+        "unavailable right now\". Resident memory is VmRSS of the server's process and its "
+        "children.",
+        "",
+        f"| loads | failed | median load | all loads | resident before | after "
+        f"{count_text(early)} | after {count_text(result.loads)} | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {count_text(result.loads)} | {len(result.failures)} | "
+        f"{seconds_text(result.median_load_seconds)} | {seconds_text(result.seconds)} | "
+        f"{megabytes_text(result.memory.get(0))} | {megabytes_text(result.memory.get(early))} | "
+        f"{megabytes_text(result.memory.get(result.loads))} | "
+        f"{times_text(result.memory_ratio)} |",
+        "",
+        "Median load by page: "
+        + ", ".join(
+            f"{page} {seconds_text(statistics.median(times))}"
+            for page, times in result.load_seconds.items()
+        )
+        + ".",
+        "",
+        "Resident memory by loads done: "
+        + ", ".join(
+            f"{count_text(loads)}: {megabytes_text(resident)}"
+            for loads, resident in sorted(result.memory.items())
+        )
+        + ".",
+    ]
+    if result.failures:
+        lines += ["", "The first failed loads:", ""]
+        lines += [
+            f"- load {failure.number:,}, `{failure.view.path}`: {failure.reason}"
+            for failure in result.failures[:10]
+        ]
+    return [*lines, ""]
 
 
 # --- the command --------------------------------------------------------------------------
@@ -1005,12 +1102,19 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--loads", type=int, help="fresh page loads of each kind (5)")
     parser.add_argument("--sessions", type=int, help=f"sessions at once ({SESSIONS})")
     parser.add_argument(
+        "--soak",
+        type=int,
+        help=f"page loads of the soak ({soak.LOADS:,}; {soak.QUICK_LOADS} with --quick)",
+    )
+    parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}"
     )
     parser.add_argument("--out", type=Path, help="write the Markdown report here too")
     parser.add_argument("--workdir", type=Path, help="keep the stores here (default: a temp dir)")
     parser.add_argument(
-        "--quick", action="store_true", help="a smoke run: 200 and 1,000 activities, one repeat"
+        "--quick",
+        action="store_true",
+        help=f"a smoke run: 200 and 1,000 activities, one repeat, {soak.QUICK_LOADS} soak loads",
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -1020,6 +1124,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args.repeats = args.repeats or (1 if quick else 5)
     args.loads = args.loads or (1 if quick else 5)
     args.sessions = SESSIONS if args.sessions is None else args.sessions
+    args.soak = args.soak or (soak.QUICK_LOADS if quick else soak.LOADS)
+    if args.soak < 1:
+        parser.error("--soak needs at least one page load")
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = set(args.parts) - set(PARTS)
     if unknown:
@@ -1063,7 +1170,8 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
             for size in run.sizes:
                 last = size == run.sizes[-1]
                 say(f"browser at {size:,}")
-                with serve(APP, workdir / f"app-{size}.log", database_url=urls[size]) as url:
+                log = workdir / f"app-{size}.log"
+                with serve(SERVED_APP, log, database_url=urls[size]) as url:
                     run.browser[size] = asyncio.run(
                         browser_loads(
                             url,
@@ -1072,6 +1180,16 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
                             sessions=args.sessions if last and "sessions" in run.parts else 0,
                         )
                     )
+    if "soak" in run.parts:
+        largest = run.sizes[-1]
+        say(f"soak at {largest:,}: {args.soak:,} page loads")
+        run.soak = soak.run_soak(
+            SERVED_APP,
+            workdir / f"soak-{largest}.log",
+            database_url=urls[largest],
+            loads=args.soak,
+            progress=say,
+        )
     run.seconds = time.perf_counter() - began
     return run
 
@@ -1089,7 +1207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ctdash-bench-")))
         try:
             run = measure(args, workdir, command)
-        except (BenchError, ProcessError) as error:
+        except (BenchError, ProcessError, soak.SoakError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
     text = report(run)

@@ -79,9 +79,9 @@ def make_engine(url: str | None = None, *, pooled: bool = True) -> Engine:
 
 def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
     path = url.database or ""
-    read_only = path not in ("", ":memory:") and not path.startswith("file:") and _read_only(path)
-    if read_only:
+    if path not in ("", ":memory:") and not path.startswith("file:") and _read_only(path):
         url = url.set(database=_read_only_uri(path), query={"uri": "true"})
+    read_only = _opens_read_only(url)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False},
@@ -123,8 +123,14 @@ def _read_only_uri(path: str) -> str:
 
 def is_read_only(engine: Engine) -> bool:
     """Whether the store was opened for reading only (make_engine), so nothing can be written."""
-    query = engine.url.database or ""
-    return engine.dialect.name == "sqlite" and ("mode=ro" in query or "immutable=1" in query)
+    return engine.dialect.name == "sqlite" and _opens_read_only(engine.url)
+
+
+def _opens_read_only(url: URL) -> bool:
+    # The options of a SQLite URI, in the file name (as made above) or in the URL's query.
+    options = (url.database or "").partition("?")[2].split("&")
+    options += [f"{name}={value}" for name, value in url.query.items()]
+    return "mode=ro" in options or "immutable=1" in options
 
 
 def create_schema(engine: Engine) -> None:

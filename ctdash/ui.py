@@ -336,7 +336,6 @@ def store_guard(register_pages: Callable[[], object]) -> Iterator[GuardedRun]:
 
     `register_pages` makes the pages known (hidden) when the failure came before navigation.
     """
-    top = st.empty()
     run = GuardedRun()
     try:
         yield run
@@ -344,7 +343,9 @@ def store_guard(register_pages: Callable[[], object]) -> Iterator[GuardedRun]:
         logger.warning(failures.log_line(error))
         if not run.navigated:
             register_pages()
-        top.error(failures.VIEWER_MESSAGE, icon=":material/cloud_off:")
+        # Every run reads the data version before drawing anything (start_run), so a store that
+        # is down is met there: the sentence is the page's first element.
+        st.error(failures.VIEWER_MESSAGE, icon=":material/cloud_off:")
         _retry_when_the_store_answers()
 
 
