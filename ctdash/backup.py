@@ -16,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import Column, Connection, MetaData, Table, func, inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import SQLModel
 
 from ctdash.db import (
@@ -36,6 +36,9 @@ REQUIRED_TABLES = ("indicator", "source", "batch", "observation", "activity", "a
 INFO_TABLE = "ctdash_backup"
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+# A store that cannot be reached, busy or out of disk: not the backup's fault.
+UNREACHABLE = (OperationalError, InterfaceError)
 
 # Rows read and written at a time, so a large store never sits in memory whole.
 CHUNK = 1000
@@ -98,6 +101,8 @@ def backup(engine: Engine, path: Path) -> BackupInfo:
                 ):
                     _write_backup(connection, partial)
             _label(partial, taken_at=taken_at, taken_from=_where(engine))
+        except UNREACHABLE:
+            raise  # the store, not the backup: the command says so and exits 3
         except SQLAlchemyError as error:
             raise BackupError(f"The store could not be read: {_reason(error)}") from error
         except sqlite3.Error as error:
@@ -152,6 +157,8 @@ def restore(engine: Engine, path: Path, *, replace: bool = False) -> RestoreRepo
                 revision = MigrationContext.configure(connection).get_current_revision()
         except SchemaError as error:
             raise BackupError(f"The store's schema cannot take the backup: {error}") from error
+        except UNREACHABLE:
+            raise
         except SQLAlchemyError as error:
             raise BackupError(
                 f"The restore failed and nothing was written: {_reason(error)}"

@@ -101,6 +101,15 @@ def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
     return engine
 
 
+def store_access(url: str | None = None) -> str:
+    """"read-only" or "read-write" for a SQLite file as it is now, "" for any other store."""
+    parsed = make_url(url or get_settings().database_url)
+    path = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or "file:" in path:
+        return ""
+    return "read-only" if _read_only(path) else "read-write"
+
+
 def _read_only(path: str) -> bool:
     """Whether a SQLite file (or the folder it would be made in) cannot be written here."""
     file = Path(path)

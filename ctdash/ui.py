@@ -22,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from ctdash import auth, failures, geo, maps, queries, urlstate
 from ctdash.config import get_settings
-from ctdash.db import make_engine
+from ctdash.db import make_engine, store_access
 from ctdash.failures import STORE_FAILURES
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.seed import seed
@@ -302,12 +302,17 @@ def page_start(*, public: bool = False) -> None:
         st.stop()
 
 
-@st.cache_resource(show_spinner="Opening the store…")
 def engine() -> Engine:
     """The store of this process, created and seeded on first start.
 
-    A failure is not cached: the next run tries again.
+    A SQLite file that becomes writable, or stops being so, is opened again to match. A failure
+    is not cached: the next run tries again.
     """
+    return _engine(store_access())
+
+
+@st.cache_resource(show_spinner="Opening the store…", max_entries=2)
+def _engine(access: str) -> Engine:
     store = make_engine()
     try:
         seed(store)

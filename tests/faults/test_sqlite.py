@@ -100,15 +100,21 @@ def test_a_read_only_store_shows_every_page_and_exports(page: Page, tmp_path: Pa
             page.goto(f"{url}/account")
             expect(page.get_by_text("Signing in is unavailable")).to_be_visible()
 
-        exported = run_ctdash("export", "indicators", env=url_env)
-        assert exported.returncode == 0, exported.stderr
-        assert "member_states" in exported.stdout
+            exported = run_ctdash("export", "indicators", env=url_env)
+            assert exported.returncode == 0, exported.stderr
+            assert "member_states" in exported.stdout
+            refused = run_ctdash("import", str(upload), env=url_env)
+            assert refused.returncode == 3
+            assert refused.stderr.strip().splitlines()[-1] == (
+                "error: The store is read-only; nothing was written."
+            )
 
-        refused = run_ctdash("import", str(upload), env=url_env)
-        assert refused.returncode == 3
-        assert refused.stderr.strip().splitlines()[-1] == (
-            "error: The store is read-only; nothing was written."
-        )
+            # Made writable again, the same server lets editors sign in, with no restart.
+            subprocess.run(["mount", "-o", "remount,bind,rw", str(mounted)], check=True)
+            page.goto(f"{url}/account")
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            page.goto(f"{url}/desk")
+            expect(page.get_by_text("This page is for an editor")).to_be_visible()
 
 
 @contextmanager
