@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, JSHandle, Locator, Page, expect
 
+from tests.conftest import skip_unless_required
 from tests.e2e.conftest import (
     ADMIN,
     DESK_TABS,
@@ -26,7 +27,6 @@ from tests.e2e.conftest import (
     navigation_link,
     settle,
     sign_in,
-    skip_unless_required,
 )
 from tests.e2e.launch import MAP_CAPTION
 
