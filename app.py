@@ -5,14 +5,16 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from ctdash import auth, ui
+from ctdash import auth
+from ctdash.web import page, signin
+from ctdash.web.engine import store_guard
 
 # A local icon: a Material icon or emoji favicon would be fetched from the web.
 ICON = str(Path(__file__).parent / "assets" / "favicon.png")
 st.set_page_config(page_title="CT Compact in Numbers", page_icon=ICON, layout="wide")
 
 
-def pages_for(viewer: ui.Viewer | None) -> list[StreamlitPage]:
+def pages_for(viewer: signin.Viewer | None) -> list[StreamlitPage]:
     """Every page, the desk and administration listed only for those who may use them."""
     role = viewer.role if viewer else None
     return [
@@ -55,19 +57,18 @@ def pages_for(viewer: ui.Viewer | None) -> list[StreamlitPage]:
     ]
 
 
-
 def hidden_pages() -> None:
     """Every page registered but no links, so that every address still finds its page."""
     st.navigation(pages_for(None), position="hidden")
 
 
 # While the store or a setting fails: one plain sentence, tried again every few seconds.
-with ui.store_guard(hidden_pages) as run:
+with store_guard(hidden_pages) as run:
     # Single sign-on without a cookie secret: only the error, and no links.
-    ui.check_sso_secret(hidden_pages)
+    signin.check_sso_secret(hidden_pages)
     # Signs out a viewer idle for too long, and says so.
-    viewer = ui.start_run()
-    ui.mark_navigation()
-    page = st.navigation(pages_for(viewer))
+    viewer = page.start_run()
+    page.mark_navigation()
+    current = st.navigation(pages_for(viewer))
     run.navigated = True
-    page.run()
+    current.run()

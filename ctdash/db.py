@@ -102,7 +102,7 @@ def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
 
 
 def store_access(url: str | None = None) -> str:
-    """"read-only" or "read-write" for a SQLite file as it is now, "" for any other store."""
+    """ "read-only" or "read-write" for a SQLite file as it is now, "" for any other store."""
     parsed = make_url(url or get_settings().database_url)
     path = parsed.database or ""
     if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or "file:" in path:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 import pydeck as pdk
-from pydeck.bindings.json_tools import default_serialize
 
 from ctdash import geo, queries
+from ctdash.internals import NO_BASEMAP_STYLE, deck_json_default
 
 # Okabe-Ito colours (plus two greys), in the order of ctdash.models.ACTIVITY_KINDS.
 KIND_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -257,7 +257,7 @@ class _CompactDeck(pdk.Deck):
     """A deck whose JSON has no indentation: pydeck indents it, which triples its size."""
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+        return json.dumps(self, sort_keys=True, default=deck_json_default, separators=(",", ":"))
 
 
 def points_deck(records: list[dict[str, Any]]) -> pdk.Deck:
@@ -299,7 +299,6 @@ def _world(layer: pdk.Layer) -> pdk.Deck:
         layers=[*base_layers(), layer],
         initial_view_state=pdk.ViewState(latitude=15, longitude=15, zoom=0.7),
         map_provider=None,
-        # Streamlit draws a web basemap unless the style is this sentinel, which it drops.
-        map_style="__MAP_STYLE__",
+        map_style=NO_BASEMAP_STYLE,
         tooltip=TOOLTIP,
     )

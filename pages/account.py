@@ -3,20 +3,25 @@
 import streamlit as st
 from sqlmodel import Session
 
-from ctdash import auth, ui
+from ctdash import auth
 from ctdash.db import is_read_only
+from ctdash.web import page, signin
+from ctdash.web.engine import engine
+from ctdash.web.markdown import md
 
-ui.page_start(public=True)
+page.page_start(public=True)
 
 st.title("Account")
-viewer = ui.current_viewer()
+viewer = signin.current_viewer()
 
 if viewer is not None:
-    st.success(f"Signed in as {ui.md(viewer.name)} ({viewer.role}).", icon=":material/person:")
+    st.success(f"Signed in as {md(viewer.name)} ({viewer.role}).", icon=":material/person:")
     if auth.can(viewer.role, "edit"):
         st.page_link("pages/desk.py", label="Open the data desk", icon=":material/upload:")
-    st.button("Sign out", key="account:sign-out", icon=":material/logout:", on_click=ui.sign_out)
-elif is_read_only(ui.engine()):
+    st.button(
+        "Sign out", key="account:sign-out", icon=":material/logout:", on_click=signin.sign_out
+    )
+elif is_read_only(engine()):
     # A sign-in records failed attempts (five lock the account): it cannot be counted here.
     st.info(
         "Signing in is unavailable: this store was opened read-only, so nothing can be written, "
@@ -24,7 +29,7 @@ elif is_read_only(ui.engine()):
         "without signing in.",
         icon=":material/edit_off:",
     )
-elif ui.sso_configured():
+elif signin.sso_configured():
     st.write("Sign in with your organisation's account.")
     st.button("Sign in with single sign-on", icon=":material/login:", on_click=st.login)
 else:
@@ -34,11 +39,11 @@ else:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
     if submitted:
-        with Session(ui.engine()) as session:
+        with Session(engine()) as session:
             result = auth.authenticate(session, name=name.strip(), password=password)
             session.commit()
         if result.ok and result.user is not None:
-            ui.sign_in_local(result.user.name)
+            signin.sign_in_local(result.user.name)
             st.rerun()
         else:
             st.error(result.message, icon=":material/error:")

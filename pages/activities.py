@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from ctdash import export, queries, ui
+from ctdash import export, queries
+from ctdash.web import filters, links, page, readers
+from ctdash.web.engine import data_version, engine
 
-ui.page_start()
+viewer = page.page_start()
 
 PAGE = "activities"
 COLUMNS = {
@@ -25,18 +27,18 @@ COLUMNS = {
     "source_line": "Source line",
 }
 
-version = ui.data_version()
+version = data_version()
 st.title("Activities")
-flt, values = ui.activity_filters(PAGE, version)
+flt, values = filters.activity_filters(PAGE, version, viewer)
 st.text_input(
     "Search",
-    key=ui.widget_key(PAGE, "q"),
+    key=links.widget_key(PAGE, "q"),
     placeholder="Words in the title, entity, city…",
     max_chars=200,
 )
-params = ui.sync_url(PAGE, values)
+params = links.sync_url(PAGE, values)
 
-count = ui.activity_count(version, flt)
+count = readers.activity_count(version, flt, viewer)
 columns = COLUMNS | ({"internal": "Internal"} if count.internal else {})
 TEXT_COLUMNS = ["entities", "country", "country_iso3", "city", "region", "working_group"]
 
@@ -50,14 +52,14 @@ caption = f"{count.total:,} " + ("activity matches." if count.total == 1 else "a
 if count.internal:
     caption += f" {count.internal:,} of them " + ("is" if count.internal == 1 else "are")
     caption += " internal: only signed-in users see them."
-if count.total > ui.TABLE_ROWS:
+if count.total > readers.TABLE_ROWS:
     caption += (
-        f" The table shows the first {ui.TABLE_ROWS:,}; narrow the filters to see the others. "
+        f" The table shows the first {readers.TABLE_ROWS:,}; narrow the filters to see the others. "
         "The downloads hold all of them."
     )
 st.caption(caption)
 st.dataframe(
-    table(ui.activities(version, flt, limit=ui.TABLE_ROWS)),
+    table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS)),
     hide_index=True,
     key="activities-table",
     column_config={"Title": st.column_config.TextColumn(width="large")},
@@ -65,7 +67,7 @@ st.dataframe(
 
 
 # A download is built outside this run, so who is reading is settled now.
-store, internal = ui.engine(), ui.sees_internal()
+store, internal = engine(), readers.sees_internal(viewer)
 
 
 def every_row() -> pd.DataFrame:
@@ -92,4 +94,4 @@ with st.container(horizontal=True):
         on_click="ignore",
     )
 
-ui.share_link(PAGE, params)
+links.share_link(PAGE, params)

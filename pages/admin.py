@@ -3,16 +3,19 @@
 import streamlit as st
 from sqlmodel import Session
 
-from ctdash import auth, queries, ui
+from ctdash import auth, queries
+from ctdash.web import page
+from ctdash.web.engine import engine
+from ctdash.web.markdown import md
 
-ui.page_start()
-viewer = ui.require("admin")
-engine = ui.engine()
+page.page_start()
+viewer = page.require("admin")
+database = engine()
 
 st.title("Administration")
 
 st.header("Every write")
-log = queries.audit_log(engine)
+log = queries.audit_log(database)
 st.dataframe(
     log,
     hide_index=True,
@@ -32,7 +35,7 @@ st.dataframe(
 )
 
 st.header("Users and roles")
-with Session(engine) as session:
+with Session(database) as session:
     users = auth.list_users(session)
     st.dataframe(
         [
@@ -56,10 +59,10 @@ with st.form("admin:role"):
     role = st.selectbox("Role", auth.ROLES, index=1)
     if st.form_submit_button("Set role"):
         try:
-            with Session(engine) as session:
+            with Session(database) as session:
                 auth.set_role(session, name_or_email=who.strip(), role=role)
                 session.commit()
         except auth.AuthError as error:
-            st.error(ui.md(error))
+            st.error(md(error))
         else:
-            st.success(f"{ui.md(who.strip())} is now {role}.")
+            st.success(f"{md(who.strip())} is now {role}.")

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from ctdash import desk, queries, store, ui
+from ctdash import desk, queries, store
 from ctdash.db import is_read_only
 from ctdash.ingest import MAX_UPLOAD_BYTES
 from ctdash.ingest.dates import EXAMPLES, ORDERS
@@ -14,10 +14,13 @@ from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
 from ctdash.ingest.sheet import MAX_DATA_ROWS
 from ctdash.ingest.templates import activity_template, indicator_template
 from ctdash.models import ACTIVITY_KINDS
+from ctdash.web import page, readers
+from ctdash.web.engine import data_version, engine
+from ctdash.web.markdown import md
 
-ui.page_start()
-engine = ui.engine()
-if is_read_only(engine):
+page.page_start()
+database = engine()
+if is_read_only(database):
     st.title("Data desk")
     st.warning(
         "Writing is unavailable: this store was opened read-only (its file or the disk it is on "
@@ -26,18 +29,18 @@ if is_read_only(engine):
         icon=":material/edit_off:",
     )
     st.stop()
-viewer = ui.require("edit")
+viewer = page.require("edit")
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 
 st.title("Data desk")
 st.caption(
-    f"Signed in as {ui.md(viewer.name)} ({viewer.role}). Nothing is written until you "
+    f"Signed in as {md(viewer.name)} ({viewer.role}). Nothing is written until you "
     "commit, and every commit can be undone."
 )
 
 done = st.session_state.pop("desk:done", None)
 if done:
-    st.success(ui.md(done), icon=":material/check_circle:")
+    st.success(md(done), icon=":material/check_circle:")
 
 
 def uploader(label: str, types: list[str], name: str, *, max_mb: int = MAX_MB):
@@ -80,13 +83,13 @@ def stopped(
     """Say why a file cannot be committed (its problems, or it came before); True if so."""
     if errors:
         st.error(
-            f"{plural(len(errors), 'problem')} in {ui.md(file_name)}: "
+            f"{plural(len(errors), 'problem')} in {md(file_name)}: "
             "nothing was written. Correct the file and upload it again.",
             icon=":material/error:",
         )
         show_problems(errors, kind=kind)
         return True
-    earlier = store.known_upload(engine, data)
+    earlier = store.known_upload(database, data)
     if earlier is not None:
         st.info(before.format(earlier), icon=":material/content_copy:")
         return True
@@ -115,7 +118,7 @@ def ask(review: desk.Review, *, kind: str) -> None:
     st.session_state[memory] = list(asked.values())
     for question in asked.values():
         if question in review.questions:
-            st.warning(ui.md(question.message), icon=":material/help:")
+            st.warning(md(question.message), icon=":material/help:")
         key = f"desk:{kind}-{question.about}-{tag}"
         if question.about == "date_order":
             st.radio(
@@ -135,12 +138,12 @@ def show_assumed(sentences: list[str], *, shown: int = 8) -> None:
     if not sentences:
         return
     st.info(
-        "**How the file was read**\n\n" + "\n".join(f"- {ui.md(s)}" for s in sentences[:shown]),
+        "**How the file was read**\n\n" + "\n".join(f"- {md(s)}" for s in sentences[:shown]),
         icon=":material/info:",
     )
     if len(sentences) > shown:
         with st.expander(f"{plural(len(sentences) - shown, 'more note')} on how it was read"):
-            st.markdown("\n".join(f"- {ui.md(s)}" for s in sentences[shown:]))
+            st.markdown("\n".join(f"- {md(s)}" for s in sentences[shown:]))
 
 
 def show_review(review: desk.Review, *, kind: str) -> None:
@@ -182,7 +185,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
     if review.warnings:
         st.warning(
             f"{plural(len(review.warnings), 'warning')}: check before you commit.\n\n"
-            + "\n".join(f"- {ui.md(w)}" for w in review.warnings),
+            + "\n".join(f"- {md(w)}" for w in review.warnings),
             icon=":material/warning:",
         )
         if not review.observations:
@@ -205,7 +208,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
     if clicked and not blocked:
         try:
             result = store.commit(
-                engine,
+                database,
                 file_name=review.file_name,
                 data=review.data,
                 user=viewer.name,
@@ -214,7 +217,7 @@ def show_review(review: desk.Review, *, kind: str) -> None:
                 activities=review.activities,
             )
         except store.StoreError as error:
-            st.error(ui.md(error), icon=":material/error:")
+            st.error(md(error), icon=":material/error:")
             return
         if result.duplicate_of is not None:
             finish(f"This file was committed before (write {result.duplicate_of}); nothing added.")
@@ -233,7 +236,7 @@ figures_tab, enter_tab, activities_tab, newsletter_tab, history_tab = st.tabs(
         "History and undo",
     ]
 )
-pairs = desk.indicator_pairs(engine)
+pairs = desk.indicator_pairs(database)
 
 with figures_tab:
     st.write(
@@ -260,7 +263,7 @@ with figures_tab:
         data = upload.getvalue()
         show_review(
             desk.review_indicators(
-                engine,
+                database,
                 file_name=upload.name,
                 data=data,
                 today=date.today(),
@@ -281,7 +284,7 @@ with enter_tab:
         format="YYYY-MM-DD",
         key="desk:manual-date",
     )
-    latest = ui.tiles(ui.data_version(), date.today())
+    latest = readers.tiles(data_version(), date.today())
     table = pd.DataFrame(
         [
             {
@@ -314,7 +317,7 @@ with enter_tab:
     if "desk:manual" in st.session_state:
         name, data = st.session_state["desk:manual"]
         show_review(
-            desk.review_indicators(engine, file_name=name, data=data, today=date.today()),
+            desk.review_indicators(database, file_name=name, data=data, today=date.today()),
             kind="manual",
         )
 
@@ -341,7 +344,7 @@ with activities_tab:
     if upload is not None:
         data = upload.getvalue()
         review = desk.review_activities(
-            engine,
+            database,
             file_name=upload.name,
             data=data,
             today=date.today(),
@@ -420,7 +423,7 @@ with newsletter_tab:
             key=f"desk:nl-year-{tag}",
         )
         review = desk.review_newsletter(
-            engine, file_name=name, data=data, today=date.today(), year=year
+            database, file_name=name, data=data, today=date.today(), year=year
         )
         as_of = st.date_input(
             "Figures as of",
@@ -434,7 +437,7 @@ with newsletter_tab:
         if as_of != review.as_of:
             # Read again only when the reviewer gives the figures another date.
             review = desk.review_newsletter(
-                engine, file_name=name, data=data, today=date.today(), year=year, as_of=as_of
+                database, file_name=name, data=data, today=date.today(), year=year, as_of=as_of
             )
         before = "This newsletter was imported before (write {}); importing it again adds nothing."
         if not stopped(name, data, review.errors, kind="nl-errors", before=before):
@@ -495,7 +498,7 @@ with newsletter_tab:
                 if (before.country_iso3, before.city) != (after.country_iso3, after.city):
                     where = f"{after.city or ''} {after.country_iso3 or ''}".strip() or "no place"
                     st.caption(
-                        ui.md(
+                        md(
                             f"Line {after.row}, {after.title[:60]}: now {where}, "
                             f"placed at {after.location_precision} level."
                         )
@@ -503,7 +506,7 @@ with newsletter_tab:
             if review.warnings:
                 st.warning(
                     f"{plural(len(review.warnings), 'warning')}: check before you commit.\n\n"
-                    + "\n".join(f"- {ui.md(w)}" for w in review.warnings),
+                    + "\n".join(f"- {md(w)}" for w in review.warnings),
                     icon=":material/warning:",
                 )
             if review.notes:
@@ -525,7 +528,7 @@ with newsletter_tab:
             if clicked and not blocked:
                 try:
                     result = store.commit(
-                        engine,
+                        database,
                         file_name=name,
                         data=data,
                         user=viewer.name,
@@ -535,7 +538,7 @@ with newsletter_tab:
                         title=f"Newsletter {name}",
                     )
                 except store.StoreError as error:
-                    st.error(ui.md(error), icon=":material/error:")
+                    st.error(md(error), icon=":material/error:")
                 else:
                     finish(
                         f"Committed write {result.batch_id}: "
@@ -548,7 +551,7 @@ with history_tab:
     code = st.selectbox(
         "Indicator", list(labels), format_func=labels.__getitem__, key="desk:history-indicator"
     )
-    revisions = queries.history(engine, code=code)
+    revisions = queries.history(database, code=code)
     st.dataframe(
         revisions.assign(current=revisions["superseded_by"].isna())[
             [
@@ -576,7 +579,7 @@ with history_tab:
         },
     )
     st.header("Undo a write")
-    log = queries.audit_log(engine)
+    log = queries.audit_log(database)
     undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
     if undoable.empty:
         st.caption("No upload or entry to undo.")
@@ -599,8 +602,8 @@ with history_tab:
         )
         if st.button("Undo this write", disabled=not sure, key="desk:undo", icon=":material/undo:"):
             try:
-                undone = store.undo(engine, batch_id=int(choice), user=viewer.name)
+                undone = store.undo(database, batch_id=int(choice), user=viewer.name)
             except store.StoreError as error:
-                st.error(ui.md(error))
+                st.error(md(error))
             else:
                 finish(f"Write {choice} undone (write {undone.id}).")

@@ -5,29 +5,32 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from ctdash import geo, maps, ui
+from ctdash import geo, maps
+from ctdash.web import filters, links, page, readers
+from ctdash.web.engine import data_version
+from ctdash.web.markdown import md
 
-ui.page_start()
+viewer = page.page_start()
 
 PAGE = "map"
 VIEWS = {"points": "Points", "countries": "Totals per country"}
 # A clicked place or country lists this many of its activities at most.
 DETAIL_ROWS = 1_000
 
-version = ui.data_version()
+version = data_version()
 st.title("Where the Compact worked")
-flt, values = ui.activity_filters(PAGE, version)
+flt, values = filters.activity_filters(PAGE, version, viewer)
 with st.sidebar:
     view = st.segmented_control(
         "Map view",
         tuple(VIEWS),
-        key=ui.widget_key(PAGE, "view"),
+        key=links.widget_key(PAGE, "view"),
         format_func=VIEWS.__getitem__,
         required=True,
     )
-params = ui.sync_url(PAGE, {**values, "view": view})
+params = links.sync_url(PAGE, {**values, "view": view})
 
-places = ui.activity_places(version, flt)
+places = readers.activity_places(version, flt, viewer)
 placed = places.dropna(subset=["lat", "lon"])
 on_map, matching = int(placed["activities"].sum()), int(places["activities"].sum())
 st.caption(
@@ -60,7 +63,7 @@ with map_column:
     if view == "countries":
         deck = maps.countries_deck(maps.country_totals(placed))
     else:
-        points, by_kind = ui.map_points(version, flt)
+        points, by_kind = readers.map_points(version, flt, viewer)
         deck = maps.points_deck(points)
         if not by_kind:
             st.caption(
@@ -88,7 +91,7 @@ with map_column:
     st.caption(
         "On the map, by country: "
         + (
-            ", ".join(f"{ui.md(geo.country_name(code))} {n:,}" for code, n in by_country.items())
+            ", ".join(f"{md(geo.country_name(code))} {n:,}" for code, n in by_country.items())
             or "none"
         )
         + (f"; placed at a region: {at_a_region:,}" if at_a_region else "")
@@ -98,7 +101,7 @@ with map_column:
 
 def show_list(heading: str, rows: pd.DataFrame, count: int) -> None:
     """A clicked place's or country's activities as a table (the first DETAIL_ROWS)."""
-    st.markdown(f"**{ui.md(heading)}**: {count:,} activities")
+    st.markdown(f"**{md(heading)}**: {count:,} activities")
     if count > len(rows):
         st.caption(f"The first {len(rows):,} are listed; narrow the filters to list the others.")
     st.dataframe(
@@ -118,15 +121,17 @@ with detail_column:
         # deck.gl hands back the GeoJSON feature; its ISO3 code is in the "place" property.
         iso3 = str(picked.get("properties", picked).get("place"))
         count = int(placed.loc[placed["country_iso3"] == iso3, "activities"].sum())
-        rows = ui.activities(version, replace(flt, in_country=iso3), limit=DETAIL_ROWS)
+        rows = readers.activities(version, replace(flt, in_country=iso3), viewer, limit=DETAIL_ROWS)
         if len(rows):
             show_list(geo.country_name(iso3), rows, count)
     else:
         chosen = maps.picked(flt, str(picked.get("key")))
-        rows = ui.activities(version, chosen, limit=DETAIL_ROWS)
+        rows = readers.activities(version, chosen, viewer, limit=DETAIL_ROWS)
         if len(rows) > 1:
             show_list(
-                maps.place_label(rows.iloc[0]), rows, ui.activity_count(version, chosen).total
+                maps.place_label(rows.iloc[0]),
+                rows,
+                readers.activity_count(version, chosen, viewer).total,
             )
         elif len(rows) == 1:
             row = rows.iloc[0].to_dict()
@@ -158,4 +163,4 @@ if view == "countries":
         column_config={"country": "Country", "country_iso3": "ISO3", "activities": "Activities"},
     )
 
-ui.share_link(PAGE, params)
+links.share_link(PAGE, params)

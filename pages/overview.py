@@ -4,20 +4,23 @@ from datetime import date
 
 import streamlit as st
 
-from ctdash import geo, queries, ui
+from ctdash import geo, queries
+from ctdash.web import links, page, readers
+from ctdash.web.engine import data_version
+from ctdash.web.markdown import markdown_table, md
 
-ui.page_start()
+viewer = page.page_start()
 
 PAGE = "overview"
 
-version = ui.data_version()
-dates = ui.snapshot_dates(version)
+version = data_version()
+dates = readers.snapshot_dates(version)
 
 st.title("Counter-Terrorism Compact in Numbers")
 if not dates:
     st.info("There are no figures in the store yet. The secretariat adds them in the data desk.")
     st.stop()
-as_of: date = ui.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})["asof"]
+as_of: date = links.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})["asof"]
 
 
 def as_of_label(d: date) -> str:
@@ -31,20 +34,20 @@ with st.popover(f"As of {as_of_label(as_of)}", icon=":material/calendar_month:")
     as_of = st.selectbox(
         "As of",
         dates,
-        key=ui.widget_key(PAGE, "asof"),
+        key=links.widget_key(PAGE, "asof"),
         format_func=as_of_label,
         help="Each tile shows its indicator's latest snapshot on or before this date.",
     )
-params = ui.sync_url(PAGE, {"asof": as_of})
+params = links.sync_url(PAGE, {"asof": as_of})
 
-tiles = ui.tiles(version, as_of)
+tiles = readers.tiles(version, as_of)
 # Rows of four, created row by row so that reading order is the newsletter's order.
 for number, tile in enumerate(tiles):
     if number % 4 == 0:
         columns = st.columns(4)
     with columns[number % 4], st.container(border=True, key=f"tile-{tile.code}"):
         if tile.value is None:
-            st.metric(tile.label, "—", help=ui.md(tile.definition))
+            st.metric(tile.label, "—", help=md(tile.definition))
             st.caption(f"No figure on or before {as_of}.")
             continue
         st.metric(
@@ -54,10 +57,10 @@ for number, tile in enumerate(tiles):
             delta_description=f"since {tile.previous_as_of}" if tile.delta is not None else None,
             # One snapshot makes no trend: no sparkline rather than a flat invented line.
             chart_data=tile.history if len(tile.history) > 1 else None,
-            help=ui.md(tile.definition)
+            help=md(tile.definition)
             + "\n\n**Source:** "
-            + ui.md(tile.source)
-            + (f" ({ui.md(tile.source_url)})" if tile.source_url else ""),
+            + md(tile.source)
+            + (f" ({md(tile.source_url)})" if tile.source_url else ""),
         )
         inferred = " (date inferred)" if tile.as_of_inferred else ""
         first = "" if tile.previous_as_of else " · first snapshot"
@@ -66,7 +69,7 @@ for number, tile in enumerate(tiles):
 # The tiles' text alternative: the sparklines are pictures only, so their figures are here too.
 with st.expander("The tiles as a table, with the figures of each sparkline"):
     st.markdown(
-        ui.markdown_table(
+        markdown_table(
             [
                 {
                     "Indicator": tile.label,
@@ -85,7 +88,7 @@ with st.expander("The tiles as a table, with the figures of each sparkline"):
 earlier = [d for d in dates if d < as_of]
 period_start = earlier[0] if earlier else None
 period = queries.ActivityFilter(date_from=period_start, date_to=as_of)
-acts = ui.activities(version, period)
+acts = readers.activities(version, period, viewer)
 
 st.header("Activities of the period")
 if period_start:
@@ -103,7 +106,7 @@ else:
         st.metric("Countries reached", f"{len(countries):,}", border=True, width=180)
     by_kind = acts.groupby("kind").size().sort_values(ascending=False)
     st.markdown(
-        ui.markdown_table(
+        markdown_table(
             [{"Kind": kind, "Activities": f"{n:,}"} for kind, n in by_kind.items()],
             right=("Activities",),
         )
@@ -129,4 +132,4 @@ else:
         },
     )
 
-ui.share_link(PAGE, {**params, "asof": as_of.isoformat()})
+links.share_link(PAGE, {**params, "asof": as_of.isoformat()})

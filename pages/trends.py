@@ -2,16 +2,18 @@
 
 import streamlit as st
 
-from ctdash import charts, queries, ui, urlstate
+from ctdash import charts, queries, urlstate
+from ctdash.web import links, page, readers
+from ctdash.web.engine import data_version
 
-ui.page_start()
+page.page_start()
 
 PAGE = "trends"
 MODES = {"absolute": "Absolute values", "indexed": "Indexed (first point = 100)"}
 
-version = ui.data_version()
-indicator_frame = ui.indicators(version)
-obs = ui.observations(version)
+version = data_version()
+indicator_frame = readers.indicators(version)
+obs = readers.observations(version)
 labels = dict(zip(indicator_frame["code"], indicator_frame["label"], strict=True))
 codes = list(labels)
 
@@ -19,8 +21,8 @@ st.title("Trends")
 # With nothing chosen, show every indicator that has more than one snapshot.
 counts = obs.groupby("indicator_code").size()
 default_choice = [c for c in codes if counts.get(c, 0) > 1] or codes[:1]
-ui.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)}, defaults={"ind": tuple(default_choice)})
-key = ui.widget_key
+links.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)}, defaults={"ind": tuple(default_choice)})
+key = links.widget_key
 
 with st.sidebar:
     st.header("Filters")
@@ -36,7 +38,7 @@ with st.sidebar:
     date_from = st.date_input("From", key=key(PAGE, "from"), format="YYYY-MM-DD", **bounds)
     date_to = st.date_input("To", key=key(PAGE, "to"), format="YYYY-MM-DD", **bounds)
 
-params = ui.sync_url(
+params = links.sync_url(
     PAGE,
     {
         "ind": chosen,
@@ -76,4 +78,4 @@ else:
             },
         )
 
-ui.share_link(PAGE, params)
+links.share_link(PAGE, params)

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from ctdash import auth
 from ctdash.db import make_engine
 from ctdash.seed import seed
-from ctdash.ui import USER_KEY
+from ctdash.web.signin import USER_KEY
 from tests.conftest import tables_checksum
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

@@ -30,7 +30,7 @@ from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
 from ctdash.models import Activity
 from ctdash.seed import seed
-from ctdash.ui import USER_KEY
+from ctdash.web.signin import USER_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"

@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from ctdash import auth, ui
+from ctdash import auth
 from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.seed import seed
+from ctdash.web import signin
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"
@@ -58,7 +59,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(ui, "clock", fake)
+    monkeypatch.setattr(signin, "clock", fake)
     return fake
 
 
@@ -117,7 +118,7 @@ def test_a_signed_in_admin_can_sign_out_from_the_sidebar_of_every_page(
     at.button(key="sidebar:sign-out").click().run()
     assert not at.exception
     assert [i.value for i in at.info][:1] == ["Signed out."]
-    assert ui.USER_KEY not in at.session_state
+    assert signin.USER_KEY not in at.session_state
     expect_signed_out(at)
 
 
@@ -258,7 +259,7 @@ def test_a_cookie_secret_from_the_environment_is_handed_to_st_login(
     app_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from_environment = "f" * 64
-    monkeypatch.setattr(ui, "_deployer_cookie_secret", lambda: from_environment)
+    monkeypatch.setattr(signin, "_deployer_cookie_secret", lambda: from_environment)
     at = sso(cookie_secret=None)
     assert not at.error
     assert at.get("title")
@@ -269,7 +270,7 @@ def test_a_cookie_secret_from_the_environment_is_handed_to_st_login(
 def test_a_short_cookie_secret_from_the_environment_is_refused(
     app_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ui, "_deployer_cookie_secret", lambda: "short")
+    monkeypatch.setattr(signin, "_deployer_cookie_secret", lambda: "short")
     at = sso(cookie_secret=None)
     (error,) = at.error
     assert "(`STREAMLIT_SERVER_COOKIE_SECRET`) is too short: 5 characters" in error.value

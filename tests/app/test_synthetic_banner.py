@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from ctdash import auth, demo
 from ctdash.db import make_engine
 from ctdash.seed import seed
-from ctdash.ui import USER_KEY
+from ctdash.web.signin import USER_KEY
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ["overview", "trends", "map", "activities", "account", "desk", "admin"]

@@ -14,7 +14,7 @@ from tests.faults.conftest import UNAVAILABLE, Cluster, log_of, run_ctdash, serv
 
 # A figure the Overview shows once the store answers (the newsletter's Member States).
 TILE = "Member States"
-# The page tries again every 5 s (ctdash.ui.RETRY_SECONDS); a reconnect may take a few more.
+# The page tries again every 5 s (ctdash.web.engine.RETRY_SECONDS); a reconnect may take a few more.
 RECOVERY_MS = 30_000
 
 

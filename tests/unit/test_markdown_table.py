@@ -1,10 +1,10 @@
-"""ui.markdown_table: rows shown as typed, whatever their text holds."""
+"""markdown_table: rows shown as typed, whatever their text holds."""
 
 from __future__ import annotations
 
 import re
 
-from ctdash import ui
+from ctdash.web.markdown import markdown_table
 
 ROWS = [
     {"Name": "a | b", "Note": "<script>alert(1)</script>"},
@@ -19,7 +19,7 @@ def cells(line: str) -> list[str]:
 
 
 def test_every_row_keeps_its_columns_whatever_its_text() -> None:
-    lines = ui.markdown_table(ROWS, right=("Note",)).splitlines()
+    lines = markdown_table(ROWS, right=("Note",)).splitlines()
     assert len(lines) == 2 + len(ROWS)  # header, alignment, one line per row
     assert cells(lines[0]) == ["Name", "Note"]
     assert cells(lines[1]) == ["---", "---:"]
@@ -27,11 +27,11 @@ def test_every_row_keeps_its_columns_whatever_its_text() -> None:
 
 
 def test_cells_that_look_like_markdown_or_html_are_escaped() -> None:
-    lines = ui.markdown_table(ROWS).splitlines()
+    lines = markdown_table(ROWS).splitlines()
     assert cells(lines[2]) == [r"a \| b", r"\<script\>alert\(1\)\</script\>"]
     assert cells(lines[3]) == [r"\*\*bold\*\* next line", r"\[x\]\(javascript\:alert\(1\)\)"]
     assert cells(lines[4])[1] == r"\=1\+1"
 
 
 def test_no_rows_make_no_table() -> None:
-    assert ui.markdown_table([]) == ""
+    assert markdown_table([]) == ""

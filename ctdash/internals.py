@@ -1,0 +1,48 @@
+"""Every use of a Streamlit or pydeck behaviour that is not public API, in one place.
+
+Each has a contract test (tests/unit/test_internals.py) that fails, saying what to do, when an
+upgrade takes it away; docs/architecture.md lists them and why no public way exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+from pydeck.bindings.json_tools import default_serialize
+from streamlit import config as st_config
+from streamlit.runtime.pages_manager import PagesManager
+
+# Streamlit's deck component draws a web basemap unless the deck's style is this sentinel,
+# which it drops (DeckGlJsonChart in Streamlit's frontend); pydeck has no public "no basemap".
+NO_BASEMAP_STYLE = "__MAP_STYLE__"
+
+
+def deck_json_default(value: Any) -> Any:
+    """pydeck's own JSON conversion of its objects (layers, view states), for a compact dump."""
+    return default_serialize(value)
+
+
+def cookie_secret_set_by_deployer() -> bool:
+    """Whether `server.cookieSecret` was set by the deployer, not made up by Streamlit."""
+    return bool(st_config.is_manually_set("server.cookieSecret"))
+
+
+def give_sign_in_the_cookie_secret(auth_section: Mapping[str, Any], secret: str) -> None:
+    """Hand st.login a cookie secret given in the environment, as [auth] cookie_secret."""
+    st.secrets.merge_programmatic_secrets({"auth": {**auth_section, "cookie_secret": secret}})
+
+
+def runs_without_navigation() -> bool:
+    """Whether this run is Streamlit's pages-folder mode: a page run alone, without app.py."""
+    return bool(PagesManager.uses_pages_directory)
+
+
+def leave_the_pages_folder_mode() -> None:
+    """Send every later run through app.py's st.navigation, not the pages folder alone.
+
+    A pages/ folder beside app.py (the project's required shape) makes a freshly started
+    server run a page's file alone for a first visitor who opens its URL directly.
+    """
+    PagesManager.uses_pages_directory = False

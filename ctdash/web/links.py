@@ -1,0 +1,94 @@
+"""Each page's view in its URL, and the link that shares it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import streamlit as st
+
+from ctdash import urlstate
+from ctdash.web.markdown import md
+from ctdash.web.page import DEFAULT_PAGE
+
+
+def _current_params() -> dict[str, str]:
+    return {name: st.query_params[name] for name in st.query_params}
+
+
+def url_view(
+    page: str,
+    choices: Mapping[str, Sequence[Any]],
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Seed the page's widgets from the URL whenever the URL changed outside the page.
+
+    Returns the decoded values; notices about unusable parameters are shown at the top
+    until the viewer changes the view.
+    """
+    current = _current_params()
+    spec = urlstate.PAGE_PARAMS[page]
+    missing = any(widget_key(page, p.name) not in st.session_state for p in spec)
+    if missing or st.session_state.get(f"_url:{page}") != current:
+        decoded = urlstate.decode(current, page, choices, defaults)
+        for name, value in decoded.values.items():
+            st.session_state[widget_key(page, name)] = (
+                list(value) if isinstance(value, tuple) else value
+            )
+        st.session_state[f"_notices:{page}"] = decoded.notices
+        st.session_state[f"_url:{page}"] = current
+        st.session_state[f"_view:{page}"] = urlstate.encode(decoded.values, page, defaults)
+    st.session_state[f"_defaults:{page}"] = dict(defaults or {})
+    values = {p.name: st.session_state[widget_key(page, p.name)] for p in spec}
+    _forget_notices_if_changed(page, values)
+    for notice in st.session_state.get(f"_notices:{page}", []):
+        st.warning(md(notice), icon=":material/link_off:")
+    return values
+
+
+def _forget_notices_if_changed(page: str, values: Mapping[str, Any]) -> dict[str, str]:
+    # Once the viewer changes the view, notices about the link it came from no longer apply.
+    params = urlstate.encode(values, page, st.session_state.get(f"_defaults:{page}"))
+    if params != st.session_state.get(f"_view:{page}"):
+        st.session_state[f"_notices:{page}"] = []
+        st.session_state[f"_view:{page}"] = params
+    return params
+
+
+def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
+    """Write the page's view into the URL (defaults left out) and return those parameters."""
+    params = _forget_notices_if_changed(page, values)
+    current = _current_params()
+    if params != {k: v for k, v in current.items() if k not in urlstate.STREAMLIT_PARAMS}:
+        # A link with unusable values is rewritten to what is shown; the notices say why.
+        kept = {k: v for k, v in current.items() if k in urlstate.STREAMLIT_PARAMS}
+        st.query_params.from_dict({**params, **kept})
+        st.session_state[f"_url:{page}"] = params
+    return params
+
+
+def share_link(page: str, params: Mapping[str, str]) -> None:
+    """A visible link to exactly this view, and the same URL in a box with a copy button.
+
+    The box is in a popover, which draws its content only when opened: the box's code (a
+    1.5 MB syntax highlighter) would otherwise load and run before a fresh page's first figures.
+    """
+    # Quoted so that nothing in the address can break out of the Markdown link.
+    base = quote((st.context.url or "").split("?")[0].rstrip("/"), safe=":/%@")
+    if page == DEFAULT_PAGE:
+        # Streamlit serves the default page at the root only: /overview is "Page not found".
+        base = base.removesuffix("/" + page) + "/"
+    elif not base.endswith("/" + page):
+        base = f"{base}/{page}"
+    query = urlstate.query_string(params)
+    link = f"{base}?{query}" if query else base
+    with st.container(key=f"share-{page}"):
+        st.markdown(f"[:material/link: Share this view]({link})")
+        with st.popover("Copy the link", icon=":material/content_copy:"):
+            st.code(link, language=None)
+
+
+def widget_key(page: str, name: str) -> str:
+    """The session-state key of a page's URL-synced widget."""
+    return f"{page}:{name}"

@@ -1,0 +1,128 @@
+"""Cached reads, keyed by the data version; every read of activities is told who is looking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ctdash import maps, queries
+from ctdash.web.engine import engine
+from ctdash.web.signin import Viewer
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def indicators(version: int) -> pd.DataFrame:
+    """Cached: the indicators in the newsletter's order."""
+    return queries.indicators(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def observations(version: int) -> pd.DataFrame:
+    """Cached: the current figures with their sources."""
+    return queries.observations(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def snapshot_dates(version: int) -> list[date]:
+    """Every as-of date with at least one figure, latest first."""
+    return queries.snapshot_dates(observations(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tiles(version: int, as_of: date) -> list[queries.Tile]:
+    """The headline tiles as of a date (queries.build_tiles), made once per data version."""
+    return queries.build_tiles(indicators(version), observations(version), as_of)
+
+
+def sees_internal(viewer: Viewer | None) -> bool:
+    """Whether a viewer may see internal activities: anyone signed in."""
+    return viewer is not None
+
+
+# The Activities page's table shows this many rows at most: past it the table would be slow to
+# send and to read. Its downloads hold every row.
+TABLE_ROWS = 5_000
+
+
+def activities(
+    version: int, flt: queries.ActivityFilter, viewer: Viewer | None, *, limit: int | None = None
+) -> pd.DataFrame:
+    """The activities that pass a filter, internal ones only for a signed-in viewer."""
+    return _activities(version, flt, internal=sees_internal(viewer), limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _activities(
+    version: int, flt: queries.ActivityFilter, *, internal: bool, limit: int | None
+) -> pd.DataFrame:
+    return queries.activities(engine(), flt, internal=internal, limit=limit)
+
+
+def activity_count(
+    version: int, flt: queries.ActivityFilter, viewer: Viewer | None
+) -> queries.ActivityCount:
+    """How many activities the viewer may see pass a filter, and how many are internal."""
+    return _activity_count(version, flt, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _activity_count(
+    version: int, flt: queries.ActivityFilter, *, internal: bool
+) -> queries.ActivityCount:
+    return queries.activity_count(engine(), flt, internal=internal)
+
+
+def activity_places(
+    version: int, flt: queries.ActivityFilter, viewer: Viewer | None
+) -> pd.DataFrame:
+    """The activities the viewer may see that pass a filter, counted by place and kind."""
+    return _activity_places(version, flt, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _activity_places(version: int, flt: queries.ActivityFilter, *, internal: bool) -> pd.DataFrame:
+    return queries.activity_places(engine(), flt, internal=internal)
+
+
+def entity_names(version: int, viewer: Viewer | None) -> list[str]:
+    """Every entity named by an activity the viewer may see."""
+    return _entity_names(version, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _entity_names(version: int, *, internal: bool) -> list[str]:
+    return queries.entity_names(engine(), internal=internal)
+
+
+def map_points(
+    version: int, flt: queries.ActivityFilter, viewer: Viewer | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The Map's points for a filter (maps.point_records), and whether each kind is apart."""
+    return _map_points(version, flt, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_points(
+    version: int, flt: queries.ActivityFilter, *, internal: bool
+) -> tuple[list[dict[str, Any]], bool]:
+    groups = maps.point_groups(_activity_places(version, flt, internal=internal))
+    if groups.empty:
+        return [], True
+    firsts = queries.activities(
+        engine(), replace(flt, ids=tuple(sorted(groups["first_id"]))), internal=internal
+    )
+    return maps.point_records(groups, firsts), "kinds" not in groups
+
+
+def activity_date_span(version: int, viewer: Viewer | None) -> tuple[date | None, date | None]:
+    """The first and last date of the activities the viewer may see."""
+    return _activity_date_span(version, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _activity_date_span(version: int, *, internal: bool) -> tuple[date | None, date | None]:
+    return queries.activity_date_span(engine(), internal=internal)
