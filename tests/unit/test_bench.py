@@ -19,8 +19,8 @@ import pytest
 from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench import chromium, soak_loads, soak_views
 from bench import run as bench
-from bench import soak
 from ctdash import failures, geo, urlstate
 from ctdash.models import ACTIVITY_KINDS
 from tests.conftest import CHROMIUM_ARGS
@@ -48,8 +48,8 @@ def test_the_quick_data_run_writes_a_report_with_every_data_function(tmp_path: P
 
 
 def test_the_browser_is_started_as_the_browser_tests_start_it() -> None:
-    assert bench.CHROMIUM_ARGS == CHROMIUM_ARGS
-    assert bench.VIEWPORT == VIEWPORT
+    assert chromium.CHROMIUM_ARGS == CHROMIUM_ARGS
+    assert chromium.VIEWPORT == VIEWPORT
 
 
 # --- the soak -----------------------------------------------------------------------------
@@ -179,16 +179,16 @@ def error(body: str) -> ForwardMsg:
 def test_a_load_fails_without_its_content_or_with_an_error(
     messages: list[ForwardMsg], expected: str | None
 ) -> None:
-    reason = soak.judge("overview", soak.read_run(messages))
+    reason = soak_loads.judge("overview", soak_loads.read_run(messages))
 
     assert reason is None if expected is None else expected in (reason or "")
 
 
 def test_the_soak_looks_for_the_message_the_pages_show() -> None:
-    assert failures.VIEWER_MESSAGE.startswith(soak.UNAVAILABLE)
+    assert failures.VIEWER_MESSAGE.startswith(soak_loads.UNAVAILABLE)
 
 
-VALUES = soak.StoreValues(
+VALUES = soak_views.StoreValues(
     snapshot_dates=tuple(date(2024, month, 28) for month in range(12, 0, -1)),
     indicator_codes=("compact_entities", "member_states", "focal_points", "documents_shared"),
     first_day=date(2020, 1, 1),
@@ -200,15 +200,15 @@ VALUES = soak.StoreValues(
 
 
 def test_the_soak_opens_every_page_in_turn_with_changing_filters() -> None:
-    views = soak.soak_views(VALUES, 400)
+    views = soak_views.draw_views(VALUES, 400)
 
     assert [view.page for view in views[:4]] == ["overview", "trends", "map", "activities"]
-    assert {view.page for view in views} == set(soak.PAGE_PATHS)
-    assert all(view.path.split("?")[0] == soak.PAGE_PATHS[view.page] for view in views)
+    assert {view.page for view in views} == set(soak_views.PAGE_PATHS)
+    assert all(view.path.split("?")[0] == soak_views.PAGE_PATHS[view.page] for view in views)
     assert len(set(views)) > 300
     for name in ("asof", "ind", "mode", "from", "to", "kind", "country", "entity", "view", "q"):
         assert any(f"{name}=" in view.path for view in views), name
-    assert soak.soak_views(VALUES, 400) == views
+    assert soak_views.draw_views(VALUES, 400) == views
 
 
 def test_every_view_of_the_soak_is_a_link_its_page_takes_without_a_notice() -> None:
@@ -225,7 +225,7 @@ def test_every_view_of_the_soak_is_a_link_its_page_takes_without_a_notice() -> N
         "map": lists,
         "activities": lists,
     }
-    for view in soak.soak_views(VALUES, 400):
+    for view in soak_views.draw_views(VALUES, 400):
         params = dict(parse_qsl(urlsplit(view.path).query))
         decoded = urlstate.decode(params, view.page, choices[view.page])
 
@@ -257,7 +257,9 @@ def soak_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_load_of_a_served_page_fails_as_the_viewer_would_see_it(
     soak_server: str, path: str, expected: str | None
 ) -> None:
-    reason = run_async(soak.load_failure(soak_server, soak.View("overview", path), timeout=30))
+    reason = run_async(
+        soak_loads.load_failure(soak_server, soak_views.View("overview", path), timeout=30)
+    )
 
     assert reason is None if expected is None else expected in (reason or "")
 

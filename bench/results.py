@@ -1,0 +1,31 @@
+"""Everything one run of the benchmark measured, as the targets and the report read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bench.browser import BrowserResult
+from bench.page_scripts import PageRuns
+from bench.reads import DataResult
+from bench.soak import SoakResult
+from bench.stores import FilterChoices
+
+
+@dataclass
+class Run:
+    """Everything one run measured: how it was asked for, and each part's results by size."""
+
+    sizes: list[int]
+    years: int
+    repeats: int
+    loads: int
+    parts: list[str]
+    command: str
+    started: datetime
+    seconds: float = 0.0
+    choices: FilterChoices | None = None
+    data: dict[int, DataResult] = field(default_factory=dict)
+    pages: dict[int, dict[str, PageRuns]] = field(default_factory=dict)
+    browser: dict[int, BrowserResult] = field(default_factory=dict)
+    soak: SoakResult | None = None

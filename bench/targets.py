@@ -1,0 +1,185 @@
+"""The targets, judged at the largest size by ratios of figures measured in the same run."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from bench import soak
+from bench.browser import BrowserResult
+from bench.formatting import MB, count_text, megabytes_text, seconds_text, times_text
+from bench.measuring import ratio
+from bench.page_scripts import PageRuns
+from bench.reads import DataResult
+from bench.results import Run
+from bench.sessions import SESSIONS
+
+OVERVIEW_FLOOR_RATIO = 1.5
+MAP_FLOOR_RATIO = 3.0
+FILTER_RUN_SECONDS = 0.25
+MAP_JSON_BYTES = 2 * MB
+SESSIONS_RATIO = 3.0
+# A data function passes when its time grows by no more than its rows do, times this slack
+# for the noise of a shared machine; a function with a constant number of rows compares with 1.
+GROWTH_SLACK = 1.5
+# Below this at the largest size, a read is too quick for its growth to be told from noise.
+GROWTH_FLOOR_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One target: what it asks, what was measured, and whether it holds."""
+
+    target: str
+    measured: str
+    ok: bool | None
+
+
+def growth(run: Run, name: str) -> tuple[float | None, float | None, bool | None]:
+    """time(largest)/time(smallest), rows(largest)/rows(smallest), and whether time keeps up."""
+    small, large = run.sizes[0], run.sizes[-1]
+    if small == large or small not in run.data or large not in run.data:
+        return None, None, None
+    a, b = run.data[small].timings[name], run.data[large].timings[name]
+    times = ratio(b.seconds, a.seconds)
+    rows = ratio(max(b.rows, 1), max(a.rows, 1))
+    if times is None or rows is None:
+        return times, rows, None
+    quick = b.seconds < GROWTH_FLOOR_SECONDS
+    return times, rows, quick or times <= max(rows, 1.0) * GROWTH_SLACK
+
+
+def verdicts(run: Run) -> list[Verdict]:
+    """Each target judged at the largest size measured."""
+    largest = run.sizes[-1]
+    at = f"at {count_text(largest)}"
+    out = []
+    browser = run.browser.get(largest)
+    if browser and browser.floor:
+        out += page_load_verdicts(browser, at)
+    pages = run.pages.get(largest)
+    if pages:
+        out += script_run_verdicts(pages, at)
+    data = run.data.get(largest)
+    if data:
+        out += data_verdicts(run, data, at)
+    if browser:
+        out += sessions_verdicts(browser, at)
+    if run.soak:
+        out += soak_verdicts(run.soak, at)
+    return out
+
+
+def page_load_verdicts(browser: BrowserResult, at: str) -> list[Verdict]:
+    """The Overview's first tile and the Map's points against the one-line app's metric."""
+    floor = statistics.median(browser.floor)
+    over = statistics.median(browser.overview)
+    points = statistics.median(browser.map)
+    overview_ratio, map_ratio = over / floor, points / floor
+    return [
+        Verdict(
+            f"Overview's first tile within {OVERVIEW_FLOOR_RATIO}× the one-line app, {at}",
+            f"{seconds_text(over)} vs {seconds_text(floor)}: {times_text(overview_ratio)}",
+            overview_ratio <= OVERVIEW_FLOOR_RATIO,
+        ),
+        Verdict(
+            f"Map's points within {MAP_FLOOR_RATIO}× the one-line app, {at}",
+            f"{seconds_text(points)} vs {seconds_text(floor)}: {times_text(map_ratio)}",
+            map_ratio <= MAP_FLOOR_RATIO,
+        ),
+    ]
+
+
+def script_run_verdicts(pages: dict[str, PageRuns], at: str) -> list[Verdict]:
+    """Each page's script run after a filter change, under a fixed time."""
+    return [
+        Verdict(
+            f"{page.capitalize()}: script run after a filter change under "
+            f"{FILTER_RUN_SECONDS * 1000:.0f} ms, {at}",
+            f"{seconds_text(runs.changed.seconds)} ({runs.change})",
+            runs.changed.seconds < FILTER_RUN_SECONDS,
+        )
+        for page, runs in pages.items()
+    ]
+
+
+def data_verdicts(run: Run, data: DataResult, at: str) -> list[Verdict]:
+    """The map's JSON under a size, and every read's growth against its rows'."""
+    largest = run.sizes[-1]
+    out = [
+        Verdict(
+            f"Map JSON ({view}) under {MAP_JSON_BYTES / MB:.0f} MB, {at}",
+            f"{size / MB:.2f} MB",
+            size < MAP_JSON_BYTES,
+        )
+        for view, size in data.json_bytes.items()
+    ]
+    if len(run.sizes) > 1:
+        slow = [name for name in data.timings if growth(run, name)[2] is False]
+        out.append(
+            Verdict(
+                "Data functions grow no faster than the rows they return or count "
+                f"({count_text(run.sizes[0])} → {count_text(largest)}, slack "
+                f"{GROWTH_SLACK}×; under "
+                f"{GROWTH_FLOOR_SECONDS * 1000:.0f} ms counts as keeping up)",
+                "all keep up" if not slow else "faster: " + ", ".join(slow),
+                not slow,
+            )
+        )
+    return out
+
+
+def sessions_verdicts(browser: BrowserResult, at: str) -> list[Verdict]:
+    """The worst of many sessions at once against a single one: all browsers, then one
+    browser among protocol sessions."""
+    out = []
+    if browser.together and browser.overview:
+        single = statistics.median(browser.overview)
+        worst = max(browser.together)
+        count = len(browser.together)
+        floor_note = ""
+        if browser.together_floor and browser.floor:
+            floor_ratio = max(browser.together_floor) / statistics.median(browser.floor)
+            floor_note = f" (the one-line app: {times_text(floor_ratio)})"
+        out.append(
+            Verdict(
+                f"{count} sessions at once, ten browsers on this machine: worst first tile "
+                f"within {SESSIONS_RATIO}× a single session's, {at}",
+                f"{seconds_text(worst)} vs {seconds_text(single)}: "
+                f"{times_text(worst / single)}{floor_note}",
+                worst / single <= SESSIONS_RATIO,
+            )
+        )
+    if browser.among_others and browser.overview:
+        single = statistics.median(browser.overview)
+        worst = max(browser.among_others)
+        out.append(
+            Verdict(
+                f"{len(browser.server_together) or SESSIONS} sessions at once, one browser "
+                f"among them: its worst first tile within {SESSIONS_RATIO}× a single "
+                f"session's, {at}",
+                f"{seconds_text(worst)} vs {seconds_text(single)}: {times_text(worst / single)}",
+                worst / single <= SESSIONS_RATIO,
+            )
+        )
+    return out
+
+
+def soak_verdicts(result: soak.SoakResult, at: str) -> list[Verdict]:
+    """The soak's two targets: no failed load, and memory late within a ratio of early."""
+    early, late = result.memory.get(result.early_load), result.memory.get(result.loads)
+    memory_ratio = result.memory_ratio
+    return [
+        Verdict(
+            f"{count_text(result.loads)} page loads over every page with changing filters: "
+            f"none fails, {at}",
+            f"{len(result.failures)} failed",
+            not result.failures,
+        ),
+        Verdict(
+            f"Server's resident memory after {count_text(result.loads)} loads within "
+            f"{soak.MEMORY_RATIO}× that after {count_text(result.early_load)}, {at}",
+            f"{megabytes_text(late)} vs {megabytes_text(early)}: {times_text(memory_ratio)}",
+            None if memory_ratio is None else memory_ratio <= soak.MEMORY_RATIO,
+        ),
+    ]
