@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -302,3 +302,53 @@ def _world(layer: pdk.Layer) -> pdk.Deck:
         map_style=NO_BASEMAP_STYLE,
         tooltip=TOOLTIP,
     )
+
+
+def legend_html(kinds: Iterable[str]) -> str:
+    """The legend of the kinds on the map: a dot of each one's colour, and its name.
+
+    Built from the fixed list of kinds and colours only (KIND_COLOURS), never from data.
+    """
+    shown = set(kinds)
+    dots = " ".join(
+        f'<span style="white-space:nowrap;margin-right:12px">'
+        f'<span aria-hidden="true" style="display:inline-block;width:12px;height:12px;'
+        f"border-radius:6px;"
+        f'background:rgb{colour};border:1px solid #555;vertical-align:middle"></span> {kind}</span>'
+        for kind, colour in KIND_COLOURS.items()
+        if kind in shown
+    )
+    if not dots:
+        return ""
+    return f'<div role="group" aria-label="Legend: the colour of each kind">{dots}</div>'
+
+
+@dataclass(frozen=True)
+class PlaceCounts:
+    """How the matching activities are placed: on the map, by country, at a region."""
+
+    matching: int
+    on_map: int
+    by_country: list[tuple[str, int]]  # ISO3 code and activities, most first
+    at_a_region: int  # on the map, but at a region's centre rather than in a country
+
+
+def place_counts(places: pd.DataFrame) -> PlaceCounts:
+    """The counts of queries.activity_places's rows (the map's text alternative)."""
+    placed = places.dropna(subset=["lat", "lon"])
+    on_map = int(placed["activities"].sum())
+    by_country = placed.groupby("country_iso3")["activities"].sum()
+    by_country = by_country.sort_values(ascending=False, kind="stable")
+    return PlaceCounts(
+        matching=int(places["activities"].sum()),
+        on_map=on_map,
+        by_country=[(str(code), int(n)) for code, n in by_country.items()],
+        at_a_region=on_map - int(by_country.sum()),
+    )
+
+
+def picked_object(event: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The point or country clicked on the deck (st.pydeck_chart's selection), if any."""
+    objects = (event or {}).get("selection", {}).get("objects", {})
+    found = objects.get(POINTS_LAYER) or objects.get(COUNTRIES_LAYER) or [None]
+    return found[0]

@@ -32,22 +32,14 @@ params = links.sync_url(PAGE, {**values, "view": view})
 
 places = readers.activity_places(version, flt, viewer)
 placed = places.dropna(subset=["lat", "lon"])
-on_map, matching = int(placed["activities"].sum()), int(places["activities"].sum())
+counts = maps.place_counts(places)
+on_map, matching = counts.on_map, counts.matching
 st.caption(
     f"{on_map:,} of {matching:,} matching activities have a place and are on the map; "
     f"{matching - on_map:,} name no place (statements, publications, online and working group "
     "meetings)."
 )
-kinds_on_map = set(placed["kind"])
-
-legend = " ".join(
-    f'<span style="white-space:nowrap;margin-right:12px">'
-    f'<span aria-hidden="true" style="display:inline-block;width:12px;height:12px;'
-    f"border-radius:6px;"
-    f'background:rgb{colour};border:1px solid #555;vertical-align:middle"></span> {kind}</span>'
-    for kind, colour in maps.KIND_COLOURS.items()
-    if kind in kinds_on_map
-)
+legend = maps.legend_html(placed["kind"])
 
 places_on_map = maps.place_count(placed)
 if view == "points" and places_on_map > maps.MAX_PLACES:
@@ -72,10 +64,7 @@ with map_column:
                 "Choose kinds or a shorter period to see each kind in its colour."
             )
         elif legend:
-            # Built from the fixed list of kinds and colours only, never from data.
-            st.html(
-                f'<div role="group" aria-label="Legend: the colour of each kind">{legend}</div>'
-            )
+            st.html(legend)
     event = st.pydeck_chart(
         deck,
         key=f"deck-{view}",
@@ -85,15 +74,10 @@ with map_column:
         alt=f"World map of {on_map:,} activities",
     )
     # The map's text alternative: where its activities are, in words.
-    by_country = placed.groupby("country_iso3")["activities"].sum()
-    by_country = by_country.sort_values(ascending=False, kind="stable")
-    at_a_region = on_map - int(by_country.sum())
+    in_words = ", ".join(f"{md(geo.country_name(code))} {n:,}" for code, n in counts.by_country)
+    at_a_region = counts.at_a_region
     st.caption(
-        "On the map, by country: "
-        + (
-            ", ".join(f"{md(geo.country_name(code))} {n:,}" for code, n in by_country.items())
-            or "none"
-        )
+        f"On the map, by country: {in_words or 'none'}"
         + (f"; placed at a region: {at_a_region:,}" if at_a_region else "")
         + "."
     )
@@ -113,8 +97,7 @@ def show_list(heading: str, rows: pd.DataFrame, count: int) -> None:
 
 with detail_column:
     st.header("Details")
-    objects = (event or {}).get("selection", {}).get("objects", {})
-    picked = (objects.get(maps.POINTS_LAYER) or objects.get(maps.COUNTRIES_LAYER) or [None])[0]
+    picked = maps.picked_object(event)
     if picked is None:
         st.caption("Click a point (or a country) on the map to see its details here.")
     elif view == "countries":
@@ -129,7 +112,7 @@ with detail_column:
         rows = readers.activities(version, chosen, viewer, limit=DETAIL_ROWS)
         if len(rows) > 1:
             show_list(
-                maps.place_label(rows.iloc[0]),
+                maps.place_label(rows.iloc[0].to_dict()),
                 rows,
                 readers.activity_count(version, chosen, viewer).total,
             )

@@ -4,7 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from ctdash import geo, queries
+from ctdash import geo
+from ctdash.period import period_of, summarise
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
 from ctdash.web.markdown import markdown_table, md
@@ -84,10 +85,8 @@ with st.expander("The tiles as a table, with the figures of each sparkline"):
         )
     )
 
-# The period of the chosen snapshot runs from the snapshot before it.
-earlier = [d for d in dates if d < as_of]
-period_start = earlier[0] if earlier else None
-period = queries.ActivityFilter(date_from=period_start, date_to=as_of)
+period = period_of(dates, as_of)
+period_start = period.date_from
 acts = readers.activities(version, period, viewer)
 
 st.header("Activities of the period")
@@ -98,28 +97,25 @@ else:
 if acts.empty:
     st.info("No activities are recorded for this period.")
 else:
-    placed = acts.dropna(subset=["lat", "lon"])
-    countries = sorted(set(acts["country_iso3"].dropna()))
+    summary = summarise(acts, tiles)
     with st.container(horizontal=True, key="period-counts"):
-        st.metric("Activities", f"{len(acts):,}", border=True, width=180)
-        st.metric("On the map", f"{len(placed):,}", border=True, width=180)
-        st.metric("Countries reached", f"{len(countries):,}", border=True, width=180)
-    by_kind = acts.groupby("kind").size().sort_values(ascending=False)
+        st.metric("Activities", f"{summary.activities:,}", border=True, width=180)
+        st.metric("On the map", f"{summary.placed:,}", border=True, width=180)
+        st.metric("Countries reached", f"{len(summary.countries):,}", border=True, width=180)
     st.markdown(
         markdown_table(
-            [{"Kind": kind, "Activities": f"{n:,}"} for kind, n in by_kind.items()],
+            [{"Kind": kind, "Activities": f"{n:,}"} for kind, n in summary.by_kind],
             right=("Activities",),
         )
     )
-    st.caption("Countries reached: " + ", ".join(geo.country_name(c) for c in countries))
+    st.caption("Countries reached: " + ", ".join(geo.country_name(c) for c in summary.countries))
 
-    assessments = next(t for t in tiles if t.code == "cted_country_assessments")
-    visits = placed[placed["kind"] == "assessment"]
-    names = ", ".join(sorted(visits["country"].dropna())) or "none"
-    figure = f"{assessments.value:,}" if assessments.value is not None else "no figure"
+    as_of_assessments = summary.assessments.as_of if summary.assessments else None
+    visits = summary.assessment_visits
     st.markdown(
-        f"**CTED country assessments: {figure}** (as of {assessments.as_of}). "
-        f"The map holds **{len(visits)}** CTED assessment visits in this period: {names}."
+        f"**CTED country assessments: {summary.assessments_figure}** "
+        f"(as of {as_of_assessments or 'no date'}). The map holds **{len(visits)}** CTED "
+        f"assessment visits in this period: {md(', '.join(visits) or 'none')}."
     )
     st.page_link(
         "pages/map.py",

@@ -34,9 +34,16 @@ with st.sidebar:
         placeholder="Choose indicators",
     )
     mode = st.radio("Scale", tuple(MODES), key=key(PAGE, "mode"), format_func=MODES.__getitem__)
-    bounds = {"min_value": urlstate.EARLIEST, "max_value": urlstate.LATEST}
-    date_from = st.date_input("From", key=key(PAGE, "from"), format="YYYY-MM-DD", **bounds)
-    date_to = st.date_input("To", key=key(PAGE, "to"), format="YYYY-MM-DD", **bounds)
+    date_from, date_to = (
+        st.date_input(
+            label,
+            key=key(PAGE, name),
+            min_value=urlstate.EARLIEST,
+            max_value=urlstate.LATEST,
+            format="YYYY-MM-DD",
+        )
+        for label, name in (("From", "from"), ("To", "to"))
+    )
 
 params = links.sync_url(
     PAGE,
