@@ -1,12 +1,10 @@
 """Sign in and out: single sign-on where configured, local accounts otherwise."""
 
 import streamlit as st
-from sqlmodel import Session
 
 from ctdash import auth
-from ctdash.db import is_read_only
-from ctdash.web import page, signin
-from ctdash.web.engine import engine
+from ctdash.web import accounts, page, signin
+from ctdash.web.engine import store_is_read_only
 from ctdash.web.markdown import md
 
 page.page_start(public=True)
@@ -21,7 +19,7 @@ if viewer is not None:
     st.button(
         "Sign out", key="account:sign-out", icon=":material/logout:", on_click=signin.sign_out
     )
-elif is_read_only(engine()):
+elif store_is_read_only():
     # A sign-in records failed attempts (five lock the account): it cannot be counted here.
     st.info(
         "Signing in is unavailable: this store was opened read-only, so nothing can be written, "
@@ -39,9 +37,7 @@ else:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", icon=":material/login:")
     if submitted:
-        with Session(engine()) as session:
-            result = auth.authenticate(session, name=name.strip(), password=password)
-            session.commit()
+        result = accounts.authenticate(name, password)
         if result.ok and result.user is not None:
             signin.sign_in_local(result.user.name)
             st.rerun()

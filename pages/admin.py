@@ -1,10 +1,9 @@
 """Admin: every write to the store, and the roles of users."""
 
 import streamlit as st
-from sqlmodel import Session
 
 from ctdash import auth, queries
-from ctdash.web import page
+from ctdash.web import accounts, page
 from ctdash.web.engine import engine
 from ctdash.web.markdown import md
 
@@ -35,21 +34,19 @@ st.dataframe(
 )
 
 st.header("Users and roles")
-with Session(database) as session:
-    users = auth.list_users(session)
-    st.dataframe(
-        [
-            {
-                "Name": u.name,
-                "E-mail": u.email or "",
-                "Role": u.role,
-                "Locked until (UTC)": u.locked_until,
-            }
-            for u in users
-        ],
-        hide_index=True,
-        key="admin:users",
-    )
+st.dataframe(
+    [
+        {
+            "Name": u.name,
+            "E-mail": u.email or "",
+            "Role": u.role,
+            "Locked until (UTC)": u.locked_until,
+        }
+        for u in accounts.users()
+    ],
+    hide_index=True,
+    key="admin:users",
+)
 st.caption(
     "Single sign-on users get the role given to their e-mail here; anyone else who "
     "signs in is a viewer. Local accounts are added with `ctdash users add`."
@@ -59,9 +56,7 @@ with st.form("admin:role"):
     role = st.selectbox("Role", auth.ROLES, index=1)
     if st.form_submit_button("Set role"):
         try:
-            with Session(database) as session:
-                auth.set_role(session, name_or_email=who.strip(), role=role)
-                session.commit()
+            accounts.set_role(who, role)
         except auth.AuthError as error:
             st.error(md(error))
         else:

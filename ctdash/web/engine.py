@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from ctdash import failures, queries
-from ctdash.db import make_engine, store_access
+from ctdash.db import is_read_only, make_engine, store_access
 from ctdash.failures import STORE_FAILURES
 from ctdash.seed import seed
 
@@ -88,6 +88,11 @@ def _freeze_heap() -> None:
     # full collection walked it again, about 0.1 s each, which a read of 10,000 activities met
     # once or more. Once per process: a later freeze would keep the garbage of the time too.
     gc.freeze()
+
+
+def store_is_read_only() -> bool:
+    """Whether this process's store was opened for reading only, so nothing can be written."""
+    return is_read_only(engine())
 
 
 def data_version() -> int:

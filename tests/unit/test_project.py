@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 from tests.conftest import PROJECT_ROOT
 
@@ -61,3 +65,51 @@ def test_mypy_finds_nothing() -> None:
 
     out, err, status = api.run(["--config-file", str(PROJECT_ROOT / "pyproject.toml")])
     assert status == 0, out + err
+
+
+def test_the_import_contracts_hold() -> None:
+    """The layers of docs/architecture.md, as pyproject.toml's [tool.importlinter] states them."""
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 broken" in done.stdout
+
+
+# A page lays out widgets: it opens no session on the store and writes no SQL (ctdash.web does).
+NOT_IN_PAGES = ("sqlmodel", "sqlalchemy", "ctdash.db")
+
+
+def imported_modules(source: str) -> set[str]:
+    """Every module a Python source imports, at any depth."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def forbidden_in_pages(source: str) -> set[str]:
+    return {
+        module
+        for module in imported_modules(source)
+        for banned in NOT_IN_PAGES
+        if module == banned or module.startswith(banned + ".")
+    }
+
+
+def test_the_page_rule_finds_a_session_opened_in_a_page() -> None:
+    source = "import streamlit as st\nfrom sqlmodel import Session\nimport ctdash.db as db\n"
+    assert forbidden_in_pages(source) == {"sqlmodel", "ctdash.db"}
+
+
+def test_no_page_opens_a_session_or_writes_sql() -> None:
+    scripts = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "pages").glob("*.py"))]
+    found = {s.name: forbidden_in_pages(s.read_text(encoding="utf-8")) for s in scripts}
+    assert {name: banned for name, banned in found.items() if banned} == {}
