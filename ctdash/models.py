@@ -8,17 +8,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-INDICATOR_CODES = (
-    "compact_entities",
-    "member_states",
-    "intl_regional_orgs",
-    "focal_points",
-    "documents_shared",
-    "ct_platform_visits",
-    "cted_ta_recommendations",
-    "cted_country_assessments",
-)
-
 ACTIVITY_KINDS = (
     "assessment",
     "training",
@@ -31,8 +20,6 @@ ACTIVITY_KINDS = (
     "publication",
     "other",
 )
-
-LOCATION_PRECISIONS = ("city", "country", "region", "none")
 
 
 def utcnow() -> datetime:

@@ -21,13 +21,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from ctdash import geo
+from ctdash.config import get_settings
 from ctdash.ingest import ActivityRecord, ObservationRecord, Problem
 from ctdash.ingest.encoding import Decoded, decode
 from ctdash.ingest.sheet import file_size
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
-INDICATORS_CSV = DATA_DIR / "indicators.csv"
-ENTITIES_CSV = DATA_DIR / "entities.csv"
+
+def _rows(data_dir: Path, name: str) -> list[dict[str, str]]:
+    """The rows of a shipped table in the data folder (CTDASH_DATA_DIR)."""
+    with (data_dir / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
 # An issue is about 10 to 30 KB of text, its longest line under 300 characters. Past these
 # limits the text is not a newsletter, and reading it would only keep the page waiting.
 MAX_NEWSLETTER_BYTES = 512 * 1024
@@ -131,10 +136,15 @@ _PAGE_MARK = re.compile(r"(?i)(?:page\s+)?-?\s*\d{1,3}\s*-?(?:\s*(?:of|/)\s*\d{1
 _ENDS_DATED = re.compile(r"\(([^()]*)\)[\s.>]*$")
 
 
-@lru_cache(maxsize=1)
 def _entities_table() -> tuple[tuple[str, str, str], ...]:
-    with ENTITIES_CSV.open(newline="", encoding="utf-8") as handle:
-        return tuple((row["name"], row["entity"], row["kind"]) for row in csv.DictReader(handle))
+    return _entities_in(get_settings().data_dir)
+
+
+@lru_cache(maxsize=2)
+def _entities_in(data_dir: Path) -> tuple[tuple[str, str, str], ...]:
+    return tuple(
+        (row["name"], row["entity"], row["kind"]) for row in _rows(data_dir, "entities.csv")
+    )
 
 
 def known_entities() -> tuple[str, ...]:
@@ -152,14 +162,17 @@ def heads() -> dict[str, str]:
     return {name: entity for name, entity, kind in _entities_table() if kind == "head"}
 
 
-@lru_cache(maxsize=1)
 def label_variants() -> dict[str, tuple[str, ...]]:
     """Ways the newsletter has written a label besides the indicator's own label."""
-    with INDICATORS_CSV.open(newline="", encoding="utf-8") as handle:
-        return {
-            row["code"]: tuple(v for v in (row.get("other_labels") or "").split("|") if v)
-            for row in csv.DictReader(handle)
-        }
+    return _label_variants_in(get_settings().data_dir)
+
+
+@lru_cache(maxsize=2)
+def _label_variants_in(data_dir: Path) -> dict[str, tuple[str, ...]]:
+    return {
+        row["code"]: tuple(v for v in (row.get("other_labels") or "").split("|") if v)
+        for row in _rows(data_dir, "indicators.csv")
+    }
 
 
 _SPEAKER = re.compile(r"^(?P<org>[A-Z][A-Za-z]+)\s+(?:U?SG|ASG|Executive Director|Director)\b")
@@ -304,11 +317,14 @@ def _label_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", _fold(text))
 
 
-@lru_cache(maxsize=1)
 def shipped_indicators() -> tuple[tuple[str, str], ...]:
-    """The (code, label) pairs of data/indicators.csv, in their order."""
-    with INDICATORS_CSV.open(newline="", encoding="utf-8") as handle:
-        return tuple((row["code"], row["label"]) for row in csv.DictReader(handle))
+    """The (code, label) pairs of the data folder's indicators.csv, in their order."""
+    return _indicators_in(get_settings().data_dir)
+
+
+@lru_cache(maxsize=2)
+def _indicators_in(data_dir: Path) -> tuple[tuple[str, str], ...]:
+    return tuple((row["code"], row["label"]) for row in _rows(data_dir, "indicators.csv"))
 
 
 # --- the text as it arrives ---------------------------------------------------------------------
