@@ -30,7 +30,8 @@ from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
 from ctdash.models import Activity
 from ctdash.seed import seed
-from ctdash.web.signin import USER_KEY
+from tests.helpers.apptest import every_element
+from tests.helpers.apptest import open_page as open_app_page
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"
@@ -129,21 +130,8 @@ def hostile_db(app_database: Path, tmp_path: Path) -> Path:
 
 
 def open_page(page: str, user: str | None = ADMIN_NAME, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if user is not None:
-        at.session_state[USER_KEY] = user
-    at.run()
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def nodes(node: Any) -> Iterator[Any]:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from nodes(child)
+    """A page as the administrator whose name is a payload sees it, unless `user` is given."""
+    return open_app_page(page, user, **query)
 
 
 def strings(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
@@ -163,7 +151,7 @@ def strings(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
 def unescaped_payloads(at: AppTest, patterns: dict[str, re.Pattern[str]] = RAW_MARKUP) -> list[str]:
     """Where a payload's markup reaches Markdown or HTML unescaped: 'type.field: pattern'."""
     found = []
-    for node in nodes(at._tree):
+    for node in every_element(at):
         proto = getattr(node, "proto", None)
         kind = getattr(node, "type", "")
         if proto is None or not hasattr(proto, "DESCRIPTOR") or kind in PLAIN_ELEMENTS:
@@ -189,6 +177,27 @@ def test_the_import_keeps_every_payload_as_typed(hostile_db: Path) -> None:
         assert f"{typed} {name}" in titles
         assert typed in cities
     assert LONG in cities
+
+
+CONTROL_SCRIPT = f"""
+import streamlit as st
+st.markdown({SCRIPT!r}, unsafe_allow_html=True)
+st.caption({JS_LINK!r})
+with st.sidebar:
+    st.html({IMG!r})
+st.text({MD_IMAGE!r})
+"""
+
+
+def test_the_detector_finds_payloads_left_unescaped() -> None:
+    """The check below would find a payload shown raw: markup in Markdown that allows HTML, a
+    link in a caption, markup in st.html in the sidebar; plain text passes."""
+    at = AppTest.from_string(CONTROL_SCRIPT).run()
+    found = unescaped_payloads(at)
+    assert "markdown.body: <script" in found
+    assert "caption.body: javascript link" in found
+    assert any(f.startswith("html.") and "onerror" in f for f in found)
+    assert not any("markdown image" in f for f in found)
 
 
 @pytest.mark.parametrize("page", PAGES)

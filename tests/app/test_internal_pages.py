@@ -20,7 +20,7 @@ from ctdash import auth
 from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
 from ctdash.seed import seed
-from tests.app.test_hostile_text import nodes, open_page
+from tests.helpers.apptest import every_element, open_page
 
 TITLE = "Quiet consultation on witness protection"
 ENTITY = "Internal-only Entity"
@@ -61,7 +61,7 @@ def sent(at: AppTest) -> bytes:
     """Everything the page's elements would send to the browser, serialised."""
     return b"".join(
         node.proto.SerializeToString()
-        for node in nodes(at._tree)
+        for node in every_element(at)
         if hasattr(getattr(node, "proto", None), "SerializeToString")
     )
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
-import time
+import signal
 import tracemalloc
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -273,11 +275,9 @@ def adversarial_text(size: int) -> str:
     return "REGIONAL FOCUS\n" + block * (size // len(block))
 
 
-def test_a_newsletter_of_megabytes_is_refused_quickly(store, db_path, tmp_path):
+def test_a_newsletter_of_megabytes_is_refused_unread(store, db_path, tmp_path):
     text = adversarial_text(3 * MB)
-    started = time.perf_counter()
     result = parse_newsletter(text, year=2023, file_name="big.txt")
-    assert time.perf_counter() - started < 5  # a generous bound: refusing reads nothing
     assert [str(p) for p in result.errors] == [
         "big.txt: the text is 3 MB; a newsletter may be at most 512 KB (an issue is about "
         "30 KB), so it was not read. Check that this is the newsletter's text."
@@ -310,12 +310,13 @@ def test_a_newsletter_just_under_the_limit_of_long_lines_is_read():
     assert len(result.activities) >= body.count("\n")
 
 
-def test_an_adversarial_newsletter_under_the_limit_is_read_in_bounded_time():
+def test_an_adversarial_newsletter_under_the_limit_is_read_and_never_hangs():
     text = adversarial_text(MAX_NEWSLETTER_BYTES - 20_000)
     assert len(text.encode()) < MAX_NEWSLETTER_BYTES
-    started = time.perf_counter()
-    result = parse_newsletter(text, year=2023)
-    assert time.perf_counter() - started < 60  # a generous bound; quadratic patterns took hours
+    # Not a speed target (the benchmark has those): quadratic patterns once took hours, and a
+    # return of one must fail this test rather than hold the suite until CI gives up.
+    with fails_after(seconds=600):
+        result = parse_newsletter(text, year=2023)
     assert result.errors == []
     assert len(result.activities) > text.count("\n")
 
@@ -328,3 +329,19 @@ def test_a_line_over_the_line_limit_is_an_error_on_that_line():
         "read: put each item on a line of its own"
     ]
     assert [a.country_iso3 for a in result.activities] == ["KEN"]
+
+
+@contextmanager
+def fails_after(*, seconds: int) -> Iterator[None]:
+    """Raise TimeoutError in the test if the block has not ended after `seconds`."""
+
+    def give_up(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

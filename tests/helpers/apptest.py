@@ -1,0 +1,39 @@
+"""Walking what an AppTest run drew, through AppTest's public tree (main area and sidebar)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from ctdash.web.signin import USER_KEY
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def nodes(node: Any) -> Iterator[Any]:
+    """A node and every node below it."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from nodes(child)
+
+
+def every_element(at: AppTest) -> Iterator[Any]:
+    """Every block and element the run drew, in the main area and the sidebar."""
+    yield from nodes(at.main)
+    yield from nodes(at.sidebar)
+
+
+def open_page(page: str, user: str | None, **query: str) -> AppTest:
+    """A page of app.py as `user` sees it (None: not signed in), with URL parameters."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if user is not None:
+        at.session_state[USER_KEY] = user
+    at.run()
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
