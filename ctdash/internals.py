@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
-from streamlit import config as st_config
-from streamlit.runtime.pages_manager import PagesManager
+
+# Streamlit is imported where it is used: the library's maps import this module for pydeck's
+# part, and the library runs without Streamlit.
 
 # Streamlit's deck component draws a web basemap unless the deck's style is this sentinel,
 # which it drops (DeckGlJsonChart in Streamlit's frontend); pydeck has no public "no basemap".
@@ -26,16 +26,22 @@ def deck_json_default(value: Any) -> Any:
 
 def cookie_secret_set_by_deployer() -> bool:
     """Whether `server.cookieSecret` was set by the deployer, not made up by Streamlit."""
-    return bool(st_config.is_manually_set("server.cookieSecret"))
+    from streamlit import config
+
+    return bool(config.is_manually_set("server.cookieSecret"))
 
 
 def give_sign_in_the_cookie_secret(auth_section: Mapping[str, Any], secret: str) -> None:
     """Hand st.login a cookie secret given in the environment, as [auth] cookie_secret."""
+    import streamlit as st
+
     st.secrets.merge_programmatic_secrets({"auth": {**auth_section, "cookie_secret": secret}})
 
 
 def runs_without_navigation() -> bool:
     """Whether this run is Streamlit's pages-folder mode: a page run alone, without app.py."""
+    from streamlit.runtime.pages_manager import PagesManager
+
     return bool(PagesManager.uses_pages_directory)
 
 
@@ -45,4 +51,6 @@ def leave_the_pages_folder_mode() -> None:
     A pages/ folder beside app.py (the project's required shape) makes a freshly started
     server run a page's file alone for a first visitor who opens its URL directly.
     """
+    from streamlit.runtime.pages_manager import PagesManager
+
     PagesManager.uses_pages_directory = False

@@ -113,3 +113,17 @@ def test_no_page_opens_a_session_or_writes_sql() -> None:
     scripts = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "pages").glob("*.py"))]
     found = {s.name: forbidden_in_pages(s.read_text(encoding="utf-8")) for s in scripts}
     assert {name: banned for name, banned in found.items() if banned} == {}
+
+
+def test_the_library_runs_without_streamlit() -> None:
+    """Importing every module below the glue loads no Streamlit (docs/architecture.md)."""
+    below = sorted(
+        f"ctdash.{path.stem}"
+        for path in (PROJECT_ROOT / "ctdash").glob("*.py")
+        if path.stem not in {"__init__", "server", "internals"}
+    )
+    code = f"import sys\nfor m in {below!r}: __import__(m)\nprint('streamlit' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT
+    )
+    assert done.stdout.strip() == "False"
