@@ -150,85 +150,92 @@ def _write(session: Session, lacking: _Lacking, data_dir: Path) -> SeedReport:
     session.add(batch)
     session.flush()
     assert batch.id is not None
-
     session.add_all(lacking.indicators)
-    for row in lacking.sources:
-        file_name = _optional(row["file"])
-        session.add(
-            Source(
-                key=row["key"],
-                title=row["title"],
-                kind=row["kind"],
-                url=_optional(row["url"]),
-                file_name=file_name,
-                sha256=sha256_hex((data_dir / file_name).read_bytes()) if file_name else None,
-                published=date.fromisoformat(row["published"]) if row["published"] else None,
-                note=_optional(row["note"]),
-            )
-        )
+    session.add_all(_source(row, data_dir) for row in lacking.sources)
     session.flush()
     source_ids = {s.key: s.id for s in session.exec(select(Source)).all()}
-
     for row in lacking.observations:
-        source_id = source_ids[row["source"]]
-        assert source_id is not None
-        session.add(
-            Observation(
-                indicator_code=row["indicator"],
-                as_of=date.fromisoformat(row["as_of"]),
-                as_of_inferred=_flag(row["as_of_inferred"]),
-                value=int(row["value"]),
-                source_id=source_id,
-                batch_id=batch.id,
-                note=_optional(row["note"]),
-            )
-        )
-
+        session.add(_observation(row, source_ids, batch.id))
     for row in lacking.activities:
-        if row["kind"] not in ACTIVITY_KINDS:
-            raise ValueError(f"activities.csv row {row['id']}: unknown kind {row['kind']!r}")
-        place = geo.locate(
-            city=_optional(row["city"]),
-            country=_optional(row["country"]),
-            region=_optional(row["region"]),
-        )
-        wanted = "city" if row["city"] else "country" if row["country"] else None
-        if wanted and place.precision != wanted:
-            raise ValueError(
-                f"activities.csv row {row['id']}: the gazetteer cannot place "
-                f"{row['city'] or row['country']!r}"
-            )
-        source_id = source_ids[row["source"]]
-        assert source_id is not None
-        activity = Activity(
-            key=row["id"],
-            title=row["title"],
-            kind=row["kind"],
-            start_date=date.fromisoformat(row["start_date"]),
-            end_date=date.fromisoformat(row["end_date"] or row["start_date"]),
-            country_iso3=place.iso3,
-            city=place.city,
-            region=_optional(row["region"]),
-            lat=place.lat,
-            lon=place.lon,
-            location_precision=place.precision,
-            place_basis=_optional(row["place_basis"]),
-            working_group=_optional(row["working_group"]),
-            online=_flag(row["online"]),
-            section=_optional(row["section"]),
-            source_id=source_id,
-            source_line=int(row["source_line"]) if row["source_line"] else None,
-            batch_id=batch.id,
-        )
-        session.add(activity)
-        session.flush()
-        assert activity.id is not None
-        for position, entity in enumerate(split_entities(row["entities"])):
-            session.add(ActivityEntity(activity_id=activity.id, entity=entity, position=position))
-
+        _add_activity(session, row, source_ids, batch.id)
     return SeedReport(
         len(lacking.indicators),
         len(lacking.sources),
         len(lacking.observations),
         len(lacking.activities),
     )
+
+
+def _source(row: dict[str, str], data_dir: Path) -> Source:
+    file_name = _optional(row["file"])
+    return Source(
+        key=row["key"],
+        title=row["title"],
+        kind=row["kind"],
+        url=_optional(row["url"]),
+        file_name=file_name,
+        sha256=sha256_hex((data_dir / file_name).read_bytes()) if file_name else None,
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        note=_optional(row["note"]),
+    )
+
+
+def _observation(
+    row: dict[str, str], source_ids: dict[str, int | None], batch_id: int
+) -> Observation:
+    source_id = source_ids[row["source"]]
+    assert source_id is not None
+    return Observation(
+        indicator_code=row["indicator"],
+        as_of=date.fromisoformat(row["as_of"]),
+        as_of_inferred=_flag(row["as_of_inferred"]),
+        value=int(row["value"]),
+        source_id=source_id,
+        batch_id=batch_id,
+        note=_optional(row["note"]),
+    )
+
+
+def _add_activity(
+    session: Session, row: dict[str, str], source_ids: dict[str, int | None], batch_id: int
+) -> None:
+    if row["kind"] not in ACTIVITY_KINDS:
+        raise ValueError(f"activities.csv row {row['id']}: unknown kind {row['kind']!r}")
+    place = geo.locate(
+        city=_optional(row["city"]),
+        country=_optional(row["country"]),
+        region=_optional(row["region"]),
+    )
+    wanted = "city" if row["city"] else "country" if row["country"] else None
+    if wanted and place.precision != wanted:
+        raise ValueError(
+            f"activities.csv row {row['id']}: the gazetteer cannot place "
+            f"{row['city'] or row['country']!r}"
+        )
+    source_id = source_ids[row["source"]]
+    assert source_id is not None
+    activity = Activity(
+        key=row["id"],
+        title=row["title"],
+        kind=row["kind"],
+        start_date=date.fromisoformat(row["start_date"]),
+        end_date=date.fromisoformat(row["end_date"] or row["start_date"]),
+        country_iso3=place.iso3,
+        city=place.city,
+        region=_optional(row["region"]),
+        lat=place.lat,
+        lon=place.lon,
+        location_precision=place.precision,
+        place_basis=_optional(row["place_basis"]),
+        working_group=_optional(row["working_group"]),
+        online=_flag(row["online"]),
+        section=_optional(row["section"]),
+        source_id=source_id,
+        source_line=int(row["source_line"]) if row["source_line"] else None,
+        batch_id=batch_id,
+    )
+    session.add(activity)
+    session.flush()
+    assert activity.id is not None
+    for position, entity in enumerate(split_entities(row["entities"])):
+        session.add(ActivityEntity(activity_id=activity.id, entity=entity, position=position))

@@ -155,25 +155,7 @@ def commit(
             session.add(batch)
             session.flush()
             assert batch.id is not None and source.id is not None
-            slots = current_slots(session)
-            written = 0
-            for record in observations:
-                slot = slots.get((record.code, record.as_of), Slot(None, 0))
-                if slot.value == record.value:
-                    continue
-                session.add(
-                    Observation(
-                        indicator_code=record.code,
-                        as_of=record.as_of,
-                        value=record.value,
-                        revision=slot.revision + 1,
-                        source_id=source.id,
-                        batch_id=batch.id,
-                        note=record.note,
-                    )
-                )
-                slots[(record.code, record.as_of)] = Slot(record.value, slot.revision + 1)
-                written += 1
+            written = _add_revisions(session, observations, source_id=source.id, batch_id=batch.id)
             for number, activity in enumerate(activities, start=1):
                 _add_activity(
                     session,
@@ -194,6 +176,32 @@ def commit(
         ) from error
     except STORE_FAILURES as error:
         raise StoreUnavailable(refusal(error)) from error
+
+
+def _add_revisions(
+    session: Session, records: Sequence[ObservationRecord], *, source_id: int, batch_id: int
+) -> int:
+    """Add each figure that differs from the current one as the next revision; how many."""
+    slots = current_slots(session)
+    written = 0
+    for record in records:
+        slot = slots.get((record.code, record.as_of), Slot(None, 0))
+        if slot.value == record.value:
+            continue
+        session.add(
+            Observation(
+                indicator_code=record.code,
+                as_of=record.as_of,
+                value=record.value,
+                revision=slot.revision + 1,
+                source_id=source_id,
+                batch_id=batch_id,
+                note=record.note,
+            )
+        )
+        slots[(record.code, record.as_of)] = Slot(record.value, slot.revision + 1)
+        written += 1
+    return written
 
 
 def _add_activity(
