@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import Engine
 
 from ctdash import backup, desk, export, queries, store
 from ctdash.cli_demo import demo_command
@@ -18,8 +19,10 @@ from ctdash.cli_options import (
     AcceptWarnings,
     AsJson,
     DatabaseUrl,
+    DateOrder,
     DateOrderOption,
     DryRun,
+    Outcome,
     User,
     commit_unless_held,
     echo_outcome,
@@ -147,29 +150,7 @@ def import_command(
     data = file.read_bytes()
     engine = make_engine(database_url)
     seed(engine)
-    chosen = kind.value if kind else desk.guess_kind(engine, file_name=file.name, data=data)
-    if chosen is None:
-        question = Question(
-            "kind",
-            "The workbook holds both figures and activities, on different sheets: import one "
-            "at a time, saying which.",
-            tuple(ImportKind),
-            "--kind",
-        )
-        review = desk.Review(file.name, data, questions=[question])
-    else:
-        review_file = (
-            desk.review_activities if chosen == ImportKind.activities else desk.review_indicators
-        )
-        order = date_order.value if date_order else None
-        review = review_file(
-            engine,
-            file_name=file.name,
-            data=data,
-            today=date.today(),
-            sheet=sheet,
-            date_order=order,  # type: ignore[arg-type]
-        )
+    review = _review(engine, file, data, kind=kind, sheet=sheet, date_order=date_order)
     done = commit_unless_held(
         engine,
         review,
@@ -180,23 +161,8 @@ def import_command(
         observations=review.observations,
         activities=review.activities,
     )
-    outcome = {
-        "status": done.status,
-        "ok": not review.errors and not review.questions,
-        "read_as": review.read_as.as_dict() if review.read_as else None,
-        "errors": [p.as_dict() for p in review.errors + done.failed + done.held],
-        "questions": [q.as_dict() for q in review.questions],
-        "warnings": [p.as_dict() for p in review.warnings],
-        "notes": review.notes,
-        "observations": [
-            {"code": o.code, "as_of": o.as_of.isoformat(), "value": o.value}
-            for o in review.observations
-        ],
-        "activities": [desk.activity_json(a) for a in review.activities],
-        "written": done.result.written if done.result else 0,
-    }
     if as_json:
-        typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(_outcome_json(review, done), ensure_ascii=False, indent=2))
     else:
         echo_outcome(
             name=file.name,
@@ -211,6 +177,59 @@ def import_command(
         )
     if done.stopped:
         raise typer.Exit(1)
+
+
+def _review(
+    engine: Engine,
+    file: Path,
+    data: bytes,
+    *,
+    kind: ImportKind | None,
+    sheet: str | None,
+    date_order: DateOrder | None,
+) -> desk.Review:
+    """The file checked as figures or activities (as --kind says, or its header), or held
+    with a question when a workbook holds both."""
+    chosen = kind.value if kind else desk.guess_kind(engine, file_name=file.name, data=data)
+    if chosen is None:
+        question = Question(
+            "kind",
+            "The workbook holds both figures and activities, on different sheets: import one "
+            "at a time, saying which.",
+            tuple(ImportKind),
+            "--kind",
+        )
+        return desk.Review(file.name, data, questions=[question])
+    review_file = (
+        desk.review_activities if chosen == ImportKind.activities else desk.review_indicators
+    )
+    return review_file(
+        engine,
+        file_name=file.name,
+        data=data,
+        today=date.today(),
+        sheet=sheet,
+        date_order=date_order.value if date_order else None,
+    )
+
+
+def _outcome_json(review: desk.Review, done: Outcome) -> dict[str, object]:
+    """What `ctdash import --json` prints."""
+    return {
+        "status": done.status,
+        "ok": not review.errors and not review.questions,
+        "read_as": review.read_as.as_dict() if review.read_as else None,
+        "errors": [p.as_dict() for p in review.errors + done.failed + done.held],
+        "questions": [q.as_dict() for q in review.questions],
+        "warnings": [p.as_dict() for p in review.warnings],
+        "notes": review.notes,
+        "observations": [
+            {"code": o.code, "as_of": o.as_of.isoformat(), "value": o.value}
+            for o in review.observations
+        ],
+        "activities": [desk.activity_json(a) for a in review.activities],
+        "written": done.result.written if done.result else 0,
+    }
 
 
 @app.command("backup")
