@@ -8,6 +8,7 @@ from streamlit.navigation.page import StreamlitPage
 from ctdash import auth
 from ctdash.web import page, signin
 from ctdash.web.engine import store_guard
+from ctdash.web.page import page_file
 
 # A local icon: a Material icon or emoji favicon would be fetched from the web.
 ICON = str(Path(__file__).parent / "assets" / "favicon.png")
@@ -19,37 +20,39 @@ def pages_for(viewer: signin.Viewer | None) -> list[StreamlitPage]:
     role = viewer.role if viewer else None
     return [
         st.Page(
-            "pages/overview.py",
+            page_file("overview"),
             title="Overview",
             icon=":material/dashboard:",
             url_path="overview",
             default=True,
         ),
-        st.Page("pages/trends.py", title="Trends", icon=":material/show_chart:", url_path="trends"),
-        st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
         st.Page(
-            "pages/activities.py",
+            page_file("trends"), title="Trends", icon=":material/show_chart:", url_path="trends"
+        ),
+        st.Page(page_file("map"), title="Map", icon=":material/map:", url_path="map"),
+        st.Page(
+            page_file("activities"),
             title="Activities",
             icon=":material/table:",
             url_path="activities",
         ),
         # Typed in directly, they refuse everyone else.
         st.Page(
-            "pages/desk.py",
+            page_file("desk"),
             title="Data desk",
             icon=":material/upload:",
             url_path="desk",
             visibility="visible" if auth.can(role, "edit") else "hidden",
         ),
         st.Page(
-            "pages/admin.py",
+            page_file("admin"),
             title="Administration",
             icon=":material/admin_panel_settings:",
             url_path="admin",
             visibility="visible" if auth.can(role, "admin") else "hidden",
         ),
         st.Page(
-            "pages/account.py",
+            page_file("account"),
             title="Account" if viewer else "Sign in",
             icon=":material/person:" if viewer else ":material/login:",
             url_path="account",

@@ -38,13 +38,6 @@ def give_sign_in_the_cookie_secret(auth_section: Mapping[str, Any], secret: str)
     st.secrets.merge_programmatic_secrets({"auth": {**auth_section, "cookie_secret": secret}})
 
 
-def runs_without_navigation() -> bool:
-    """Whether this run is Streamlit's pages-folder mode: a page run alone, without app.py."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    return bool(PagesManager.uses_pages_directory)
-
-
 def leave_the_pages_folder_mode() -> None:
     """Send every later run through app.py's st.navigation, not the pages folder alone.
 

@@ -15,7 +15,7 @@ viewer = signin.current_viewer()
 if viewer is not None:
     st.success(f"Signed in as {md(viewer.name)} ({viewer.role}).", icon=":material/person:")
     if auth.can(viewer.role, "edit"):
-        st.page_link("pages/desk.py", label="Open the data desk", icon=":material/upload:")
+        st.page_link(page.page_file("desk"), label="Open the data desk", icon=":material/upload:")
     st.button(
         "Sign out", key="account:sign-out", icon=":material/logout:", on_click=signin.sign_out
     )

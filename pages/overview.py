@@ -118,7 +118,7 @@ else:
         f"assessment visits in this period: {md(', '.join(visits) or 'none')}."
     )
     st.page_link(
-        "pages/map.py",
+        page.page_file("map"),
         label="See them on the map",
         icon=":material/map:",
         query_params={

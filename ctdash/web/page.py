@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ctdash import auth, queries
 from ctdash.config import get_settings
-from ctdash.internals import leave_the_pages_folder_mode, runs_without_navigation
+from ctdash.internals import leave_the_pages_folder_mode
 from ctdash.web.engine import data_version, engine
 from ctdash.web.markdown import md
 from ctdash.web.signin import (
@@ -23,6 +25,16 @@ from ctdash.web.signin import (
 NAVIGATION_KEY = "_ctdash:navigation"
 # The page app.py marks default=True; Streamlit serves it at the root.
 DEFAULT_PAGE = "overview"
+
+
+# The pages, named by absolute path: app.py's navigation and every link find them wherever
+# the script that runs app.py lives (tests run it from a folder with no pages/ beside it).
+PAGES_DIR = Path(__file__).resolve().parents[2] / "pages"
+
+
+def page_file(name: str) -> str:
+    """The file of the page `name` (pages/<name>.py), as st.Page and st.page_link take it."""
+    return str(PAGES_DIR / f"{name}.py")
 
 
 def mark_navigation() -> None:
@@ -92,7 +104,7 @@ def require(action: auth.Action) -> Viewer:
         )
         needed = "an editor" if action == "edit" else "an administrator"
         st.error(f"This page is for {needed}. {md(who)}", icon=":material/lock:")
-        st.page_link("pages/account.py", label="Sign in", icon=":material/login:")
+        st.page_link(page_file("account"), label="Sign in", icon=":material/login:")
         st.stop()
     assert viewer is not None
     return viewer
@@ -112,12 +124,9 @@ def page_start(*, public: bool = False) -> Viewer | None:
     if NAVIGATION_KEY not in st.session_state:
         leave_the_pages_folder_mode()
         st.rerun()
-    if runs_without_navigation():
-        # Still that older mode, so app.py did not run: AppTest starts each run so.
-        start_run()
     viewer = current_viewer()
     if not public and get_settings().require_login and viewer is None:
         st.info("Sign in to see the dashboard.", icon=":material/lock:")
-        st.page_link("pages/account.py", label="Sign in", icon=":material/login:")
+        st.page_link(page_file("account"), label="Sign in", icon=":material/login:")
         st.stop()
     return viewer

@@ -15,8 +15,8 @@ from ctdash.db import make_engine
 from ctdash.seed import seed
 from ctdash.web.signin import USER_KEY
 from tests.conftest import tables_checksum
+from tests.helpers.apptest import APP, page_file
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 GOOD = (
     b'date,indicator,value\n2023-09-30,Member States,140\n2023-09-30,ct_platform_visits,"250,000"\n'
 )
@@ -40,7 +40,7 @@ def desk(user: str | None) -> AppTest:
     if user is not None:
         at.session_state[USER_KEY] = user
     at.run()
-    at.switch_page("pages/desk.py").run()
+    at.switch_page(page_file("pages/desk.py")).run()
     return at
 
 
@@ -67,7 +67,7 @@ def test_the_desk_refuses_a_signed_in_viewer(app_db: Path) -> None:
 
 def test_signing_in_with_a_local_account(app_db: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/account.py").run()
+    at.switch_page(page_file("pages/account.py")).run()
     at.text_input[0].input("ana")
     at.text_input[1].input("correct horse battery")
     at.button[0].click().run()
@@ -77,7 +77,7 @@ def test_signing_in_with_a_local_account(app_db: Path) -> None:
 
 def test_a_wrong_password_is_refused(app_db: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/account.py").run()
+    at.switch_page(page_file("pages/account.py")).run()
     at.text_input[0].input("ana")
     at.text_input[1].input("wrong password!")
     at.button[0].click().run()
@@ -94,7 +94,7 @@ def test_upload_preview_commit_and_the_overview_shows_the_new_figure(app_db: Pat
     assert [str(v).replace(",", "") for v in preview["New"]] == ["140", "250000"]
     at.button(key="desk:figures-commit").click().run()
     assert any("Committed write" in s.value and "2 figures" in s.value for s in at.success)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page(page_file("pages/overview.py")).run()
     member_states = metric(at, "Member States")
     assert member_states.value == "140"
     assert member_states.delta == "+4"
@@ -150,13 +150,13 @@ def test_undo_brings_the_earlier_figure_back(app_db: Path) -> None:
     fix = b"date,indicator,value\n2023-04-30,focal_points,1010\n"
     at.file_uploader[0].set_value(("fix.csv", fix, "text/csv")).run()
     at.button(key="desk:figures-commit").click().run()
-    at.switch_page("pages/overview.py").run()
+    at.switch_page(page_file("pages/overview.py")).run()
     assert metric(at, "Total focal points").value == "1,010"
-    at.switch_page("pages/desk.py").run()
+    at.switch_page(page_file("pages/desk.py")).run()
     next(c for c in at.checkbox if c.key.startswith("desk:undo-confirm")).check().run()
     at.button(key="desk:undo").click().run()
     assert any("undone" in s.value for s in at.success)
-    at.switch_page("pages/overview.py").run()
+    at.switch_page(page_file("pages/overview.py")).run()
     assert metric(at, "Total focal points").value == "1,000"
 
 
@@ -176,7 +176,7 @@ def test_manual_entry_goes_through_the_same_checks(app_db: Path) -> None:
 
 def test_five_wrong_passwords_lock_the_account_and_say_so(app_db: Path) -> None:
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/account.py").run()
+    at.switch_page(page_file("pages/account.py")).run()
     for _ in range(5):
         at.text_input[0].input("ana")
         at.text_input[1].input("not the password")
@@ -204,7 +204,7 @@ def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: P
     at.button(key="desk:activities-commit").click().run()
     assert any("2 activities" in s.value for s in at.success)
     at.query_params["from"] = "2023-05-01"  # the seed's Nairobi workshop would share the point
-    at.switch_page("pages/map.py").run()
+    at.switch_page(page_file("pages/map.py")).run()
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     points = next(layer for layer in spec["layers"] if layer["id"] == "activities")["data"]
     titles = {p["title"]: p["place"] for p in points}
@@ -214,12 +214,12 @@ def test_activities_upload_flags_an_unknown_place_and_lands_on_the_map(app_db: P
 
 def test_the_admin_page_lists_every_write_and_refuses_editors(app_db: Path) -> None:
     at = desk("ana")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page(page_file("pages/admin.py")).run()
     assert "This page is for an administrator" in at.error[0].value
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state[USER_KEY] = "root"
     at.run()
-    at.switch_page("pages/admin.py").run()
+    at.switch_page(page_file("pages/admin.py")).run()
     log = at.dataframe[0].value
     assert log["kind"].tolist()[-1] == "seed"
     users = at.dataframe[1].value
@@ -246,7 +246,7 @@ def test_sign_in_can_be_required_for_viewing(app_db: Path, monkeypatch) -> None:
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.metric
     assert "Sign in to see the dashboard" in at.info[0].value
-    at.switch_page("pages/account.py").run()
+    at.switch_page(page_file("pages/account.py")).run()
     assert at.text_input  # the sign-in form itself is open to everyone
 
 
@@ -269,14 +269,14 @@ def test_newsletter_review_commit_and_the_map_shows_its_places(app_db: Path) -> 
     next(c for c in at.checkbox if c.key.startswith("desk:nl-confirm")).check().run()
     at.button(key="desk:nl-commit").click().run()
     assert any("Committed write" in s.value and "8 figures" in s.value for s in at.success)
-    at.switch_page("pages/map.py").run()
+    at.switch_page(page_file("pages/map.py")).run()
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     points = next(layer for layer in spec["layers"] if layer["id"] == "activities")["data"]
     places = {p["place"] for p in points}
     assert "Santo Domingo, Dominican Republic" in places
     assert "Kampala, Uganda" in places
     # The same newsletter again is recognised and adds nothing.
-    at.switch_page("pages/desk.py").run()
+    at.switch_page(page_file("pages/desk.py")).run()
     at.file_uploader[2].set_value((newsletter.name, newsletter.read_bytes(), "text/plain")).run()
     assert any("imported before" in i.value for i in at.info)
 

@@ -33,7 +33,6 @@ from ctdash.seed import seed
 from tests.helpers.apptest import every_element
 from tests.helpers.apptest import open_page as open_app_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"
 
 SCRIPT = "<script>alert(1)</script>"

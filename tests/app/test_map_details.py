@@ -11,8 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from ctdash import demo, queries
 from ctdash.db import make_engine
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.helpers.apptest import APP, page_file
 
 
 def open_map(**query: str) -> AppTest:
@@ -20,7 +19,7 @@ def open_map(**query: str) -> AppTest:
     at.run()
     for name, value in query.items():
         at.query_params[name] = value
-    at.switch_page("pages/map.py").run()
+    at.switch_page(page_file("pages/map.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.helpers.apptest import APP, page_file
+
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
 NEWSLETTER_FIGURES = {
     "Compact entities": "45",
@@ -30,7 +30,7 @@ def open_page(page: str, params: dict[str, str] | None = None) -> AppTest:
         at.query_params[name] = value
     at.run()
     if page != "pages/overview.py":
-        at.switch_page(page)
+        at.switch_page(page_file(page))
         for name, value in (params or {}).items():
             at.query_params[name] = value
         at.run()

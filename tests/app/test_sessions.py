@@ -14,8 +14,8 @@ from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.seed import seed
 from ctdash.web import signin
+from tests.helpers.apptest import APP, page_file
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"
 PAGES = (
     "pages/overview.py",
@@ -79,12 +79,12 @@ def app_db(app_database: Path) -> Path:
 def signed_in(name: str, page: str = "pages/overview.py") -> AppTest:
     """A local account signed in through the Account page's form, then on `page`."""
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("pages/account.py").run()
+    at.switch_page(page_file("pages/account.py")).run()
     at.text_input[0].input(name)
     at.text_input[1].input(PASSWORD)
     at.form_submit_button[0].click().run()
     assert any(f"Signed in as {name}" in s.value for s in at.success)
-    return at.switch_page(page).run()
+    return at.switch_page(page_file(page)).run()
 
 
 def sso(page: str = "pages/overview.py", **auth_changes: str | None) -> AppTest:
@@ -92,14 +92,14 @@ def sso(page: str = "pages/overview.py", **auth_changes: str | None) -> AppTest:
     at.secrets = {"auth": sso_auth(**auth_changes)}
     at.user = dict(SSO_USER)
     at.run()
-    return at.switch_page(page).run()
+    return at.switch_page(page_file(page)).run()
 
 
 def expect_signed_out(at: AppTest) -> None:
     """The sidebar no longer offers to sign out and the desk refuses (the browser journey
     checks that the navigation hides it: AppTest runs a switched-to page without app.py)."""
     assert not [b for b in at.button if b.key == "sidebar:sign-out"]
-    at.switch_page("pages/desk.py").run()
+    at.switch_page(page_file("pages/desk.py")).run()
     assert not at.exception
     assert "You are not signed in" in at.error[0].value
     assert not at.file_uploader
@@ -221,7 +221,7 @@ def test_a_new_single_sign_on_sign_in_starts_a_new_clock(app_db: Path, clock: Cl
     at.secrets = {"auth": sso_auth()}
     at.user = {**SSO_USER, "iat": SSO_USER["iat"] + 3600}
     at.run()
-    at.switch_page("pages/desk.py").run()
+    at.switch_page(page_file("pages/desk.py")).run()
     assert not at.warning
     assert at.file_uploader
 
@@ -236,7 +236,7 @@ def test_single_sign_on_without_a_cookie_secret_shows_only_the_error_on_every_pa
     at = AppTest.from_file(APP, default_timeout=30)
     at.secrets = {"auth": sso_auth(cookie_secret=None)}
     at.run()
-    at.switch_page(page).run()
+    at.switch_page(page_file(page)).run()
     assert not at.exception
     (error,) = at.error
     assert error.value.startswith("Single sign-on is configured but has no secret to sign")

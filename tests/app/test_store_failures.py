@@ -3,16 +3,14 @@ no traceback, host or path."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from ctdash.config import get_settings
 from ctdash.failures import VIEWER_MESSAGE
+from tests.helpers.apptest import APP, page_file
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
 # Nothing listens on port 1: the connection is refused at once.
 UNREACHABLE = "postgresql+psycopg://ctdash@127.0.0.1:1/ctdash"
@@ -44,7 +42,7 @@ def test_every_page_shows_one_plain_sentence_and_no_traceback(page: str) -> None
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     if page != "pages/overview.py":
-        at.switch_page(page).run()
+        at.switch_page(page_file(page)).run()
     assert not at.exception
     assert [error.value for error in at.error] == [VIEWER_MESSAGE]
     shown = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.error))

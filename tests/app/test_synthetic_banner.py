@@ -13,8 +13,8 @@ from ctdash import auth, demo
 from ctdash.db import make_engine
 from ctdash.seed import seed
 from ctdash.web.signin import USER_KEY
+from tests.helpers.apptest import APP, page_file
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ["overview", "trends", "map", "activities", "account", "desk", "admin"]
 BANNER = "Synthetic data."
 
@@ -23,7 +23,7 @@ def open_page(page: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state[USER_KEY] = "ada"
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(page_file(f"pages/{page}.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -18,7 +18,7 @@ from tests.e2e.launch import MAP_CAPTION
 NEWSLETTER = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "2023-09-10.txt"
 COMMITTED = re.compile(r"^Committed write \d+: 8 figures and 25 activities from 2023-09-10\.txt\.$")
 
-# The Activities editor's columns, left to right (pages/desk.py).
+# The Activities editor's columns, left to right (ctdash/desk_tables.py).
 COLUMNS = (
     "Line",
     "As written",

@@ -10,7 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 from ctdash.web.signin import USER_KEY
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# What AppTest runs: app.py, through its navigation (entry/app.py says why).
+APP = str(Path(__file__).resolve().parent / "entry" / "app.py")
+
+
+def page_file(path: str) -> str:
+    """A page as AppTest.switch_page takes it: "pages/map.py" made absolute."""
+    return str(PROJECT_ROOT / path)
 
 
 def nodes(node: Any) -> Iterator[Any]:
@@ -34,6 +41,6 @@ def open_page(page: str, user: str | None, **query: str) -> AppTest:
     at.run()
     for name, value in query.items():
         at.query_params[name] = value
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(page_file(f"pages/{page}.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -67,8 +67,7 @@ def test_streamlit_keeps_the_pages_folder_mode_in_a_class_attribute() -> None:
     before = PagesManager.uses_pages_directory
     try:
         PagesManager.uses_pages_directory = True
-        assert internals.runs_without_navigation()
         internals.leave_the_pages_folder_mode()
-        assert not internals.runs_without_navigation()
+        assert PagesManager.uses_pages_directory is False
     finally:
         PagesManager.uses_pages_directory = before
