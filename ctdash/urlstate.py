@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 LIST_SEPARATOR = "~"
 # The dates any date filter accepts; the date widgets use the same bounds.
@@ -133,27 +133,9 @@ def decode(
             continue
         default = fallback[param.name]
         if param.kind == "date":
-            try:
-                value = date.fromisoformat(raw.strip())
-            except ValueError:
-                left = "it is left open" if default is None else f"showing {default} instead"
-                decoded.notices.append(
-                    f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; {left}."
-                )
-                continue
-            if not EARLIEST <= value <= LATEST:
-                left = "it is left open" if default is None else f"showing {default} instead"
-                decoded.notices.append(
-                    f"{value} is outside the dates this dashboard can show ({EARLIEST} to "
-                    f"{LATEST}) for the {param.label}; {left}."
-                )
-                continue
-            if param.name in choices and value not in choices[param.name]:
-                decoded.notices.append(
-                    f"There is no {param.label} {value}; showing {default} instead."
-                )
-                continue
-            decoded.values[param.name] = value
+            value = _decode_date(raw, param, default, choices.get(param.name), decoded.notices)
+            if value is not None:
+                decoded.values[param.name] = value
         elif param.kind == "text":
             decoded.values[param.name] = raw.strip()[:MAX_TEXT]
         elif param.kind == "choice":
@@ -175,6 +157,49 @@ def decode(
         )
         decoded.values["from"] = decoded.values["to"] = None
     return decoded
+
+
+def _decode_date(
+    raw: str,
+    param: Param,
+    default: Any,
+    choices: Sequence[Any] | None,
+    notices: list[str],
+) -> date | None:
+    """The date a parameter gives, or None with a notice saying why it is not used."""
+    left = "it is left open" if default is None else f"showing {default} instead"
+    try:
+        value = date.fromisoformat(raw.strip())
+    except ValueError:
+        notices.append(f"'{_shown(raw)}' is not a date (YYYY-MM-DD) for the {param.label}; {left}.")
+        return None
+    if not EARLIEST <= value <= LATEST:
+        notices.append(
+            f"{value} is outside the dates this dashboard can show ({EARLIEST} to "
+            f"{LATEST}) for the {param.label}; {left}."
+        )
+        return None
+    if choices is not None and value not in choices:
+        notices.append(f"There is no {param.label} {value}; showing {default} instead.")
+        return None
+    return value
+
+
+def share_url(page_url: str, page: str, params: Mapping[str, str], *, default_page: str) -> str:
+    """The address that reproduces a view: the page's own address (the one the browser shows,
+    under any base path), with the view's parameters.
+
+    The default page is served at the root only (its own name there is "Page not found"), so
+    its address is the root's. The address is quoted, so that nothing in it can break out of a
+    Markdown link.
+    """
+    base = quote(page_url.split("?")[0].split("#")[0].rstrip("/"), safe=":/%@")
+    if page == default_page:
+        base = base.removesuffix("/" + page) + "/"
+    elif not base.endswith("/" + page):
+        base = f"{base}/{page}"
+    query = query_string(params)
+    return f"{base}?{query}" if query else base
 
 
 def _decode_list(

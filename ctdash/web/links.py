@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import streamlit as st
 
@@ -74,15 +73,7 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
     The box is in a popover, which draws its content only when opened: the box's code (a
     1.5 MB syntax highlighter) would otherwise load and run before a fresh page's first figures.
     """
-    # Quoted so that nothing in the address can break out of the Markdown link.
-    base = quote((st.context.url or "").split("?")[0].rstrip("/"), safe=":/%@")
-    if page == DEFAULT_PAGE:
-        # Streamlit serves the default page at the root only: /overview is "Page not found".
-        base = base.removesuffix("/" + page) + "/"
-    elif not base.endswith("/" + page):
-        base = f"{base}/{page}"
-    query = urlstate.query_string(params)
-    link = f"{base}?{query}" if query else base
+    link = urlstate.share_url(st.context.url or "", page, params, default_page=DEFAULT_PAGE)
     with st.container(key=f"share-{page}"):
         st.markdown(f"[:material/link: Share this view]({link})")
         with st.popover("Copy the link", icon=":material/content_copy:"):
