@@ -15,6 +15,7 @@ from ctdash.cli_options import (
     AsJson,
     DatabaseUrl,
     DryRun,
+    Outcome,
     User,
     commit_unless_held,
     echo_outcome,
@@ -98,6 +99,25 @@ def ingest_command(
     """Read a newsletter's figures and dated activities and commit them: exit 0 when written
     (or readable with --dry-run), 1 on problems or unaccepted warnings with nothing written,
     2 on usage errors. Its figures go through the same checks as `ctdash import`."""
+    figures_date = _checked_arguments(file, year, as_of)
+    data = file.read_bytes()
+    review, done, labels = _review_and_commit(
+        file,
+        data,
+        year=year,
+        as_of=figures_date,
+        user=user,
+        dry_run=dry_run,
+        accept_warnings=accept_warnings,
+        database_url=database_url,
+    )
+    _echo(review, done, labels, name=file.name, dry_run=dry_run, as_json=as_json)
+    if done.stopped:
+        raise typer.Exit(1)
+
+
+def _checked_arguments(file: Path, year: int | None, as_of: str | None) -> date | None:
+    """The --as-of date, or None; no file, a year out of range or a bad date is a usage error."""
     if not file.is_file():
         raise typer.BadParameter(f"{file} is not a file.", param_hint="FILE")
     if year is not None and not 2000 <= year <= 2100:
@@ -105,16 +125,29 @@ def ingest_command(
             f"{year} is not a year between 2000 and 2100.", param_hint="--year"
         )
     try:
-        figures_date = date.fromisoformat(as_of) if as_of else None
+        return date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise typer.BadParameter(
             f"{as_of} is not a date YYYY-MM-DD.", param_hint="--as-of"
         ) from None
-    data = file.read_bytes()
+
+
+def _review_and_commit(
+    file: Path,
+    data: bytes,
+    *,
+    year: int | None,
+    as_of: date | None,
+    user: str,
+    dry_run: bool,
+    accept_warnings: bool,
+    database_url: str | None,
+) -> tuple[desk.NewsletterReview, Outcome, dict[str, str]]:
+    """The newsletter reviewed, what was done with it, and the indicators' labels by code."""
     engine = make_engine(database_url)
     seed(engine)
     review = desk.review_newsletter(
-        engine, file_name=file.name, data=data, today=date.today(), year=year, as_of=figures_date
+        engine, file_name=file.name, data=data, today=date.today(), year=year, as_of=as_of
     )
     labels = dict(desk.indicator_pairs(engine))
     try:
@@ -132,6 +165,19 @@ def ingest_command(
         )
     finally:
         engine.dispose()
+    return review, done, labels
+
+
+def _echo(
+    review: desk.NewsletterReview,
+    done: Outcome,
+    labels: dict[str, str],
+    *,
+    name: str,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Print the outcome: as JSON with --json, else as sentences."""
     if as_json:
         outcome = outcome_json(review, status=done.status, labels=labels)
         # The JSON lists what stopped the newsletter among its errors, as `import` does.
@@ -139,7 +185,7 @@ def ingest_command(
         typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2))
     else:
         echo_outcome(
-            name=file.name,
+            name=name,
             errors=review.errors + done.failed,
             warnings=review.warnings,
             held=done.held,
@@ -149,5 +195,3 @@ def ingest_command(
             f"{len(review.activities)} activities",
             assumed=review.assumed(),
         )
-    if done.stopped:
-        raise typer.Exit(1)

@@ -159,60 +159,73 @@ def indicator_warnings(
     """
     cumulative = dict(zip(indicators["code"], indicators["cumulative"], strict=True))
     labels = dict(zip(indicators["code"], indicators["label"], strict=True))
+    series = _series(records, current)
+    warnings = []
+    for record in records:
+        points = series[record.code]
+        name = labels.get(record.code, record.code)
+        running = cumulative.get(record.code)
+        if (earlier := _against_earlier(record, points, name, running=running)) is not None:
+            warnings.append(earlier)
+        if (later := _against_later(record, points, name, running=running)) is not None:
+            warnings.append(later)
+    return warnings
+
+
+def _series(
+    records: Sequence[ObservationRecord], current: pd.DataFrame
+) -> dict[str, dict[date, int]]:
+    """Each indicator's figures by date: the current ones, the uploaded ones in their place."""
     series: dict[str, dict[date, int]] = {}
     for row in current.to_dict("records"):
         series.setdefault(str(row["indicator_code"]), {})[row["as_of"]] = int(row["value"])
     for record in records:
         series.setdefault(record.code, {})[record.as_of] = record.value
-    warnings = []
-    for record in records:
-        points = series[record.code]
-        before = [d for d in points if d < record.as_of]
-        after = [d for d in points if d > record.as_of]
-        column = "value"
-        name = labels.get(record.code, record.code)
-        if before:
-            last = max(before)
-            old = points[last]
-            if record.value < old and cumulative.get(record.code):
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} is a running total but goes down from {old:,} "
-                        f"(as of {last}) to {record.value:,}.",
-                    )
-                )
-            elif record.value < old:
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} goes down from {old:,} (as of {last}) to {record.value:,} "
-                        f"({(record.value - old) / old * 100:+.0f}%).",
-                    )
-                )
-            elif old and (record.value - old) / old > MOVE_SHARE:
-                change = (record.value - old) / old * 100
-                warnings.append(
-                    Problem(
-                        record.row,
-                        column,
-                        f"{name} moves by {change:+.0f}% against {old:,} as of {last}.",
-                    )
-                )
-        if after and points[min(after)] < record.value:
-            first = min(after)
-            kind = "is a running total but the" if cumulative.get(record.code) else "has a"
-            warnings.append(
-                Problem(
-                    record.row,
-                    column,
-                    f"{name} {kind} later figure as of {first} ({points[first]:,}) "
-                    f"lower than {record.value:,}.",
-                )
-            )
-    return warnings
+    return series
+
+
+def _against_earlier(
+    record: ObservationRecord, points: dict[date, int], name: str, *, running: object
+) -> Problem | None:
+    """The warning for a figure that falls from, or jumps past, the figure before it; or None."""
+    before = [d for d in points if d < record.as_of]
+    if not before:
+        return None
+    last = max(before)
+    old = points[last]
+    if record.value < old and running:
+        message = (
+            f"{name} is a running total but goes down from {old:,} "
+            f"(as of {last}) to {record.value:,}."
+        )
+    elif record.value < old:
+        message = (
+            f"{name} goes down from {old:,} (as of {last}) to {record.value:,} "
+            f"({(record.value - old) / old * 100:+.0f}%)."
+        )
+    elif old and (record.value - old) / old > MOVE_SHARE:
+        change = (record.value - old) / old * 100
+        message = f"{name} moves by {change:+.0f}% against {old:,} as of {last}."
+    else:
+        return None
+    return Problem(record.row, "value", message)
+
+
+def _against_later(
+    record: ObservationRecord, points: dict[date, int], name: str, *, running: object
+) -> Problem | None:
+    """The warning for a figure above the figure after it; or None."""
+    after = [d for d in points if d > record.as_of]
+    if not (after and points[min(after)] < record.value):
+        return None
+    first = min(after)
+    kind = "is a running total but the" if running else "has a"
+    return Problem(
+        record.row,
+        "value",
+        f"{name} {kind} later figure as of {first} ({points[first]:,}) "
+        f"lower than {record.value:,}.",
+    )
 
 
 def check_figures(

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from ctdash import geo
 from ctdash.ingest import MAX_UPLOAD_BYTES, ActivityRecord, Parsed, Problem
@@ -162,77 +163,28 @@ def _read_row(
     order: dates_.Order | None,
     out: Parsed[ActivityRecord],
 ) -> ActivityRecord | None:
-    errors, warnings = out.errors, out.warnings
-    found = len(errors)
+    """A row as an activity, or None when it has errors (added to `out`, as are its
+    warnings and notes)."""
+    found = len(out.errors)
 
     def text(name: str) -> str:
         return cell_text(row.get(columns.get(name)))
 
-    def error(name: str, message: str) -> None:
-        errors.append(Problem(row.number, sheet.header[columns[name]], message))
-
-    def warn(name: str, message: str) -> None:
-        warnings.append(Problem(row.number, sheet.header[columns[name]], message))
-
-    title = " ".join(text("title").split())
-    if not title:
-        error("title", "the title is empty")
-    elif len(title) > MAX_TITLE:
-        error("title", f"the title is {len(title)} characters long; the limit is {MAX_TITLE}")
-
-    kind = _kind(text("kind"))
-    if kind not in ACTIVITY_KINDS:
-        shown = f"unknown kind '{text('kind')}'" if kind else "the kind is empty"
-        error("kind", f"{shown}; use one of: {', '.join(ACTIVITY_KINDS)}")
-
-    start, end = _dates(row, columns, order, error)
-    if start and start > today:
-        warn("start", f"{start.isoformat()} is in the future (today is {today.isoformat()})")
-    if start and end and end < start:
-        error("end", f"the end {end.isoformat()} is before the start {start.isoformat()}")
-
-    country = " ".join(text("country").split())
-    iso3 = geo.country_iso3(country) if country else None
-    if country and iso3 is None:
-        hint = "; put a region in the region column" if geo.countries_in_region(country) else ""
-        error("country", f"unknown country '{country}'{hint}")
-    if country and iso3 and not geo.is_iso3(country.upper()) and len(country) > 3:
-        named = geo.country_name(iso3)
-        if _plain(named) != _plain(country):
-            out.notes.append(f"Row {row.number}: the country '{country}' is read as {named}.")
-    region = " ".join(text("region").split()) or None
-    if region and geo.region_centre(region) is None:
-        warn("region", f"the gazetteer does not know the region '{region}'; it is kept as written")
-
-    online = _flag(text("online"))
-    if online is None:
-        error("online", f"'{text('online')}' is not yes or no")
-    internal = _flag(text("internal"))
-    if internal is None:
-        error("internal", f"'{text('internal')}' is not yes or no")
-
-    url = text("url") or None
-    if url and not re.fullmatch(r"https?://\S+", url, flags=re.IGNORECASE):
-        error("url", f"'{url}' is not a web address; it must start with http:// or https://")
-
+    error = _reporter(row, sheet, columns, out.errors)
+    warn = _reporter(row, sheet, columns, out.warnings)
+    title = _title(text("title"), error)
+    kind = _checked_kind(text("kind"), error)
+    start, end = _checked_dates(row, columns, today, order, error=error, warn=warn)
+    named = _named_place(text("country"), text("region"), row.number, error, warn, out.notes)
+    online = _yes_or_no("online", text("online"), error)
+    internal = _yes_or_no("internal", text("internal"), error)
+    url = _url(text("url"), error)
     point = _point(row, columns, error)
-    if len(errors) > found or not (title and kind and start and end):
+    if len(out.errors) > found or not (title and kind and start and end):
         return None
-    city = " ".join(text("city").split()) or None
-    if city and (split := _city_and_country(city, iso3)):
-        out.notes.append(
-            f"Row {row.number}: '{city}' in the city column is read as the city {split[0]} in "
-            f"{geo.country_name(split[1])}."
-        )
-        city, iso3 = split
-        country = country or geo.country_name(iso3)
-    place, basis = _place(
-        city=city, country=country, iso3=iso3, region=region, point=point, warn=warn
+    place, basis, city = _placed(
+        row.number, text("city"), named, point, bool(online), warn, out.notes
     )
-    if place.precision == "none" and not online and not place.candidates:
-        out.notes.append(
-            f"Row {row.number}: no place is given, and it is not online: it will not be on the map."
-        )
     return ActivityRecord(
         row=row.number,
         title=title,
@@ -241,7 +193,7 @@ def _read_row(
         end_date=end,
         country_iso3=place.iso3,
         city=city,
-        region=region,
+        region=named.region,
         lat=place.lat,
         lon=place.lon,
         location_precision=place.precision,
@@ -252,6 +204,131 @@ def _read_row(
         place_basis=basis,
         internal=bool(internal),
     )
+
+
+def _reporter(row: Row, sheet: Sheet, columns: dict[str, int], problems: list[Problem]) -> _Report:
+    """A report(column name, message) that adds a problem of this row to `problems`."""
+
+    def report(name: str, message: str) -> None:
+        problems.append(Problem(row.number, sheet.header[columns[name]], message))
+
+    return report
+
+
+def _title(written: str, error: _Report) -> str:
+    """The title, its spaces collapsed; an empty or too long one is an error."""
+    title = " ".join(written.split())
+    if not title:
+        error("title", "the title is empty")
+    elif len(title) > MAX_TITLE:
+        error("title", f"the title is {len(title)} characters long; the limit is {MAX_TITLE}")
+    return title
+
+
+def _checked_kind(written: str, error: _Report) -> str:
+    """The kind as `_kind` reads it; an empty or unknown one is an error."""
+    kind = _kind(written)
+    if kind not in ACTIVITY_KINDS:
+        shown = f"unknown kind '{written}'" if kind else "the kind is empty"
+        error("kind", f"{shown}; use one of: {', '.join(ACTIVITY_KINDS)}")
+    return kind
+
+
+def _checked_dates(
+    row: Row,
+    columns: dict[str, int],
+    today: date,
+    order: dates_.Order | None,
+    *,
+    error: _Report,
+    warn: _Report,
+) -> tuple[date | None, date | None]:
+    """The start and end; a start in the future is a warning, an end before it an error."""
+    start, end = _dates(row, columns, order, error)
+    if start and start > today:
+        warn("start", f"{start.isoformat()} is in the future (today is {today.isoformat()})")
+    if start and end and end < start:
+        error("end", f"the end {end.isoformat()} is before the start {start.isoformat()}")
+    return start, end
+
+
+class _Named(NamedTuple):
+    """The place a row names in words: its country as written, that country's code, its region."""
+
+    country: str
+    iso3: str | None
+    region: str | None
+
+
+def _named_place(
+    country_text: str,
+    region_text: str,
+    row_number: int,
+    error: _Report,
+    warn: _Report,
+    notes: list[str],
+) -> _Named:
+    """The country and region a row names: an unknown country is an error, a name read as
+    another country's usual name a note, a region the gazetteer does not know a warning."""
+    country = " ".join(country_text.split())
+    iso3 = geo.country_iso3(country) if country else None
+    if country and iso3 is None:
+        hint = "; put a region in the region column" if geo.countries_in_region(country) else ""
+        error("country", f"unknown country '{country}'{hint}")
+    if country and iso3 and not geo.is_iso3(country.upper()) and len(country) > 3:
+        named = geo.country_name(iso3)
+        if _plain(named) != _plain(country):
+            notes.append(f"Row {row_number}: the country '{country}' is read as {named}.")
+    region = " ".join(region_text.split()) or None
+    if region and geo.region_centre(region) is None:
+        warn("region", f"the gazetteer does not know the region '{region}'; it is kept as written")
+    return _Named(country, iso3, region)
+
+
+def _yes_or_no(name: str, written: str, error: _Report) -> bool | None:
+    """A yes or no column's value; None, and an error, for anything else."""
+    flag = _flag(written)
+    if flag is None:
+        error(name, f"'{written}' is not yes or no")
+    return flag
+
+
+def _url(written: str, error: _Report) -> str | None:
+    """The web address, or None; one that does not start with http(s):// is an error."""
+    url = written or None
+    if url and not re.fullmatch(r"https?://\S+", url, flags=re.IGNORECASE):
+        error("url", f"'{url}' is not a web address; it must start with http:// or https://")
+    return url
+
+
+def _placed(
+    row_number: int,
+    city_text: str,
+    named: _Named,
+    point: tuple[float, float] | None,
+    online: bool,
+    warn: _Report,
+    notes: list[str],
+) -> tuple[geo.Place, str | None, str | None]:
+    """Where the row's activity took place, what placed it, and its city (a country written
+    with it in the city column read as the country)."""
+    country, iso3, region = named
+    city = " ".join(city_text.split()) or None
+    if city and (split := _city_and_country(city, iso3)):
+        notes.append(
+            f"Row {row_number}: '{city}' in the city column is read as the city {split[0]} in "
+            f"{geo.country_name(split[1])}."
+        )
+        city, iso3 = split
+        country = country or geo.country_name(iso3)
+    place, basis = _place(
+        city=city, country=country, iso3=iso3, region=region, point=point, warn=warn
+    )
+    if place.precision == "none" and not online and not place.candidates:
+        notes.append(
+            f"Row {row_number}: no place is given, and it is not online: it will not be on the map."
+        )
+    return place, basis, city
 
 
 def _dates(

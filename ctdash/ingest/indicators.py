@@ -339,6 +339,44 @@ def _read_long(
     given: dates_.Order | None,
     out: Parsed[ObservationRecord],
 ) -> None:
+    """Read the figures of a sheet in the long layout, one figure a row, into `out`."""
+    found = _long_columns(sheet, out)
+    if found is None:
+        return
+    columns, note_columns = found
+    _unread(sheet, set(columns.values()) | set(note_columns.values()), out)
+    date_column, code_column, value_column = (
+        sheet.header[columns[name]] for name in ("date", "indicator", "value")
+    )
+    order = _order(sheet, columns["date"], given, out)
+    dots = _dot_thousands(sheet, columns["date"], [columns["value"]], out)
+    kept = _Kept(known)
+    for row in sheet.rows:
+        as_of = _as_of(row, columns["date"], date_column, today, order, out)
+        code = _indicator(row, columns["indicator"], code_column, known, out)
+        value = _long_value(row, columns["value"], value_column, dots, out)
+        if code and as_of and value is not None:
+            note = _note(row, note_columns, sheet)
+            record = ObservationRecord(row.number, code, as_of, value, note)
+            out.errors.extend(kept.add(record, value_column))
+    if (
+        not kept.records
+        and not out.errors
+        and out.warnings
+        and len(out.warnings) >= len(sheet.rows)
+    ):
+        out.warnings = [w for w in out.warnings if w.column != value_column]
+        out.errors.append(
+            Problem(None, None, "The file has no figures: every value cell is empty.")
+        )
+    out.records = kept.records
+
+
+def _long_columns(
+    sheet: Sheet, out: Parsed[ObservationRecord]
+) -> tuple[dict[str, int], dict[str, int]] | None:
+    """The long layout's columns by name and its note columns; None when the header lacks
+    one it needs (an error in `out`)."""
     columns, problems = find_columns(sheet, {k: v for k, v in LONG_COLUMNS.items() if k != "note"})
     out.errors.extend(problems)
     note_columns = {
@@ -357,51 +395,41 @@ def _read_long(
                 "value (and optionally note).",
             )
         )
-        return
-    _unread(sheet, set(columns.values()) | set(note_columns.values()), out)
-    date_column, code_column, value_column = (
-        sheet.header[columns[name]] for name in ("date", "indicator", "value")
-    )
-    order = _order(sheet, columns["date"], given, out)
-    dots = _dot_thousands(sheet, columns["date"], [columns["value"]], out)
-    kept = _Kept(known)
-    for row in sheet.rows:
-        as_of = _as_of(row, columns["date"], date_column, today, order, out)
-        text = cell_text(row.get(columns["indicator"]))
-        code = known.by_key.get(header_key(text))
-        if not text:
-            out.errors.append(Problem(row.number, code_column, "the indicator is empty"))
-        elif header_key(text) in _TOTALS:
-            out.errors.append(Problem(row.number, code_column, _total(text)))
-        elif code is None:
-            out.errors.append(Problem(row.number, code_column, _unknown(text, known)))
-        value: int | None = None
-        cell = row.get(columns["value"])
-        if cell_text(cell).casefold() in NO_FIGURE or not cell_text(cell):
-            # A row that names a figure but gives none ("n/a", "-", empty): nothing is read
-            # from it, and a person looks before the rest is written.
-            said = f"'{cell_text(cell)}'" if cell_text(cell) else "empty"
-            message = f"the value is {said}: no figure is read from this row"
-            out.warnings.append(Problem(row.number, value_column, message))
-        else:
-            value, error = parse_count(cell, dot_thousands=dots)
-            if error:
-                out.errors.append(Problem(row.number, value_column, error))
-        if code and as_of and value is not None:
-            note = _note(row, note_columns, sheet)
-            record = ObservationRecord(row.number, code, as_of, value, note)
-            out.errors.extend(kept.add(record, value_column))
-    if (
-        not kept.records
-        and not out.errors
-        and out.warnings
-        and len(out.warnings) >= len(sheet.rows)
-    ):
-        out.warnings = [w for w in out.warnings if w.column != value_column]
-        out.errors.append(
-            Problem(None, None, "The file has no figures: every value cell is empty.")
-        )
-    out.records = kept.records
+        return None
+    return columns, note_columns
+
+
+def _indicator(
+    row: Row, index: int, column: str, known: Known, out: Parsed[ObservationRecord]
+) -> str | None:
+    """The code of the indicator a row names; an empty, total or unknown one is an error."""
+    text = cell_text(row.get(index))
+    code = known.by_key.get(header_key(text))
+    if not text:
+        out.errors.append(Problem(row.number, column, "the indicator is empty"))
+    elif header_key(text) in _TOTALS:
+        out.errors.append(Problem(row.number, column, _total(text)))
+    elif code is None:
+        out.errors.append(Problem(row.number, column, _unknown(text, known)))
+    return code
+
+
+def _long_value(
+    row: Row, index: int, column: str, dots: bool, out: Parsed[ObservationRecord]
+) -> int | None:
+    """The figure a row gives; None when it gives none (a warning) or a bad one (an error)."""
+    cell = row.get(index)
+    if cell_text(cell).casefold() in NO_FIGURE or not cell_text(cell):
+        # A row that names a figure but gives none ("n/a", "-", empty): nothing is read
+        # from it, and a person looks before the rest is written.
+        said = f"'{cell_text(cell)}'" if cell_text(cell) else "empty"
+        message = f"the value is {said}: no figure is read from this row"
+        out.warnings.append(Problem(row.number, column, message))
+        return None
+    value, error = parse_count(cell, dot_thousands=dots)
+    if error:
+        out.errors.append(Problem(row.number, column, error))
+    return value
 
 
 def _unread(sheet: Sheet, used: set[int], out: Parsed[ObservationRecord]) -> None:
@@ -419,7 +447,44 @@ def _read_wide(
     date_index: int,
     out: Parsed[ObservationRecord],
 ) -> None:
+    """Read the figures of a sheet in the wide layout, a date a row and an indicator a
+    column, into `out`."""
     problems = out.errors
+    codes, note_columns = _wide_columns(sheet, known, date_index, problems)
+    order = _order(sheet, date_index, given, out)
+    dots = _dot_thousands(sheet, date_index, list(codes), out)
+    kept = _Kept(known)
+    figures = 0
+    no_figure: list[int] = []
+    for row in sheet.rows:
+        filled = _filled(row, codes, no_figure)
+        date_column = sheet.header[date_index]
+        as_of = _wide_date(row, date_index, date_column, bool(filled), today, order, out)
+        for index in filled:
+            figures += 1
+            value, error = parse_count(row.get(index), dot_thousands=dots)
+            if error:
+                problems.append(Problem(row.number, sheet.header[index], error))
+            elif as_of and value is not None:
+                note = _note(row, note_columns, sheet)
+                record = ObservationRecord(row.number, codes[index], as_of, value, note)
+                problems.extend(kept.add(record, sheet.header[index]))
+    if no_figure:
+        out.notes.append(
+            f"Cells marked '-' or 'n/a' ({rows_named(no_figure)}) were read as no figure."
+        )
+    if codes and not figures and not problems:
+        problems.append(
+            Problem(None, None, "The file has no figures: every indicator cell is empty.")
+        )
+    out.records = kept.records
+
+
+def _wide_columns(
+    sheet: Sheet, known: Known, date_index: int, problems: list[Problem]
+) -> tuple[dict[int, str], dict[str, int]]:
+    """The indicator code of each column after the date, and the note columns; a column of
+    an unknown or repeated indicator is an error."""
     codes: dict[int, str] = {}
     seen: dict[str, int] = {}
     note_columns: dict[str, int] = {}
@@ -448,43 +513,38 @@ def _read_wide(
         problems.append(
             Problem(sheet.header_row, None, "The header names no indicator column. " + _LAYOUTS)
         )
-    order = _order(sheet, date_index, given, out)
-    dots = _dot_thousands(sheet, date_index, list(codes), out)
-    kept = _Kept(known)
-    figures = 0
-    no_figure: list[int] = []
-    for row in sheet.rows:
-        filled = []
-        for index in codes:
-            text = cell_text(row.get(index))
-            if text.casefold() in NO_FIGURE:
-                no_figure.append(row.number)
-            elif text:
-                filled.append(index)
-        date_column = sheet.header[date_index]
-        as_of = _as_of(row, date_index, date_column, today, order, out) if filled else None
-        if not filled and header_key(cell_text(row.get(date_index))) in _TOTALS:
-            problems.append(
-                Problem(row.number, date_column, _total(cell_text(row.get(date_index))))
-            )
-        for index in filled:
-            figures += 1
-            value, error = parse_count(row.get(index), dot_thousands=dots)
-            if error:
-                problems.append(Problem(row.number, sheet.header[index], error))
-            elif as_of and value is not None:
-                note = _note(row, note_columns, sheet)
-                record = ObservationRecord(row.number, codes[index], as_of, value, note)
-                problems.extend(kept.add(record, sheet.header[index]))
-    if no_figure:
-        out.notes.append(
-            f"Cells marked '-' or 'n/a' ({rows_named(no_figure)}) were read as no figure."
-        )
-    if codes and not figures and not problems:
-        problems.append(
-            Problem(None, None, "The file has no figures: every indicator cell is empty.")
-        )
-    out.records = kept.records
+    return codes, note_columns
+
+
+def _filled(row: Row, codes: dict[int, str], no_figure: list[int]) -> list[int]:
+    """The indicator columns a row writes a figure in; a cell marked as no figure ('-',
+    'n/a') adds the row's number to `no_figure`."""
+    filled = []
+    for index in codes:
+        text = cell_text(row.get(index))
+        if text.casefold() in NO_FIGURE:
+            no_figure.append(row.number)
+        elif text:
+            filled.append(index)
+    return filled
+
+
+def _wide_date(
+    row: Row,
+    index: int,
+    column: str,
+    filled: bool,
+    today: date,
+    order: dates_.Order | None,
+    out: Parsed[ObservationRecord],
+) -> date | None:
+    """The date of a row that writes figures; None for one that writes none, an error when
+    it starts a total row."""
+    if filled:
+        return _as_of(row, index, column, today, order, out)
+    if header_key(cell_text(row.get(index))) in _TOTALS:
+        out.errors.append(Problem(row.number, column, _total(cell_text(row.get(index)))))
+    return None
 
 
 def _total(text: str) -> str:

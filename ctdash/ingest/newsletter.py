@@ -1083,7 +1083,18 @@ def _segment_title(first: str, segment: str, index: int, head: str, lead: str | 
 
 
 def _activities(item: _Item, year_of: _YearOf, out: Newsletter) -> None:
-    statement_or_pub = _kind(item.section, "", None, wg_meeting=False)
+    """Add an item's activities to `out`, one for each date it gives."""
+    dates = _item_dates(item, year_of, out)
+    if not dates:
+        return
+    stretches = _stretches(item, dates)
+    for number in range(len(dates)):
+        _activity(stretches, number, out)
+
+
+def _item_dates(item: _Item, year_of: _YearOf, out: Newsletter) -> list[_When]:
+    """The item's dates (a working group line's leading date alone); none when it gives none
+    to read, with the error or note in `out`."""
     try:
         dates = _dates(item, year_of)
         if item.leading:
@@ -1092,15 +1103,67 @@ def _activities(item: _Item, year_of: _YearOf, out: Newsletter) -> None:
             dates = [_When(on, on, False, (0, 0))]
     except ValueError as error:
         out.errors.append(Problem(item.row, "date", f"{error}: {item.text}"))
-        return
+        return []
     if not dates:
         out.notes.append(Problem(item.row, None, f"no date: not an activity: {item.text}"))
-        return
-    wg_meeting = bool(item.leading and item.working_group)
+    return dates
+
+
+@dataclass(frozen=True)
+class _Stretches:
+    """An item cut at its dates, one stretch of text a date, and what its first stretch
+    names that the later ones borrow."""
+
+    item: _Item
+    dates: list[_When]
+    clean: list[str]  # each stretch of the cleaned item
+    raw: list[str]  # each stretch as written, links kept; fewer when a date is not found there
+    first: str  # the first stretch, its spaces collapsed
+    first_place: _Place
+    head: str  # the first stretch before its place
+    lead: str | None  # the actors before the first stretch's event word
+    entities: tuple[str, ...]  # the first stretch's actors (the whole item's with one date)
+    whole_kind: str | None  # what the whole item's words say
+    wg_meeting: bool
+    chain_states: list[str]  # Member States in the item's leading hyphen chain
+    chain: str  # that chain, else the whole item
+
+
+def _stretches(item: _Item, dates: list[_When]) -> _Stretches:
+    """The item cut at its dates, with what its first stretch names."""
     whole = item.text
-    whole_kind = _keyword_kind(whole)
-    raw = _raw_text(item)
-    # Each date closes the stretch of text it belongs to.
+    statement_or_pub = _kind(item.section, "", None, wg_meeting=False)
+    clean, raw = _cut(whole, _raw_text(item), dates)
+    first = " ".join(clean[0].split())
+    first_place = _place(first, raw[0] if raw else "")
+    head = first
+    if first_place.basis and first_place.basis.split()[-1] in first:
+        head = first[: first.rfind(first_place.basis.split()[-1])].strip(" ,")
+    chain = _CHAIN.match(whole)
+    return _Stretches(
+        item=item,
+        dates=dates,
+        clean=clean,
+        raw=raw,
+        first=first,
+        first_place=first_place,
+        head=head,
+        lead=_event_lead(first),
+        # Later stretches name audiences too ("for ... GCTF inspired institutions"): the
+        # actors are those of the first stretch unless a stretch starts a sentence of its own.
+        entities=_entities(
+            first if len(dates) > 1 else whole, statement=statement_or_pub == "statement"
+        ),
+        whole_kind=_keyword_kind(whole),
+        wg_meeting=bool(item.leading and item.working_group),
+        chain_states=_partners(whole)[1],
+        chain=chain["chain"] if chain else whole,
+    )
+
+
+def _cut(whole: str, raw: str, dates: Sequence[_When]) -> tuple[list[str], list[str]]:
+    """The cleaned item's stretches and the written item's: each date closes the stretch of
+    text it belongs to."""
     segments, raw_segments, cursor = [], [], 0
     raw_dates = [m for m in _PAREN.finditer(raw) if _date_body(m.group(1))]
     raw_cursor = 0
@@ -1112,79 +1175,97 @@ def _activities(item: _Item, year_of: _YearOf, out: Newsletter) -> None:
             raw_cursor = raw_dates[number].end()
     if len(dates) > 1 and whole[cursor:].strip(" .;"):
         segments[-1] += whole[cursor:]
-    first_clean = " ".join(segments[0].split())
-    first_place = _place(first_clean, raw_segments[0] if raw_segments else "")
-    head = first_clean
-    if first_place.basis and first_place.basis.split()[-1] in first_clean:
-        head = first_clean[: first_clean.rfind(first_place.basis.split()[-1])].strip(" ,")
-    # Later stretches name audiences too ("for ... GCTF inspired institutions"): the actors
-    # are those of the first stretch unless a stretch starts a sentence of its own.
-    item_entities = _entities(
-        first_clean if len(dates) > 1 else whole, statement=statement_or_pub == "statement"
+    return segments, raw_segments
+
+
+def _activity(stretches: _Stretches, number: int, out: Newsletter) -> None:
+    """Add the activity of the number-th stretch to `out`, with what to ask or note of it."""
+    item, when = stretches.item, stretches.dates[number]
+    segment = " ".join(stretches.clean[number].split())
+    title = _stretch_title(stretches, number, segment)
+    kind = _kind(item.section, segment, stretches.whole_kind, wg_meeting=stretches.wg_meeting)
+    place = _stretch_place(stretches, number, segment, kind)
+    entities = _stretch_entities(stretches, number, segment)
+    located = geo.locate(city=place.city, country=place.iso3, region=place.region)
+    place = _told_place(stretches, place, out)
+    out.activities.append(
+        ActivityRecord(
+            row=item.row,
+            title=title,
+            kind=kind,
+            start_date=when.start,
+            end_date=when.end,
+            country_iso3=located.iso3 if place.basis else None,
+            city=located.city,
+            region=place.region,
+            lat=located.lat,
+            lon=located.lon,
+            location_precision=located.precision if place.basis else "none",
+            entities=entities,
+            working_group=item.working_group,
+            online=when.online or bool(re.search(r"\b(?:online|virtual)\b", segment, re.I)),
+            place_basis=place.basis,
+        )
     )
-    chain_states = _partners(whole)[1]
-    chain = _CHAIN.match(whole)
-    lead = _event_lead(first_clean)
-    for number, when in enumerate(dates):
-        segment = " ".join(segments[number].split())
-        title = _segment_title(first_clean, segment, number, head, lead)
-        if len(dates) == 1:
-            title = " ".join((whole[: when.span[0]] + whole[when.span[1] :]).split())
-        if item.leading:
-            title = whole
-        title = title.strip(" ,;")
-        kind = _kind(item.section, segment, whole_kind, wg_meeting=wg_meeting)
-        place = _Place()
-        if kind not in ("publication", "statement") and not wg_meeting:
-            raw_segment = raw_segments[number] if number < len(raw_segments) else ""
-            place = first_place if number == 0 else _place(segment, raw_segment)
-        if wg_meeting:
-            entities: tuple[str, ...] = ()
-        else:
-            piece = re.sub(r"^[\s,;&]*(?:and\s+)?", "", segment)
-            own = number > 0 and _starts_sentence(piece)
-            entities = (_entities(piece, statement=False) if own else ()) or item_entities
-        located = geo.locate(city=place.city, country=place.iso3, region=place.region)
-        if place.candidates:
-            names = ", ".join(geo.country_name(code) for code in place.candidates)
-            out.warnings.append(
-                Problem(
-                    item.row,
-                    "place",
-                    f"'{place.city}' is a city in several countries ({names}): not placed; "
-                    "give its country in review",
-                )
-            )
-            place = _Place(None, place.city)
-        if place.basis is None and chain_states and not wg_meeting:
-            out.notes.append(
-                Problem(
-                    item.row,
-                    "place",
-                    f"{', '.join(chain_states)} named only as a partner in "
-                    f"'{chain['chain'] if chain else whole}': "
-                    "not placed; place it there in review if the activity took place there",
-                )
-            )
-        out.activities.append(
-            ActivityRecord(
-                row=item.row,
-                title=title,
-                kind=kind,
-                start_date=when.start,
-                end_date=when.end,
-                country_iso3=located.iso3 if place.basis else None,
-                city=located.city,
-                region=place.region,
-                lat=located.lat,
-                lon=located.lon,
-                location_precision=located.precision if place.basis else "none",
-                entities=entities,
-                working_group=item.working_group,
-                online=when.online or bool(re.search(r"\b(?:online|virtual)\b", segment, re.I)),
-                place_basis=place.basis,
+
+
+def _stretch_title(stretches: _Stretches, number: int, segment: str) -> str:
+    """The title of the number-th stretch's activity: the whole item, less its date, when it
+    gives one date; a working group line whole."""
+    whole, when = stretches.item.text, stretches.dates[number]
+    title = _segment_title(stretches.first, segment, number, stretches.head, stretches.lead)
+    if len(stretches.dates) == 1:
+        title = " ".join((whole[: when.span[0]] + whole[when.span[1] :]).split())
+    if stretches.item.leading:
+        title = whole
+    return title.strip(" ,;")
+
+
+def _stretch_place(stretches: _Stretches, number: int, segment: str, kind: str) -> _Place:
+    """Where the number-th stretch's activity took place; nowhere for a publication, a
+    statement or a working group meeting."""
+    if kind in ("publication", "statement") or stretches.wg_meeting:
+        return _Place()
+    raw_segment = stretches.raw[number] if number < len(stretches.raw) else ""
+    return stretches.first_place if number == 0 else _place(segment, raw_segment)
+
+
+def _stretch_entities(stretches: _Stretches, number: int, segment: str) -> tuple[str, ...]:
+    """The actors of the number-th stretch: its own when it starts a sentence of its own,
+    else the item's; none for a working group meeting."""
+    if stretches.wg_meeting:
+        return ()
+    piece = re.sub(r"^[\s,;&]*(?:and\s+)?", "", segment)
+    own = number > 0 and _starts_sentence(piece)
+    return (_entities(piece, statement=False) if own else ()) or stretches.entities
+
+
+def _told_place(stretches: _Stretches, place: _Place, out: Newsletter) -> _Place:
+    """The place to record: a city of several countries is asked about and not placed; a
+    country named only as a partner is noted."""
+    row = stretches.item.row
+    if place.candidates:
+        names = ", ".join(geo.country_name(code) for code in place.candidates)
+        out.warnings.append(
+            Problem(
+                row,
+                "place",
+                f"'{place.city}' is a city in several countries ({names}): not placed; "
+                "give its country in review",
             )
         )
+        place = _Place(None, place.city)
+    if place.basis is None and stretches.chain_states and not stretches.wg_meeting:
+        out.notes.append(
+            Problem(
+                row,
+                "place",
+                f"{', '.join(stretches.chain_states)} named only as a partner in "
+                f"'{stretches.chain}': "
+                "not placed; place it there in review if the activity took place there",
+            )
+        )
+    return place
 
 
 def _raw_text(item: _Item) -> str:

@@ -287,6 +287,10 @@ def _separator_score(text: str, separator: str, test: HeaderTest) -> tuple[int, 
 # --- the table, whatever file it came from --------------------------------------------------
 
 
+# A row of the file and its number as a spreadsheet program shows it.
+_Numbered = tuple[int, tuple[Cell, ...]]
+
+
 def _table(
     table: Iterable[tuple[Cell, ...]],
     max_rows: int,
@@ -301,15 +305,7 @@ def _table(
         for number, cells in enumerate(table, start=1)
         if any(cell_text(cell) for cell in cells)
     )
-    above: list[tuple[int, tuple[Cell, ...]]] = []
-    header: tuple[int, tuple[Cell, ...]] | None = None
-    for number, cells in filled:
-        if test([header_key(cell_text(cell)) for cell in cells]):
-            header = (number, cells)
-            break
-        above.append((number, cells))
-        if len(above) == HEADER_SEARCH_ROWS:
-            break
+    header, above = _find_header(filled, test)
     if header is None:
         if not above:
             return SheetRead(None, [Problem(None, None, "The file is empty.")])
@@ -317,16 +313,10 @@ def _table(
         # layout that reads it says what it lacks.
         header, rest = above[0], above[1:]
         above = []
-        below: Iterable[tuple[int, tuple[Cell, ...]]] = itertools.chain(rest, filled)
+        below: Iterable[_Numbered] = itertools.chain(rest, filled)
     else:
         below = filled
-    rows: list[Row] = []
-    count = 0
-    for number, cells in below:
-        count += 1
-        # Past the limit the rows are only counted, so that the message can say how many.
-        if count <= max_rows:
-            rows.append(Row(number, cells))
+    rows, count = _rows_up_to(below, max_rows)
     header_row, header_cells = header
     if count > max_rows:
         message = (
@@ -334,16 +324,9 @@ def _table(
             f"Split it into files of at most {max_rows:,} rows and upload them one at a time."
         )
         return SheetRead(None, [Problem(None, None, message)])
-    names = [" ".join(cell_text(cell).split()) for cell in header_cells]
-    while names and not names[-1]:
-        names.pop()
+    names = _header_names(header_cells)
     if above:
-        first = next(cell_text(cell) for cell in above[0][1] if cell_text(cell))
-        were = "was" if len(above) == 1 else "were"
-        notes.append(
-            f"{rows_named([n for n, _ in above]).capitalize()} above the header {were} not "
-            f"read: {' '.join(first.split())[:80]!r}{' …' if len(above) > 1 else ''}"
-        )
+        notes.append(_above_header_note(above))
     sheet = Sheet(
         tuple(names), header_row, tuple(rows), replace(read_as, header_row=header_row), tuple(notes)
     )
@@ -353,6 +336,51 @@ def _table(
         notes.append("The first column, with no header, only numbers the rows: it is not read.")
         sheet = replace(sheet, notes=tuple(notes))
     return SheetRead(sheet, _beyond_header(sheet))
+
+
+def _find_header(
+    filled: Iterator[_Numbered], test: HeaderTest
+) -> tuple[_Numbered | None, list[_Numbered]]:
+    """The first row `test` accepts among the first rows (None if none), and the rows above it;
+    `filled` is left at the row after the last one read."""
+    above: list[_Numbered] = []
+    for number, cells in filled:
+        if test([header_key(cell_text(cell)) for cell in cells]):
+            return (number, cells), above
+        above.append((number, cells))
+        if len(above) == HEADER_SEARCH_ROWS:
+            break
+    return None, above
+
+
+def _rows_up_to(below: Iterable[_Numbered], max_rows: int) -> tuple[list[Row], int]:
+    """The first `max_rows` rows below the header, and how many there are in all."""
+    rows: list[Row] = []
+    count = 0
+    for number, cells in below:
+        count += 1
+        # Past the limit the rows are only counted, so that the message can say how many.
+        if count <= max_rows:
+            rows.append(Row(number, cells))
+    return rows, count
+
+
+def _header_names(cells: tuple[Cell, ...]) -> list[str]:
+    """The header's names, their spaces collapsed, without the empty ones at its end."""
+    names = [" ".join(cell_text(cell).split()) for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    return names
+
+
+def _above_header_note(above: Sequence[_Numbered]) -> str:
+    """The note that the rows above the header were not read, quoting the first."""
+    first = next(cell_text(cell) for cell in above[0][1] if cell_text(cell))
+    were = "was" if len(above) == 1 else "were"
+    return (
+        f"{rows_named([n for n, _ in above]).capitalize()} above the header {were} not "
+        f"read: {' '.join(first.split())[:80]!r}{' …' if len(above) > 1 else ''}"
+    )
 
 
 def _beyond_header(sheet: Sheet) -> list[Problem]:
