@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from ctdash.cli import app
@@ -101,3 +102,23 @@ def test_export_csv_to_stdout(db_path: Path) -> None:
     assert result.exit_code == 0
     frame = pd.read_csv(io.BytesIO(result.stdout_bytes), encoding="utf-8-sig")
     assert len(frame) == 56
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--year", "1999"], "1999 is not a year between 2000 and 2100."),
+        (["--year", "2101"], "2101 is not a year between 2000 and 2100."),
+        (["--as-of", "30/04/2023"], "30/04/2023 is not a date YYYY-MM-DD."),
+    ],
+)
+def test_ingest_refuses_a_year_or_date_it_cannot_use_as_a_usage_error(
+    db_path: Path, options: list[str], says: str
+) -> None:
+    newsletter = PROJECT_ROOT / "data" / "sources" / "newsletter-2023-03-04.txt"
+    result = runner.invoke(
+        app, ["ingest", str(newsletter), *options, "--database-url", f"sqlite:///{db_path}"]
+    )
+    assert result.exit_code == 2
+    assert says in " ".join(result.output.split())
+    assert not db_path.exists()  # nothing was written, not even a new store

@@ -656,3 +656,21 @@ def test_template_is_the_header_and_parses_back_once_filled(fmt: str) -> None:
     assert [(r.title, r.country_iso3, r.location_precision, r.entities) for r in records] == [
         ("A", "DJI", "city", ("UNOCT", "UNODC"))
     ]
+
+
+@pytest.mark.parametrize(
+    ("city", "read_as"),
+    [
+        ("Nairobi, Kenya", ("Nairobi", "KEN", "the city Nairobi in Kenya")),
+        ("Dushanbe (Tajikistan)", ("Dushanbe", "TJK", "the city Dushanbe in Tajikistan")),
+    ],
+)
+def test_a_city_and_its_country_in_the_city_column_are_read_and_noted(
+    city: str, read_as: tuple[str, str, str]
+) -> None:
+    data = one_row(title="Workshop", kind="workshop", start="2024-03-01", city=city)
+    parsed = parse_activity_file(file_name="activities.csv", data=data, today=TODAY)
+    assert parsed.errors == [] and parsed.warnings == []
+    (record,) = parsed.records
+    assert (record.city, record.country_iso3) == read_as[:2]
+    assert f"Row 2: '{city}' in the city column is read as {read_as[2]}." in parsed.notes
