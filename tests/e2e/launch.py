@@ -1,6 +1,7 @@
 """How ctdash is served and browsed offline, shared by the browser tests and the benchmark.
 
-Plain functions, no pytest: `bench/run.py` starts servers and Chromium the same way.
+Plain functions, no pytest: the benchmark (`bench/servers.py`, `bench/chromium.py`) starts servers
+and Chromium the same way.
 """
 
 from __future__ import annotations
