@@ -83,9 +83,8 @@ def nothing_from_a_payload(page: Page) -> None:
     expect(page.locator("b", has_text="entity")).to_have_count(0)
 
 
-def test_payloads_never_run_and_show_as_text(
-    page: Page, hostile_app_url: str, external_requests: list[str]
-) -> None:
+def recorded_dialogs(page: Page) -> list[str]:
+    """Every alert, confirm or prompt the page opens from now on (a payload that ran)."""
     dialogs: list[str] = []
 
     def record(dialog: Dialog) -> None:
@@ -93,8 +92,13 @@ def test_payloads_never_run_and_show_as_text(
         dialog.dismiss()
 
     page.on("dialog", record)
+    return dialogs
 
-    # Signed out: the public pages.
+
+def test_payloads_never_run_and_show_as_text_on_the_public_pages(
+    page: Page, hostile_app_url: str, external_requests: list[str]
+) -> None:
+    dialogs = recorded_dialogs(page)
     page.goto(f"{hostile_app_url}/map")
     expect(page.get_by_role("heading", name="Where the Compact worked")).to_be_visible()
     expect(page.get_by_test_id("stDeckGlJsonChart")).to_be_visible()
@@ -115,7 +119,14 @@ def test_payloads_never_run_and_show_as_text(
     page.goto(f"{hostile_app_url}/")
     expect(page.get_by_role("heading", name="Counter-Terrorism Compact in Numbers")).to_be_visible()
     nothing_from_a_payload(page)
+    assert dialogs == []
+    assert external_requests == []
 
+
+def test_payloads_never_run_and_show_as_text_on_the_desk_and_administration(
+    page: Page, hostile_app_url: str, external_requests: list[str]
+) -> None:
+    dialogs = recorded_dialogs(page)
     # Signed in as the administrator whose name is a payload: the desk and the admin page.
     sign_in(page, hostile_app_url, ADMIN_NAME)
     # The name is shown as typed, as text.
