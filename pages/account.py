@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ctdash import auth
+from ctdash.markdown import md
 from ctdash.web import accounts, page, signin
 from ctdash.web.engine import store_is_read_only
-from ctdash.web.markdown import md
 
 page.page_start(public=True)
 

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ctdash import auth, queries
+from ctdash.markdown import md
 from ctdash.web import accounts, page
 from ctdash.web.engine import engine
-from ctdash.web.markdown import md
 
 page.page_start()
 viewer = page.require("admin")

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from ctdash import desk
+from ctdash.markdown import md
 from ctdash.web import page
 from ctdash.web.desk_history import history_tab
 from ctdash.web.desk_newsletter import newsletter_tab
 from ctdash.web.desk_review import DONE_KEY
 from ctdash.web.desk_uploads import activities_tab, entry_tab, figures_tab
 from ctdash.web.engine import engine, store_is_read_only
-from ctdash.web.markdown import md
 
 page.page_start()
 if store_is_read_only():

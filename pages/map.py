@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import geo, maps
+from ctdash.markdown import md
 from ctdash.web import filters, links, page, readers
 from ctdash.web.engine import data_version
-from ctdash.web.markdown import md
 
 viewer = page.page_start()
 

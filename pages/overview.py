@@ -5,10 +5,10 @@ from datetime import date
 import streamlit as st
 
 from ctdash import geo
+from ctdash.markdown import markdown_table, md
 from ctdash.period import period_of, summarise
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
-from ctdash.web.markdown import markdown_table, md
 
 viewer = page.page_start()
 

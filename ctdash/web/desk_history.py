@@ -7,8 +7,8 @@ from sqlalchemy.engine import Engine
 
 from ctdash import queries, store
 from ctdash.desk_tables import history_table, undo_choices
+from ctdash.markdown import md
 from ctdash.web.desk_review import finish
-from ctdash.web.markdown import md
 from ctdash.web.signin import Viewer
 
 

@@ -19,6 +19,7 @@ from ctdash.desk_tables import (
 )
 from ctdash.ingest import ActivityRecord
 from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
+from ctdash.markdown import md
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.web.desk_review import (
     current_round,
@@ -29,7 +30,6 @@ from ctdash.web.desk_review import (
     stopped,
     uploaded,
 )
-from ctdash.web.markdown import md
 from ctdash.web.signin import Viewer
 
 IMPORTED_BEFORE = "This newsletter was imported before (write {}); importing it again adds nothing."

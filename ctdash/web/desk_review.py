@@ -19,7 +19,7 @@ from ctdash.desk_tables import (
 )
 from ctdash.ingest import MAX_UPLOAD_BYTES, Problem
 from ctdash.ingest.dates import EXAMPLES, ORDERS, Order
-from ctdash.web.markdown import md
+from ctdash.markdown import md
 from ctdash.web.signin import Viewer
 
 MAX_MB = MAX_UPLOAD_BYTES // (1024 * 1024)

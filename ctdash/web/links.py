@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from ctdash import urlstate
-from ctdash.web.markdown import md
+from ctdash.markdown import md
 from ctdash.web.page import DEFAULT_PAGE
 
 

@@ -9,8 +9,8 @@ import streamlit as st
 from ctdash import auth, queries
 from ctdash.config import get_settings
 from ctdash.internals import leave_the_pages_folder_mode
+from ctdash.markdown import md
 from ctdash.web.engine import data_version, engine
-from ctdash.web.markdown import md
 from ctdash.web.signin import (
     NOTICE_KEY,
     Viewer,

@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.execute(
-        "INSERT INTO data_version (id, version) SELECT 1, COALESCE(MAX(id), 0) FROM batch"
-    )
+    op.execute("INSERT INTO data_version (id, version) SELECT 1, COALESCE(MAX(id), 0) FROM batch")
 
 
 def downgrade() -> None:

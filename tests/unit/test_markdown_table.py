@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ctdash.web.markdown import markdown_table
+from ctdash.markdown import markdown_table
 
 ROWS = [
     {"Name": "a | b", "Note": "<script>alert(1)</script>"},
