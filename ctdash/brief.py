@@ -16,12 +16,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ctdash import geo, queries, urlstate
+from ctdash import geo, maps, queries, urlstate
 from ctdash.markdown import markdown_table, md
 from ctdash.period import PeriodSummary, period_of, summarise
 
 TITLE = "Counter-Terrorism Compact in Numbers"
-DEFAULT_PAGE = "overview"
 
 
 class BriefError(Exception):
@@ -67,9 +66,7 @@ def make_brief(
     tiles = queries.build_tiles(queries.indicators(engine), observations, as_of)
     period = period_of(dates, as_of)
     activities = queries.activities(engine, period, internal=False)
-    link = urlstate.share_url(
-        dashboard_url, DEFAULT_PAGE, {"asof": as_of.isoformat()}, default_page=DEFAULT_PAGE
-    )
+    link = urlstate.share_url(dashboard_url, urlstate.DEFAULT_PAGE, {"asof": as_of.isoformat()})
     return Brief(
         as_of=as_of,
         period_start=period.date_from,
@@ -92,20 +89,13 @@ def _by_month(activities: pd.DataFrame) -> list[tuple[str, list[Listed]]]:
 
 
 def _listed(row: dict[Any, Any]) -> Listed:
-    city, country = row.get("city"), row.get("country_iso3")
-    names = [str(city)] if _given(city) else []
-    if _given(country):
-        names.append(geo.country_name(str(country)))
-    elif _given(row.get("region")):
-        names.append(str(row["region"]))
-    start, end = row["start_date"], row["end_date"]
-    dates = f"{start}" if start == end or not _given(end) else f"{start} to {end}"
-    entities = str(row["entities"]) if _given(row.get("entities")) else ""
-    return Listed(str(row["title"]), ", ".join(names) or "no place", dates, entities)
-
-
-def _given(value: object) -> bool:
-    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value != ""
+    entities = row["entities"] if maps.has_text(row.get("entities")) else ""
+    return Listed(
+        str(row["title"]),
+        maps.place_label(row),
+        maps.date_span(row["start_date"], row["end_date"]),
+        entities,
+    )
 
 
 def to_markdown(brief: Brief) -> str:

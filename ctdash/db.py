@@ -7,7 +7,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -78,8 +78,8 @@ def make_engine(url: str | None = None, *, pooled: bool = True) -> Engine:
 
 
 def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
-    path = url.database or ""
-    if path not in ("", ":memory:") and not path.startswith("file:") and _read_only(path):
+    path = _sqlite_file(url)
+    if path is not None and _read_only(path):
         url = url.set(database=_read_only_uri(path), query={"uri": "true"})
     read_only = _opens_read_only(url)
     engine = create_engine(
@@ -102,12 +102,26 @@ def _sqlite_engine(url: URL, *, busy_seconds: float, pooled: bool) -> Engine:
 
 
 def store_access(url: str | None = None) -> str:
-    """ "read-only" or "read-write" for a SQLite file as it is now, "" for any other store."""
-    parsed = make_url(url or get_settings().database_url)
-    path = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or path in ("", ":memory:") or "file:" in path:
+    """How a SQLite store's file can be opened now, "read-only" or "read-write"; "" for any
+    other store (in memory, a URI of its own, PostgreSQL)."""
+    path = _sqlite_file(_parsed(url or get_settings().database_url))
+    if path is None:
         return ""
     return "read-only" if _read_only(path) else "read-write"
+
+
+@lru_cache(maxsize=8)
+def _parsed(url: str) -> URL:
+    return make_url(url)
+
+
+def _sqlite_file(url: URL) -> str | None:
+    """The path of a SQLite store's file; None for any other store, or one in memory or given
+    as a URI (which says itself how to open it)."""
+    path = url.database or ""
+    if url.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
+        return None
+    return path
 
 
 def _read_only(path: str) -> bool:

@@ -121,21 +121,9 @@ def entry_file(edited: pd.DataFrame, *, as_of: date, user: str) -> tuple[str, by
     return f"manual entry as of {as_of} by {user}", "\n".join(lines).encode()
 
 
-ACTIVITY_COLUMNS = [
-    "Row",
-    "Title",
-    "Kind",
-    "Start",
-    "End",
-    "Country",
-    "City",
-    "Placed at",
-    "Placed by",
-    "Latitude",
-    "Longitude",
-    "Internal",
-    "Flag",
-]
+# An activity as both previews show it, and how it was placed.
+ACTIVITY_PLACED = ["Title", "Kind", "Start", "End", "Country", "City", "Placed at", "Placed by"]
+ACTIVITY_COLUMNS = ["Row", *ACTIVITY_PLACED, "Latitude", "Longitude", "Internal", "Flag"]
 # What a reviewer may type in the activities preview: a place (desk.with_coordinates).
 PLACE_COLUMNS = ("Country", "Latitude", "Longitude")
 
@@ -186,18 +174,7 @@ def newsletter_figures(review: NewsletterReview) -> pd.DataFrame:
     )
 
 
-NEWSLETTER_ACTIVITY_COLUMNS = [
-    "Line",
-    "As written",
-    "Title",
-    "Kind",
-    "Start",
-    "End",
-    "Country",
-    "City",
-    "Placed at",
-    "Placed by",
-]
+NEWSLETTER_ACTIVITY_COLUMNS = ["Line", "As written", *ACTIVITY_PLACED]
 # What the reviewer reads but may not change in the newsletter's activities.
 NEWSLETTER_FIXED_COLUMNS = ["Line", "As written", "Title", "Placed at", "Placed by"]
 

@@ -185,7 +185,11 @@ def _decode_date(
     return value
 
 
-def share_url(page_url: str, page: str, params: Mapping[str, str], *, default_page: str) -> str:
+# The page app.py marks default=True; Streamlit serves it at the root.
+DEFAULT_PAGE = "overview"
+
+
+def share_url(page_url: str, page: str, params: Mapping[str, str]) -> str:
     """The address that reproduces a view: the page's own address (the one the browser shows,
     under any base path), with the view's parameters.
 
@@ -194,7 +198,7 @@ def share_url(page_url: str, page: str, params: Mapping[str, str], *, default_pa
     Markdown link.
     """
     base = quote(page_url.split("?")[0].split("#")[0].rstrip("/"), safe=":/%@")
-    if page == default_page:
+    if page == DEFAULT_PAGE:
         base = base.removesuffix("/" + page) + "/"
     elif not base.endswith("/" + page):
         base = f"{base}/{page}"

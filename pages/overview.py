@@ -6,7 +6,6 @@ import streamlit as st
 
 from ctdash import geo
 from ctdash.markdown import markdown_table, md
-from ctdash.period import period_of, summarise
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
 
@@ -85,19 +84,17 @@ with st.expander("The tiles as a table, with the figures of each sparkline"):
         )
     )
 
-period = period_of(dates, as_of)
+period, summary = readers.period_summary(version, as_of, viewer)
 period_start = period.date_from
-acts = readers.activities(version, period, viewer)
 
 st.header("Activities of the period")
 if period_start:
     st.caption(f"After the previous snapshot ({period_start}), up to {as_of}.")
 else:
     st.caption(f"Up to {as_of}.")
-if acts.empty:
+if summary is None:
     st.info("No activities are recorded for this period.")
 else:
-    summary = summarise(acts, tiles)
     with st.container(horizontal=True, key="period-counts"):
         st.metric("Activities", f"{summary.activities:,}", border=True, width=180)
         st.metric("On the map", f"{summary.placed:,}", border=True, width=180)

@@ -7,10 +7,9 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from ctdash import desk, store
+from ctdash import desk
 from ctdash.desk_tables import (
     NEWSLETTER_FIXED_COLUMNS,
-    committed,
     content_tag,
     moved_places,
     newsletter_activities,
@@ -22,8 +21,8 @@ from ctdash.ingest.newsletter import MAX_NEWSLETTER_BYTES
 from ctdash.markdown import md
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.web.desk_review import (
+    commit_and_finish,
     current_round,
-    finish,
     show_assumed,
     show_problems,
     show_warnings,
@@ -154,18 +153,13 @@ def commit(
     viewer: Viewer,
 ) -> None:
     """Write the newsletter's figures and the corrected activities in one transaction."""
-    try:
-        result = store.commit(
-            database,
-            file_name=review.file_name,
-            data=review.data,
-            user=viewer.name,
-            kind="ingest",
-            observations=review.figures.observations,
-            activities=activities,
-            title=f"Newsletter {review.file_name}",
-        )
-    except store.StoreError as error:
-        st.error(md(error), icon=":material/error:")
-    else:
-        finish(committed(result, review.file_name))
+    commit_and_finish(
+        database,
+        viewer,
+        review.file_name,
+        review.data,
+        kind="ingest",
+        observations=review.figures.observations,
+        activities=activities,
+        title=f"Newsletter {review.file_name}",
+    )

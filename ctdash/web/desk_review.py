@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NoReturn, TypedDict
+from collections.abc import Sequence
+from typing import Literal, NoReturn, TypedDict
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -17,7 +18,7 @@ from ctdash.desk_tables import (
     preview_counts,
     problem_table,
 )
-from ctdash.ingest import MAX_UPLOAD_BYTES, Problem
+from ctdash.ingest import MAX_UPLOAD_BYTES, ActivityRecord, ObservationRecord, Problem
 from ctdash.ingest.dates import EXAMPLES, ORDERS, Order
 from ctdash.markdown import md
 from ctdash.web.signin import Viewer
@@ -193,17 +194,42 @@ def show_review(review: desk.Review, *, kind: str, database: Engine, viewer: Vie
 
 
 def _commit(review: desk.Review, *, kind: str, database: Engine, viewer: Viewer) -> None:
+    commit_and_finish(
+        database,
+        viewer,
+        review.file_name,
+        review.data,
+        kind="manual" if kind == "manual" else "upload",
+        observations=review.observations,
+        activities=review.activities,
+    )
+
+
+def commit_and_finish(
+    database: Engine,
+    viewer: Viewer,
+    file_name: str,
+    data: bytes,
+    *,
+    kind: Literal["upload", "manual", "ingest"],
+    observations: Sequence[ObservationRecord],
+    activities: Sequence[ActivityRecord],
+    title: str | None = None,
+) -> None:
+    """Write a reviewed file in one transaction and start a new round saying what was written;
+    a refusal is shown, with nothing written."""
     try:
         result = store.commit(
             database,
-            file_name=review.file_name,
-            data=review.data,
+            file_name=file_name,
+            data=data,
             user=viewer.name,
-            kind="manual" if kind == "manual" else "upload",
-            observations=review.observations,
-            activities=review.activities,
+            kind=kind,
+            observations=observations,
+            activities=activities,
+            title=title,
         )
     except store.StoreError as error:
         st.error(md(error), icon=":material/error:")
         return
-    finish(committed(result, review.file_name))
+    finish(committed(result, file_name))

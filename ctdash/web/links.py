@@ -9,7 +9,6 @@ import streamlit as st
 
 from ctdash import urlstate
 from ctdash.markdown import md
-from ctdash.web.page import DEFAULT_PAGE
 
 
 def _current_params() -> dict[str, str]:
@@ -73,7 +72,7 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
     The box is in a popover, which draws its content only when opened: the box's code (a
     1.5 MB syntax highlighter) would otherwise load and run before a fresh page's first figures.
     """
-    link = urlstate.share_url(st.context.url or "", page, params, default_page=DEFAULT_PAGE)
+    link = urlstate.share_url(st.context.url or "", page, params)
     with st.container(key=f"share-{page}"):
         st.markdown(f"[:material/link: Share this view]({link})")
         with st.popover("Copy the link", icon=":material/content_copy:"):

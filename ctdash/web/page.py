@@ -23,8 +23,6 @@ from ctdash.web.signin import (
 )
 
 NAVIGATION_KEY = "_ctdash:navigation"
-# The page app.py marks default=True; Streamlit serves it at the root.
-DEFAULT_PAGE = "overview"
 
 
 # The pages, named by absolute path: app.py's navigation and every link find them wherever

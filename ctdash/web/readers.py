@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import maps, queries
+from ctdash.period import PeriodSummary, period_of, summarise
 from ctdash.web.engine import engine
 from ctdash.web.signin import Viewer
 
@@ -36,6 +37,23 @@ def snapshot_dates(version: int) -> list[date]:
 def tiles(version: int, as_of: date) -> list[queries.Tile]:
     """The headline tiles as of a date (queries.build_tiles), made once per data version."""
     return queries.build_tiles(indicators(version), observations(version), as_of)
+
+
+def period_summary(
+    version: int, as_of: date, viewer: Viewer | None
+) -> tuple[queries.ActivityFilter, PeriodSummary | None]:
+    """The period the snapshot `as_of` reports on, and what the activities the viewer may see
+    in it add up to (None when there are none), made once per data version."""
+    return _period_summary(version, as_of, internal=sees_internal(viewer))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _period_summary(
+    version: int, as_of: date, *, internal: bool
+) -> tuple[queries.ActivityFilter, PeriodSummary | None]:
+    period = period_of(snapshot_dates(version), as_of)
+    found = _activities(version, period, internal=internal, limit=None)
+    return period, None if found.empty else summarise(found, tiles(version, as_of))
 
 
 def sees_internal(viewer: Viewer | None) -> bool:

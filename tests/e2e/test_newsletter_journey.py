@@ -12,25 +12,15 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
+from ctdash.desk_tables import NEWSLETTER_ACTIVITY_COLUMNS
 from tests.e2e.conftest import navigation_link, sign_in
 from tests.e2e.launch import MAP_CAPTION
 
 NEWSLETTER = Path(__file__).resolve().parents[1] / "fixtures" / "newsletters" / "2023-09-10.txt"
 COMMITTED = re.compile(r"^Committed write \d+: 8 figures and 25 activities from 2023-09-10\.txt\.$")
 
-# The Activities editor's columns, left to right (ctdash/desk_tables.py).
-COLUMNS = (
-    "Line",
-    "As written",
-    "Title",
-    "Kind",
-    "Start",
-    "End",
-    "Country",
-    "City",
-    "Placed at",
-    "Placed by",
-)
+# The Activities editor's columns, left to right.
+COLUMNS = NEWSLETTER_ACTIVITY_COLUMNS
 # The reading finds no place for this meeting (row 7, newsletter line 71): "Placed at" is
 # "none". The reviewer places it in Abuja, Nigeria, which the offline gazetteer knows.
 ROW = 7

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import (
     ADMIN,
@@ -24,27 +24,9 @@ from tests.e2e.conftest import (
     sign_in,
 )
 from tests.e2e.launch import LOCAL_HOSTS
+from tests.helpers.pages import SIGNED_OUT, heading
 
 FONT = re.compile(r"\.(woff2?|ttf|otf)(\?|$)")
-
-
-def heading(page: Page, text: str) -> Locator:
-    return page.get_by_role("heading", level=1, name=text)
-
-
-# Each page signed out, with what shows it has drawn (charts and map included).
-SIGNED_OUT: dict[str, Callable[[Page], tuple[Locator, ...]]] = {
-    "/": lambda p: (
-        heading(p, "Counter-Terrorism Compact in Numbers"),
-        p.get_by_test_id("stMetricChart").first,
-    ),
-    "/trends": lambda p: (heading(p, "Trends"), p.locator(".js-plotly-plot").first),
-    "/map": lambda p: (heading(p, "Where the Compact worked"), p.locator("#deckgl-overlay")),
-    "/activities": lambda p: (heading(p, "Activities"), p.get_by_test_id("stDataFrame").first),
-    "/account": lambda p: (heading(p, "Account"), p.get_by_test_id("stForm")),
-    "/desk": lambda p: (p.get_by_text("This page is for an editor."),),
-    "/admin": lambda p: (p.get_by_text("This page is for an administrator."),),
-}
 
 
 def expect_only_local(traffic: Traffic, where: str) -> None:

@@ -16,12 +16,11 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser
 
 from tests.e2e import launch
 from tests.e2e.conftest import (
@@ -30,26 +29,10 @@ from tests.e2e.conftest import (
     settle,
 )
 from tests.e2e.launch import PROJECT_ROOT, answers
+from tests.helpers.pages import SIGNED_OUT
 
 AUDIT_DIR = Path(__file__).resolve().parent / "audit"
 SUBPROCESS_TIMEOUT = 60.0
-
-
-def heading(page: Page, text: str) -> Locator:
-    return page.get_by_role("heading", level=1, name=text)
-
-
-# Each page a viewer who is not signed in can open, with what shows it has drawn.
-PAGES: dict[str, Callable[[Page], tuple[Locator, ...]]] = {
-    "/": lambda p: (
-        heading(p, "Counter-Terrorism Compact in Numbers"),
-        p.get_by_test_id("stMetricChart").first,
-    ),
-    "/trends": lambda p: (heading(p, "Trends"), p.locator(".js-plotly-plot").first),
-    "/map": lambda p: (heading(p, "Where the Compact worked"), p.locator("#deckgl-overlay")),
-    "/activities": lambda p: (heading(p, "Activities"), p.get_by_test_id("stDataFrame").first),
-    "/account": lambda p: (heading(p, "Account"), p.get_by_test_id("stForm")),
-}
 
 
 def audited_env(log: Path, **extra: str) -> dict[str, str]:
@@ -137,7 +120,7 @@ def open_every_page(browser: Browser, url: str) -> None:
     context = guarded_context(browser, Traffic())
     try:
         page = context.new_page()
-        for path, ready in PAGES.items():
+        for path, ready in SIGNED_OUT.items():
             page.goto(url + path)
             settle(page, *ready(page))
     finally:

@@ -3,8 +3,6 @@ reads, made from a real seeded store."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +13,7 @@ from typer.testing import CliRunner
 
 from ctdash import brief, queries
 from ctdash.cli import app as cli_app
+from tests.helpers.files import activities_csv
 
 HOSTILE = "<b>Border</b> *security* [x](javascript:1)"
 MADE = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -85,14 +84,6 @@ def test_an_earlier_snapshot_has_its_own_period_and_says_which_figures_it_lacks(
     assert rows["Compact entities"] == "45"
     assert rows["Member States"] == "—"
     assert "after 2022-04-30, up to 2022-12-31" in text
-
-
-def activities_csv(*rows: list[str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["title", "kind", "start", "country", "entities", "internal"])
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def test_a_brief_never_holds_an_internal_activity_and_shows_titles_as_typed(

@@ -65,34 +65,38 @@ def test_a_refused_write_says_whether_trying_again_may_help() -> None:
     )
 
 
-def test_a_bad_setting_is_one_line_naming_the_variable_and_a_good_value(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://ana:s3cret@db/ctdash?x=1")
-    monkeypatch.setenv("CTDASH_IDLE_MINUTES", "soon")
+def refusal_of(monkeypatch: pytest.MonkeyPatch, **environment: str) -> str:
+    """What reading the settings says with these variables set."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
         with pytest.raises(ConfigError) as refused:
             get_settings()
     finally:
         get_settings.cache_clear()
+    return str(refused.value)
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable_and_a_good_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    said = refusal_of(
+        monkeypatch,
+        CTDASH_DATABASE_URL="postgresql://ana:s3cret@db/ctdash?x=1",
+        CTDASH_IDLE_MINUTES="soon",
+    )
     # A plain postgresql:// URL is fine (psycopg is used); the idle minutes are not.
-    assert str(refused.value) == (
+    assert said == (
         "CTDASH_IDLE_MINUTES=soon: Input should be a valid integer, unable to parse string as "
         "an integer; for example CTDASH_IDLE_MINUTES=30"
     )
 
 
 def test_a_password_in_a_bad_url_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CTDASH_DATABASE_URL", "mysql://ana:s3cret@db/ctdash")
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(ConfigError) as refused:
-            get_settings()
-    finally:
-        get_settings.cache_clear()
-    assert "s3cret" not in str(refused.value)
-    assert str(refused.value).startswith("CTDASH_DATABASE_URL=mysql://ana:***@db/ctdash: ")
+    said = refusal_of(monkeypatch, CTDASH_DATABASE_URL="mysql://ana:s3cret@db/ctdash")
+    assert "s3cret" not in said
+    assert said.startswith("CTDASH_DATABASE_URL=mysql://ana:***@db/ctdash: ")
 
 
 def test_the_timeouts_have_defaults_and_take_the_environment(

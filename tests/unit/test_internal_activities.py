@@ -8,8 +8,6 @@ and on PostgreSQL.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from typer.testing import CliRunner
 from ctdash import queries
 from ctdash.cli import app as cli_app
 from ctdash.ingest.activities import parse_activity_file
+from tests.helpers.files import activities_csv
 
 TITLE = "Quiet consultation on witness protection"
 ENTITY = "Internal-only Entity"
@@ -27,14 +26,6 @@ COUNTRY = "BTN"  # Bhutan: no public activity is there
 DAY = date(2019, 1, 15)  # before every public activity
 
 pytestmark = pytest.mark.both_backends
-
-
-def activities_csv(*rows: list[str]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["title", "kind", "start", "country", "entities", "internal"])
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def parse(data: bytes):

@@ -50,9 +50,9 @@ CASES = [
 def test_a_view_is_shared_at_its_own_address_with_its_parameters(
     page_url: str, page: str, params: dict[str, str], link: str
 ) -> None:
-    assert share_url(page_url, page, params, default_page="overview") == link
+    assert share_url(page_url, page, params) == link
 
 
 def test_nothing_in_the_address_can_break_out_of_a_markdown_link() -> None:
-    link = share_url("http://h/da sh)[x](javascript:1", "map", {}, default_page="overview")
+    link = share_url("http://h/da sh)[x](javascript:1", "map", {})
     assert " " not in link and ")" not in link and "(" not in link and "[" not in link
