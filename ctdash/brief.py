@@ -8,19 +8,35 @@ version and the dashboard link that reproduces it. A brief never holds an intern
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ctdash import geo, maps, queries, urlstate
+from ctdash import geo, maps, queries, urlstate, views
 from ctdash.markdown import markdown_table, md
 from ctdash.period import PeriodSummary, period_of, summarise
 
 TITLE = "Counter-Terrorism Compact in Numbers"
+
+
+class Format(StrEnum):
+    """What a brief can be written as."""
+
+    pdf = "pdf"
+    png = "png"
+    md = "md"
+
+
+MEDIA_TYPES = {
+    Format.pdf: "application/pdf",
+    Format.png: "image/png",
+    Format.md: "text/markdown; charset=utf-8",
+}
 
 
 class BriefError(Exception):
@@ -35,6 +51,7 @@ class Listed:
     place: str
     dates: str
     entities: str
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,12 +67,20 @@ class Brief:
     made_at: datetime
     data_version: int
     link: str
+    places: pd.DataFrame
+    notices: tuple[str, ...] = ()
 
 
 def make_brief(
-    engine: Engine, *, as_of: date | None, dashboard_url: str, made_at: datetime
+    engine: Engine,
+    *,
+    as_of: date | None,
+    dashboard_url: str,
+    made_at: datetime,
+    notices: tuple[str, ...] = (),
 ) -> Brief:
-    """The brief of the snapshot `as_of` (the latest if None), public activities only."""
+    """The brief of the snapshot `as_of` (the latest if None), public activities only;
+    `notices` are what the link it was asked for could not give."""
     observations = queries.observations(engine)
     dates = queries.snapshot_dates(observations)
     if not dates:
@@ -77,6 +102,8 @@ def make_brief(
         made_at=made_at,
         data_version=queries.data_version(engine),
         link=link,
+        places=queries.activity_places(engine, period, internal=False),
+        notices=notices,
     )
 
 
@@ -95,6 +122,7 @@ def _listed(row: dict[Any, Any]) -> Listed:
         maps.place_label(row),
         maps.date_span(row["start_date"], row["end_date"]),
         entities,
+        str(row["kind"]),
     )
 
 
@@ -104,6 +132,7 @@ def to_markdown(brief: Brief) -> str:
     parts = [
         f"# {TITLE}",
         f"As of {brief.as_of}. The activities of the period: {since}up to {brief.as_of}.",
+        *(f"> {md(notice)}" for notice in brief.notices),
         "## The figures",
         markdown_table([_figure_row(tile) for tile in brief.tiles], right=("Figure", "Change")),
         "## The period",
@@ -115,12 +144,7 @@ def to_markdown(brief: Brief) -> str:
     for month, listed in brief.months:
         parts.append(f"### {month}")
         parts.append("\n".join(_activity_line(item) for item in listed))
-    parts += [
-        "---",
-        "Sources: " + "; ".join(md(source) for source in brief.sources) + ".",
-        f"Made {brief.made_at:%Y-%m-%d %H:%M} UTC from data version {brief.data_version}. "
-        f"The same figures on the dashboard: <{brief.link}>",
-    ]
+    parts += ["---", _footer(brief.sources, brief.made_at, brief.data_version, brief.link)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -155,3 +179,251 @@ def _period_text(summary: PeriodSummary | None) -> str:
 def _activity_line(item: Listed) -> str:
     entities = f" — {md(item.entities)}" if item.entities else ""
     return f"- {md(item.title)} ({md(item.place)}, {item.dates}){entities}"
+
+
+# The pages a view brief can print, with the title the page shows.
+PAGE_TITLES = {
+    "overview": TITLE,
+    "trends": "Trends",
+    "map": "Where the Compact worked",
+    "activities": "Activities",
+}
+# The Map's brief lists its activities up to this many; the Activities view lists them all.
+MAP_LISTED = 500
+
+
+@dataclass(frozen=True)
+class ViewBrief:
+    """A Trends, Map or Activities view as printed: its filters, the link's notices, what the
+    page shows (the chart and its figures; the map and its counts; the rows), and the latest
+    figures, which the e-mail that carries it states."""
+
+    page: str
+    title: str
+    filters: list[tuple[str, str]]
+    notices: tuple[str, ...]
+    link: str
+    made_at: datetime
+    data_version: int
+    tiles: list[queries.Tile]
+    sources: list[str]
+    trend: pd.DataFrame | None = None
+    indexed: bool = False
+    places: pd.DataFrame | None = None
+    map_view: str = "points"
+    counts: maps.PlaceCounts | None = None
+    rows: list[Listed] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def as_of(self) -> date | None:
+        """The date of the latest figure the e-mail states."""
+        dated = [t.as_of for t in self.tiles if t.as_of]
+        return max(dated) if dated else None
+
+
+def _latest_tiles(engine: Engine) -> list[queries.Tile]:
+    observations = queries.observations(engine)
+    dates = queries.snapshot_dates(observations)
+    if not dates:
+        return []
+    return queries.build_tiles(queries.indicators(engine), observations, dates[0])
+
+
+def filters_shown(view: views.View, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Each of the view's parameters as the page's filters name it, and its value in words."""
+    shown = []
+    for param in urlstate.PAGE_PARAMS[view.page]:
+        value = view.values.get(param.name)
+        if param.name == "ind":
+            text = ", ".join(labels.get(code, code) for code in value)
+        elif param.name == "country":
+            text = ", ".join(f"{geo.country_name(code)} ({code})" for code in value)
+        elif param.name == "mode":
+            text = views.TREND_MODES.get(value, str(value))
+        elif param.name == "view":
+            text = views.MAP_VIEWS.get(value, str(value))
+        elif isinstance(value, tuple | list):
+            text = ", ".join(map(str, value))
+        else:
+            text = "" if value is None else str(value)
+        shown.append(
+            (param.label.capitalize(), text or ("open" if param.kind == "date" else "all"))
+        )
+    return shown
+
+
+def make_view_brief(engine: Engine, view: views.View, *, link: str, made_at: datetime) -> ViewBrief:
+    """A Trends, Map or Activities view as the page shows it to a reader who is not signed in."""
+    indicators = queries.indicators(engine)
+    labels = dict(zip(indicators["code"], indicators["label"], strict=True))
+    common: dict[str, Any] = {
+        "page": view.page,
+        "title": PAGE_TITLES[view.page],
+        "filters": filters_shown(view, labels),
+        "notices": view.notices,
+        "link": urlstate.share_url(link, view.page, view.params),
+        "made_at": made_at,
+        "data_version": queries.data_version(engine),
+        "tiles": _latest_tiles(engine),
+    }
+    if view.page == "trends":
+        values = view.values
+        frame = queries.trend_frame(
+            queries.observations(engine),
+            list(values["ind"]),
+            indexed=values["mode"] == "indexed",
+            date_from=values["from"],
+            date_to=values["to"],
+        )
+        return ViewBrief(
+            **common,
+            sources=sorted(set(frame["source"].dropna())),
+            trend=frame,
+            indexed=values["mode"] == "indexed",
+        )
+    flt = views.activity_filter(view.values)
+    count = queries.activity_count(engine, flt, internal=False).total
+    limit = MAP_LISTED if view.page == "map" else None
+    activities = queries.activities(engine, flt, internal=False, limit=limit)
+    places = queries.activity_places(engine, flt, internal=False) if view.page == "map" else None
+    return ViewBrief(
+        **common,
+        sources=sorted(set(activities["source"].dropna())),
+        places=places,
+        map_view=view.values.get("view", "points"),
+        counts=maps.place_counts(places) if places is not None else None,
+        rows=[_listed(row) for row in activities.to_dict("records")],
+        total=count,
+    )
+
+
+def view_markdown(made: ViewBrief) -> str:
+    """A Trends, Map or Activities view as Markdown: its filters, notices and figures."""
+    parts = [
+        f"# {made.title}",
+        markdown_table([{"Filter": name, "Value": value} for name, value in made.filters]),
+    ]
+    parts += [f"> {md(notice)}" for notice in made.notices]
+    if made.trend is not None:
+        parts.append(markdown_table(trend_rows(made.trend), right=("Value", "Plotted")))
+    if made.counts is not None:
+        parts.append(counts_text(made.counts))
+    if made.rows or made.page == "activities":
+        parts.append(listed_caption(made))
+        parts.append("\n".join(_activity_line(item) for item in made.rows))
+    parts += ["---", _footer(made.sources, made.made_at, made.data_version, made.link)]
+    return "\n\n".join(parts) + "\n"
+
+
+def trend_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The figures behind a Trends chart, as its table shows them."""
+    return [
+        {
+            "Indicator": row["label"],
+            "As of": row["as_of"],
+            "Value": f"{int(row['value']):,}",
+            "Plotted": f"{float(row['plotted']):,.1f}",
+            "Source": row["source"],
+        }
+        for row in frame.sort_values(["label", "as_of"], kind="stable").to_dict("records")
+    ]
+
+
+def counts_text(counts: maps.PlaceCounts) -> str:
+    """The map's text alternative: the matching activities, those on the map, by country."""
+    in_words = ", ".join(f"{geo.country_name(code)} {n:,}" for code, n in counts.by_country)
+    region = f"; placed at a region: {counts.at_a_region:,}" if counts.at_a_region else ""
+    return (
+        f"{counts.on_map:,} of {counts.matching:,} matching activities are on the map. "
+        f"By country: {in_words or 'none'}{region}."
+    )
+
+
+def listed_caption(made: ViewBrief) -> str:
+    """How many activities match, and how many are listed."""
+    noun = "activity matches" if made.total == 1 else "activities match"
+    if len(made.rows) < made.total:
+        return (
+            f"{made.total:,} {noun}; the first {len(made.rows):,} are listed "
+            "(the Activities view lists them all)."
+        )
+    return f"{made.total:,} {noun}."
+
+
+def _footer(sources: list[str], made_at: datetime, data_version: int, link: str) -> str:
+    return (
+        "Sources: "
+        + ("; ".join(md(source) for source in sources) or "none")
+        + f".\n\nMade {made_at:%Y-%m-%d %H:%M} UTC from data version {data_version}. "
+        f"The same view on the dashboard: <{link}>"
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A brief written as a file, with what an e-mail that carries it states."""
+
+    content: bytes
+    media_type: str
+    filename: str
+    title: str
+    as_of: date | None
+    data_version: int
+    link: str
+    notices: tuple[str, ...]
+    tiles: tuple[queries.Tile, ...]
+
+
+def render(
+    engine: Engine,
+    *,
+    fmt: Format | str,
+    view: str | None = None,
+    as_of: date | None = None,
+    dashboard_url: str = "http://localhost:8501/",
+    made_at: datetime,
+) -> Rendered:
+    """The period's brief (as of `as_of`, the latest if None), or with `view` the view a share
+    link gives, decoded as its page decodes it, written as PDF, PNG or Markdown. A reader who
+    is not signed in is assumed: nothing internal is ever in a brief. Raises BriefError when
+    there is nothing to brief on or the link names no page with a view."""
+    from ctdash import typeset  # the typesetter and the drawing library load only when used
+
+    fmt = Format(fmt)
+    made: Brief | ViewBrief
+    if view is None:
+        made = make_brief(engine, as_of=as_of, dashboard_url=dashboard_url, made_at=made_at)
+    else:
+        try:
+            decoded = views.decode_link(engine, view)
+        except views.ViewError as error:
+            raise BriefError(str(error)) from None
+        if decoded.page == urlstate.DEFAULT_PAGE:
+            made = make_brief(
+                engine,
+                as_of=views.as_of_param(decoded),
+                dashboard_url=view,
+                made_at=made_at,
+                notices=decoded.notices,
+            )
+        else:
+            made = make_view_brief(engine, decoded, link=view, made_at=made_at)
+    if fmt is Format.md:
+        text = to_markdown(made) if isinstance(made, Brief) else view_markdown(made)
+        content = text.encode("utf-8")
+    else:
+        content = typeset.typeset(made, fmt.value)
+    page = "brief" if isinstance(made, Brief) else made.page
+    day = made.as_of
+    return Rendered(
+        content=content,
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"ctdash-{page}" + (f"-{day}" if day else "") + f".{fmt.value}",
+        title=TITLE if isinstance(made, Brief) else f"{made.title} — {TITLE}",
+        as_of=day,
+        data_version=made.data_version,
+        link=made.link,
+        notices=made.notices,
+        tiles=tuple(made.tiles),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import Engine
 
-from ctdash import backup, brief, desk, export, queries, store
+from ctdash import backup, desk, export, queries, store
+from ctdash.cli_brief import brief_app
 from ctdash.cli_demo import demo_command
 from ctdash.cli_ingest import ingest_command
 from ctdash.cli_options import (
@@ -42,6 +43,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(users_app, name="users")
+app.add_typer(brief_app, name="brief")
 app.command("ingest")(ingest_command)
 app.command("demo")(demo_command)
 
@@ -230,47 +232,6 @@ def _outcome_json(review: desk.Review, done: Outcome) -> dict[str, object]:
         "activities": [desk.activity_json(a) for a in review.activities],
         "written": done.result.written if done.result else 0,
     }
-
-
-class BriefFormat(StrEnum):
-    """What a brief can be written as."""
-
-    md = "md"
-
-
-@app.command("brief")
-def brief_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="The snapshot to brief on, YYYY-MM-DD (default: the latest)."),
-    ] = None,
-    fmt: Annotated[
-        BriefFormat, typer.Option("--format", "-f", help="md: Markdown, for the newsletter.")
-    ] = BriefFormat.md,
-    url: Annotated[
-        str, typer.Option("--url", help="The dashboard's address, for the link that reproduces it.")
-    ] = "http://localhost:8501/",
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Write the period's brief: the eight figures, the period's activities by month, sources."""
-    try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise typer.BadParameter(
-            f"{as_of} is not a date YYYY-MM-DD.", param_hint="--as-of"
-        ) from None
-    engine = make_engine(database_url)
-    try:
-        seed(engine)
-        made = brief.make_brief(engine, as_of=day, dashboard_url=url, made_at=datetime.now(UTC))
-    except brief.BriefError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
-    output.write_text(brief.to_markdown(made), encoding="utf-8")
-    typer.echo(f"wrote the brief as of {made.as_of} to {output}", err=True)
 
 
 @app.command("backup")

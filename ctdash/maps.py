@@ -198,7 +198,7 @@ def country_totals(places: pd.DataFrame) -> pd.DataFrame:
     return counts.rename("activities").reset_index()
 
 
-def _shade(count: int, top: int) -> list[int]:
+def shade(count: int, top: int) -> list[int]:
     # Light to dark blue in proportion to the count: a single hue reads without colour vision.
     share = count / top if top else 0
     return [int(198 - 190 * share), int(219 - 171 * share), int(239 - 132 * share), 230]
@@ -221,7 +221,7 @@ def totals_geojson(totals: pd.DataFrame) -> dict[str, Any]:
             "dates": "in the filtered period",
             "place": iso3,
             "entities": "",
-            "fill": _shade(count, top),
+            "fill": shade(count, top),
         }
         features.append(shaded)
     return {"type": "FeatureCollection", "features": features}
