@@ -234,7 +234,7 @@ def filters_shown(view: views.View, labels: dict[str, str]) -> list[tuple[str, s
     """Each of the view's parameters as the page's filters name it, and its value in words."""
     shown = []
     for param in urlstate.PAGE_PARAMS[view.page]:
-        value = view.values.get(param.name)
+        value: Any = view.values[param.name]
         if param.name == "ind":
             text = ", ".join(labels.get(code, code) for code in value)
         elif param.name == "country":
@@ -247,9 +247,8 @@ def filters_shown(view: views.View, labels: dict[str, str]) -> list[tuple[str, s
             text = ", ".join(map(str, value))
         else:
             text = "" if value is None else str(value)
-        shown.append(
-            (param.label.capitalize(), text or ("open" if param.kind == "date" else "all"))
-        )
+        empty = {"date": "open", "text": "none"}.get(param.kind, "all")
+        shown.append((param.label.capitalize(), text or empty))
     return shown
 
 
