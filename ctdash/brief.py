@@ -412,7 +412,10 @@ def render(
         text = to_markdown(made) if isinstance(made, Brief) else view_markdown(made)
         content = text.encode("utf-8")
     else:
-        content = typeset.typeset(made, fmt.value)
+        try:
+            content = typeset.typeset(made, fmt.value)
+        except typeset.TypesetError as error:
+            raise BriefError(f"The brief could not be typeset: {error}") from None
     page = "brief" if isinstance(made, Brief) else made.page
     day = made.as_of
     return Rendered(

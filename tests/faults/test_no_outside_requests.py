@@ -163,3 +163,26 @@ def websocket_handshake(url: str, *, origin: str) -> int:
         connection.sendall(request.encode())
         status_line = connection.makefile("rb").readline().decode()
     return int(status_line.split()[1])
+
+
+BRIEFS = """
+import sys
+from ctdash.cli import app
+for args in (["-o", "{out}/brief.pdf"], ["-o", "{out}/brief.png"],
+             ["-o", "{out}/map.pdf", "--view", "https://un.example/map?kind=training"]):
+    try:
+        app(["brief", *args, "--database-url", "sqlite:///{out}/ctdash.db"])
+    except SystemExit as done:
+        assert done.code == 0, done.code
+"""
+
+
+def test_the_brief_is_made_with_no_outside_request(tmp_path: Path) -> None:
+    """The PDF, the PNG and a view's PDF are typeset and drawn with nothing fetched: the fonts,
+    the outlines of the map and the typesetter are all on this machine."""
+    log = tmp_path / "audit.log"
+    run_audited(BRIEFS.replace("{out}", str(tmp_path)), log)
+    assert attempts(log) == []
+    assert (tmp_path / "brief.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "brief.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "map.pdf").read_bytes().startswith(b"%PDF-")
