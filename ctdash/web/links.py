@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import streamlit as st
 
-from ctdash import urlstate
+from ctdash import brief, urlstate
 from ctdash.markdown import md
+from ctdash.web.engine import engine
 
 
 def _current_params() -> dict[str, str]:
@@ -67,16 +70,36 @@ def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def share_link(page: str, params: Mapping[str, str]) -> None:
-    """A visible link to exactly this view, and the same URL in a box with a copy button.
+    """A visible link to exactly this view, the same URL in a box with a copy button, and the
+    view as a PDF (on the Overview: the period's brief).
 
     The box is in a popover, which draws its content only when opened: the box's code (a
     1.5 MB syntax highlighter) would otherwise load and run before a fresh page's first figures.
+    The PDF is made from the link when the button is clicked, never on a run of the page.
     """
     link = urlstate.share_url(st.context.url or "", page, params)
+    overview = page == urlstate.DEFAULT_PAGE
     with st.container(key=f"share-{page}"):
         st.markdown(f"[:material/link: Share this view]({link})")
-        with st.popover("Copy the link", icon=":material/content_copy:"):
-            st.code(link, language=None)
+        with st.container(horizontal=True):
+            with st.popover("Copy the link", icon=":material/content_copy:"):
+                st.code(link, language=None)
+            st.download_button(
+                "Download the brief (PDF)" if overview else "Download as PDF",
+                partial(view_pdf, link),
+                file_name=f"ctdash-{'brief' if overview else page}.pdf",
+                mime=brief.MEDIA_TYPES[brief.Format.pdf],
+                icon=":material/picture_as_pdf:",
+                on_click="ignore",
+                key=f"pdf-{page}",
+            )
+
+
+def view_pdf(link: str) -> bytes:
+    """The PDF of the view a link gives, as a reader who is not signed in sees it."""
+    return brief.render(
+        engine(), fmt=brief.Format.pdf, view=link, made_at=datetime.now(UTC)
+    ).content
 
 
 def widget_key(page: str, name: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
+from pypdf import PdfReader
 
 from tests.e2e.conftest import PASSWORD, navigation_link, sign_in
 
@@ -79,6 +80,11 @@ def download(page: Page, button: str) -> bytes:
     return Path(started.value.path()).read_bytes()
 
 
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, its lines joined with spaces."""
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
 def unzipped(data: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return b"".join(archive.read(name) for name in archive.namelist())
@@ -98,12 +104,15 @@ def test_a_signed_out_viewer_never_receives_an_internal_activity(
         expect(page.get_by_text(caption)).to_be_visible()
     csv_file = download(page, "Download CSV")
     xlsx_file = download(page, "Download XLSX")
+    pdf_file = download(page, "Download as PDF")
 
     assert len(received) > len(SIGNED_OUT_VISITS)
     assert [traces_in(message) for message in received if traces_in(message)] == []
     assert csv_file.count(b"\n") == 57  # the header and the 56 public activities
     assert traces_in(csv_file) == []
     assert traces_in(unzipped(xlsx_file)) == []
+    assert "56 activities match." in pdf_text(pdf_file)
+    assert TITLE not in pdf_text(pdf_file)
 
     # Signed in, the same pages carry it: the search above looks at the right bytes. A local
     # sign-in lasts for the browser session, so the editor moves by the app's own links.
@@ -116,6 +125,8 @@ def test_a_signed_out_viewer_never_receives_an_internal_activity(
     editor.get_by_label("Search").press("Enter")
     expect(editor.get_by_text("1 activity matches. 1 of them is internal")).to_be_visible()
     assert traces_in(download(editor, "Download CSV")) == list(TRACES)
+    # A PDF is for anyone it is sent on to: it never holds an internal activity.
+    assert TITLE not in pdf_text(download(editor, "Download as PDF"))
     navigation_link(editor, "Map").click()
     expect(editor.get_by_text("23 of 57 matching activities have a place")).to_be_visible()
     assert any(TITLE.encode() in message for message in editor_received)

@@ -84,7 +84,10 @@ def test_the_pdf_gives_the_eight_figures_in_the_newsletters_order_with_their_dat
     positions = [text.index(f"{label} {figure} ") for label, figure in FIGURES]
     assert positions == sorted(positions)
     assert text.count("as of 2023-04-30") >= 8
-    assert "As of 2023-04-30. The activities of the period: after 2022-04-30, up to 2023-04-30." in text
+    assert (
+        "As of 2023-04-30. The activities of the period: after 2022-04-30, up to 2023-04-30."
+        in text
+    )
 
 
 def test_the_pdf_is_tagged_with_its_language_title_and_a_described_picture_for_each_figure(
@@ -236,7 +239,15 @@ def test_the_command_writes_each_format_from_the_files_extension(
         assert done.exit_code == 0, done.output
         assert out.read_bytes().startswith(start), name
     out = tmp_path / "view.pdf"
-    args = ["brief", "-o", str(out), "--view", "http://h/map?kind=nope", "--database-url", database_url]
+    args = [
+        "brief",
+        "-o",
+        str(out),
+        "--view",
+        "http://h/map?kind=nope",
+        "--database-url",
+        database_url,
+    ]
     done = CliRunner().invoke(cli_app, args)
     assert done.exit_code == 0, done.output
     assert "notice: 'nope' is not a known kind; it is left out." in done.output
