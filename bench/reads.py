@@ -114,4 +114,26 @@ def read_cases(engine: Engine, choices: FilterChoices) -> dict[str, Callable[[],
         "entity_names": lambda: len(queries.entity_names(engine)),
         "activity_date_span": date_span,
     }
-    return cases
+    return cases | brief_cases(engine, filters["the Overview's period"])
+
+
+BRIEF_PDF = "the brief, PDF"
+
+
+def brief_cases(engine: Engine, period: ActivityFilter) -> dict[str, Callable[[], int]]:
+    """The period's brief as the Overview's button and `ctdash brief` make it, and as PNG;
+    each gives the number of the period's activities it lists."""
+    from datetime import UTC, datetime
+
+    from ctdash import brief, queries
+
+    listed = queries.activity_count(engine, period).total
+
+    def made(fmt: brief.Format) -> int:
+        brief.render(engine, fmt=fmt, made_at=datetime.now(UTC))
+        return listed
+
+    return {
+        BRIEF_PDF: partial(made, brief.Format.pdf),
+        "the brief, PNG": partial(made, brief.Format.png),
+    }

@@ -10,7 +10,7 @@ from bench.browser import BrowserResult
 from bench.formatting import MB, count_text, megabytes_text, seconds_text, times_text
 from bench.measuring import ratio
 from bench.page_scripts import PageRuns
-from bench.reads import DataResult
+from bench.reads import BRIEF_PDF, DataResult
 from bench.results import Run
 from bench.sessions import SESSIONS
 
@@ -19,6 +19,7 @@ MAP_FLOOR_RATIO = 3.0
 FILTER_RUN_SECONDS = 0.25
 MAP_JSON_BYTES = 2 * MB
 SESSIONS_RATIO = 3.0
+BRIEF_SECONDS = 3.0
 # A data function passes when its time grows by no more than its rows do, times this slack
 # for the noise of a shared machine; a function with a constant number of rows compares with 1.
 GROWTH_SLACK = 1.5
@@ -114,6 +115,15 @@ def data_verdicts(run: Run, data: DataResult, at: str) -> list[Verdict]:
         )
         for view, size in data.json_bytes.items()
     ]
+    made = data.timings.get(BRIEF_PDF)
+    if made is not None:
+        out.append(
+            Verdict(
+                f"The period's brief (PDF) under {BRIEF_SECONDS:.0f} s, {at} (this machine)",
+                f"{seconds_text(made.seconds)} ({count_text(made.rows)} activities listed)",
+                made.seconds < BRIEF_SECONDS,
+            )
+        )
     if len(run.sizes) > 1:
         slow = [name for name in data.timings if growth(run, name)[2] is False]
         out.append(
