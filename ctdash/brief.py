@@ -188,8 +188,11 @@ PAGE_TITLES = {
     "map": "Where the Compact worked",
     "activities": "Activities",
 }
-# The Map's brief lists its activities up to this many; the Activities view lists them all.
+# How many activities a printed view lists at most: the Map's, beside its map; the
+# Activities view's, some 270 pages (about 9 s to typeset). Beyond that a PDF is no longer
+# read; the CSV download holds every row.
 MAP_LISTED = 500
+ACTIVITIES_LISTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,7 @@ def make_view_brief(engine: Engine, view: views.View, *, link: str, made_at: dat
         )
     flt = views.activity_filter(view.values)
     count = queries.activity_count(engine, flt, internal=False).total
-    limit = MAP_LISTED if view.page == "map" else None
+    limit = MAP_LISTED if view.page == "map" else ACTIVITIES_LISTED
     activities = queries.activities(engine, flt, internal=False, limit=limit)
     places = queries.activity_places(engine, flt, internal=False) if view.page == "map" else None
     return ViewBrief(
@@ -343,10 +346,12 @@ def listed_caption(made: ViewBrief) -> str:
     """How many activities match, and how many are listed."""
     noun = "activity matches" if made.total == 1 else "activities match"
     if len(made.rows) < made.total:
-        return (
-            f"{made.total:,} {noun}; the first {len(made.rows):,} are listed "
-            "(the Activities view lists them all)."
+        elsewhere = (
+            "the Activities view lists them all"
+            if made.page == "map"
+            else "narrow the filters, or download the CSV, for the others"
         )
+        return f"{made.total:,} {noun}; the first {len(made.rows):,} are listed ({elsewhere})."
     return f"{made.total:,} {noun}."
 
 

@@ -46,7 +46,8 @@ def test_a_filtered_map_downloads_exactly_its_activities(
         every = queries.activities(engine)
     finally:
         engine.dispose()
+    squeezed = "".join(text.split())  # a title broken at a hyphen comes back as "- "
     for kind, title in zip(every["kind"], every["title"], strict=True):
-        assert (" ".join(title.split()) in text) == (kind == "training"), title
+        assert ("".join(title.split()) in squeezed) == (kind == "training"), title
     assert "Map view Totals per country" in text
     assert "/map?kind=training&view=countries" in text
