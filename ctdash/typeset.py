@@ -55,6 +55,26 @@ def typeset(made: Brief | ViewBrief, fmt: str) -> bytes:
     return bytes(page)
 
 
+def notice_pdf(title: str, sentence: str) -> bytes:
+    """A one-page PDF that says, in one sentence, why the file asked for could not be made."""
+    data = {"title": title, "sentence": sentence}
+    template = TEMPLATES / "notice.typ"
+    try:
+        page = typst.compile(
+            str(template),
+            root=str(TEMPLATES),
+            font_paths=[str(FONTS)],
+            ignore_system_fonts=True,
+            sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+            pdf_standards=STANDARD,
+        )
+    except (RuntimeError, typst.TypstError) as error:
+        raise TypesetError(str(error).splitlines()[0]) from None
+    if page is None:
+        raise TypesetError("Typst wrote nothing.")
+    return bytes(page)
+
+
 def _common(made: Brief | ViewBrief, title: str) -> dict[str, Any]:
     return {
         "title": title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -9,9 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from ctdash import brief, urlstate
+from ctdash import brief, failures, typeset, urlstate
 from ctdash.markdown import md
 from ctdash.web.engine import engine
+
+logger = logging.getLogger(__name__)
 
 
 def _current_params() -> dict[str, str]:
@@ -96,10 +99,21 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
 
 
 def view_pdf(link: str) -> bytes:
-    """The PDF of the view a link gives, as a reader who is not signed in sees it."""
-    return brief.render(
-        engine(), fmt=brief.Format.pdf, view=link, made_at=datetime.now(UTC)
-    ).content
+    """The PDF of the view a link gives, as a reader who is not signed in sees it. When it
+    cannot be made, the file says why in one sentence, and the log has one line."""
+    try:
+        return brief.render(
+            engine(), fmt=brief.Format.pdf, view=link, made_at=datetime.now(UTC)
+        ).content
+    except failures.STORE_FAILURES as error:
+        logger.warning(failures.log_line(error))
+        sentence = "The figures are unavailable right now: the store cannot be reached."
+    except brief.BriefError as error:
+        logger.warning("brief of %s: %s", link, error)
+        sentence = str(error)
+    return typeset.notice_pdf(
+        "The PDF could not be made", f"{sentence} Try again in a moment from {link}"
+    )
 
 
 def widget_key(page: str, name: str) -> str:

@@ -3,12 +3,16 @@ no traceback, host or path."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import streamlit as st
+from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from ctdash.config import get_settings
 from ctdash.failures import VIEWER_MESSAGE
+from ctdash.web import links
 from tests.helpers.apptest import APP, page_file
 
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
@@ -48,3 +52,22 @@ def test_every_page_shows_one_plain_sentence_and_no_traceback(page: str) -> None
     shown = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.error))
     for leak in ("127.0.0.1", "Traceback", "psycopg", "abc"):
         assert leak not in shown
+
+
+@pytest.mark.parametrize("failing", [{"CTDASH_DATABASE_URL": UNREACHABLE}], indirect=True)
+@pytest.mark.usefixtures("failing")
+def test_a_pdf_that_cannot_be_made_says_why_in_one_sentence(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A page's "Download as PDF" when the store stopped answering after the page was drawn:
+    the file is a PDF that says so in one sentence, and the log has one line."""
+    content = links.view_pdf("https://un.example/dash/map?kind=training")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    said = (
+        "The PDF could not be made The figures are unavailable right now: the store cannot be "
+        "reached. Try again in a moment from https://un.example/dash/map?kind=training"
+    )
+    assert "".join(text.split()) == said.replace(" ", "")
+    logged = [r.getMessage() for r in caplog.records if r.name == "ctdash.web.links"]
+    assert len(logged) == 1
+    assert logged[0].startswith("store unavailable: the store refused the connection")
