@@ -184,24 +184,21 @@ def _view_data(made: ViewBrief) -> tuple[dict[str, Any], dict[str, str]]:
         "chart": None,
         "map": None,
         "listed": None,
+        "empty": None,
     }
     if made.trend is not None:
         rows = trend_rows(made.trend)
         if rows:
             pictures["chart"] = drawing.trend_chart(made.trend, indexed=made.indexed)
-        data["chart"] = (
-            {
+            data["chart"] = {
                 "alt": _trend_alt(made.trend, indexed=made.indexed),
                 "caption": "Indexed: each indicator's first point = 100."
                 if made.indexed
                 else "Each indicator's snapshots over time.",
                 "rows": [{k: str(v) for k, v in row.items()} for row in rows],
             }
-            if rows
-            else None
-        )
-        if not rows:
-            data["notices"].append("No figures for the chosen indicators in this date range.")
+        else:
+            data["empty"] = "No figures for the chosen indicators in this date range."
     if made.counts is not None and made.places is not None:
         if made.map_view == "countries":
             totals = maps.country_totals(made.places.dropna(subset=["lat", "lon"]))

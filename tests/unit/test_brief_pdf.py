@@ -268,3 +268,11 @@ def test_a_long_list_is_cut_where_it_says_and_names_where_the_others_are(
     squeezed = "".join(text.split())  # a title broken at a hyphen comes back as "- "
     printed = ["".join(t.split()) in squeezed for t in every["title"]]
     assert printed == [True] * 10 + [False] * 46
+
+
+def test_a_trends_link_with_no_figures_in_its_dates_says_so(store: Engine) -> None:
+    link = "https://un.example/dash/trends?ind=member_states&from=2010-01-01&to=2011-01-01"
+    made = render(store, view=link)
+    text = " ".join(text_of(made.content).split())
+    assert "Start date 2010-01-01 End date 2011-01-01 No figures for the chosen indicators" in text
+    assert [role for role, _ in structure(made.content)] == []
