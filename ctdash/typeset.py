@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import typst
 
 from ctdash import drawing, geo, maps
-
-if TYPE_CHECKING:
-    from ctdash.brief import Brief, ViewBrief
+from ctdash.contents import TITLE, Brief, ViewBrief, listed_caption, trend_rows
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -31,8 +29,6 @@ class TypesetError(Exception):
 
 def typeset(made: Brief | ViewBrief, fmt: str) -> bytes:
     """The brief or view as PDF, or as PNG (its first page)."""
-    from ctdash.brief import Brief
-
     data, pictures = _brief_data(made) if isinstance(made, Brief) else _view_data(made)
     template = TEMPLATES / ("brief.typ" if isinstance(made, Brief) else "view.typ")
     inputs = {"data": json.dumps(data, ensure_ascii=False, default=str), **pictures}
@@ -89,8 +85,6 @@ def _common(made: Brief | ViewBrief, title: str) -> dict[str, Any]:
 
 
 def _brief_data(made: Brief) -> tuple[dict[str, Any], dict[str, str]]:
-    from ctdash.brief import TITLE
-
     pictures: dict[str, str] = {}
     tiles = []
     for number, tile in enumerate(made.tiles):
@@ -174,8 +168,6 @@ def _map_alt(places: Any, counts: maps.PlaceCounts) -> str:
 
 
 def _view_data(made: ViewBrief) -> tuple[dict[str, Any], dict[str, str]]:
-    from ctdash.brief import TITLE, listed_caption, trend_rows
-
     pictures: dict[str, str] = {}
     data: dict[str, Any] = {
         **_common(made, made.title),

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from ctdash import brief, queries
+from ctdash import contents, queries
 from ctdash.cli import app as cli_app
 from tests.helpers.files import activities_csv
 
@@ -32,8 +32,8 @@ FIGURES = [
 
 
 def made(store: Engine, as_of: date | None = None) -> str:
-    made_brief = brief.make_brief(store, as_of=as_of, dashboard_url=URL, made_at=MADE)
-    return brief.to_markdown(made_brief)
+    made_brief = contents.make_brief(store, as_of=as_of, dashboard_url=URL, made_at=MADE)
+    return contents.to_markdown(made_brief)
 
 
 def figure_rows(text: str) -> list[tuple[str, str, str]]:

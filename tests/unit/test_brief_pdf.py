@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from ctdash import brief, maps, queries
+from ctdash import brief, contents, maps, queries
 from ctdash.cli import app as cli_app
 from tests.helpers.files import activities_csv
 from tests.unit.test_brief import FIGURES
@@ -256,7 +256,7 @@ def test_the_command_writes_each_format_from_the_files_extension(
 def test_a_long_list_is_cut_where_it_says_and_names_where_the_others_are(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(brief, "ACTIVITIES_LISTED", 10)
+    monkeypatch.setattr(contents, "ACTIVITIES_LISTED", 10)
     text = " ".join(
         text_of(render(store, view="https://un.example/dash/activities").content).split()
     )
