@@ -10,6 +10,7 @@ import typer
 
 from ctdash import brief
 from ctdash.cli_options import DatabaseUrl
+from ctdash.cli_subscriptions import send_due_command
 from ctdash.db import make_engine
 from ctdash.seed import seed
 
@@ -94,3 +95,6 @@ def brief_command(
 def _format_of(output: Path) -> brief.Format:
     suffix = output.suffix.lower().lstrip(".")
     return brief.Format(suffix) if suffix in brief.Format.__members__ else brief.Format.pdf
+
+
+brief_app.command("send-due")(send_due_command)

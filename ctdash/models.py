@@ -1,11 +1,11 @@
-"""SQLModel tables: indicators, sources, write batches, observations, activities, and the
-store's data version."""
+"""SQLModel tables: indicators, sources, write batches, observations, activities, the
+store's data version, and the subscriptions to briefs with their deliveries."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 ACTIVITY_KINDS = (
@@ -152,3 +152,58 @@ class ActivityEntity(SQLModel, table=True):
     activity_id: int = Field(foreign_key="activity.id", primary_key=True)
     entity: str = Field(primary_key=True, index=True)
     position: int = 0
+
+
+SUBSCRIPTION_FORMATS = ("pdf", "png")
+SUBSCRIPTION_TRIGGERS = ("new-figures", "weekly", "monthly")
+DELIVERY_STATUSES = ("sending", "sent", "failed")
+
+
+class Subscription(SQLModel, table=True):
+    """A brief of one view mailed to one address when new figures land, or weekly or monthly.
+
+    Removing one marks it removed; nothing is ever deleted. Neither it nor its deliveries move
+    the data version: they are not data.
+    """
+
+    __table_args__ = (
+        CheckConstraint("format IN ('pdf', 'png')", name="subscription_format_known"),
+        CheckConstraint(
+            "trigger IN ('new-figures', 'weekly', 'monthly')", name="subscription_trigger_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(index=True)
+    view: str  # a share link of the dashboard
+    format: str = "pdf"
+    trigger: str
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str
+    # The data version when it was added: a new-figures subscription waits for a later one.
+    since_version: int
+    # The week ("2026-W48") or month ("2026-11") it was added in; "" for new-figures.
+    since_period: str = ""
+    removed_at: datetime | None = None
+    removed_by: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """One sending of a subscription's brief: recorded as sending before the mail server is
+    spoken to, then sent or failed."""
+
+    __table_args__ = (
+        CheckConstraint("status IN ('sending', 'sent', 'failed')", name="delivery_status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    data_version: int
+    period: str = ""  # the week or month it was sent for; "" for new-figures
+    status: str
+    detail: str = ""  # why it failed
+    recorded_at: datetime = Field(default_factory=utcnow)
+    # While sending or sent: the recipient, view, format and data version, hashed. Unique, so
+    # that no two runs, and no two subscriptions, send one recipient the same brief twice;
+    # cleared when the sending fails, so that the next run may try again.
+    once_key: str | None = Field(default=None, unique=True)

@@ -1,10 +1,12 @@
-"""Admin: every write to the store, and the roles of users."""
+"""Admin: every write to the store, the roles of users, and the subscriptions to briefs."""
 
 import streamlit as st
 
-from ctdash import auth, queries
+from ctdash import auth, queries, subscriptions
 from ctdash.markdown import md
+from ctdash.models import SUBSCRIPTION_FORMATS, SUBSCRIPTION_TRIGGERS
 from ctdash.web import accounts, page
+from ctdash.web import subscriptions as web_subscriptions
 from ctdash.web.engine import engine
 
 page.page_start()
@@ -61,3 +63,80 @@ with st.form("admin:role"):
             st.error(md(error))
         else:
             st.success(f"{md(who.strip())} is now {role}.")
+
+st.header("Brief subscriptions")
+st.caption(
+    "Each subscription mails the brief of one view (a share link of the Overview, Trends, Map "
+    "or Activities) to one address, as PDF or PNG: after each commit of new figures, or in "
+    "each new week or month. `ctdash brief send-due`, run by cron or a systemd timer, sends "
+    "what is due; one address never gets the same brief of the same data twice."
+)
+# Filled after the forms below, so that it shows what they changed.
+listing = st.container()
+
+with st.form("admin:subscribe"):
+    st.subheader("Add a subscription")
+    email = st.text_input("E-mail", max_chars=254, key="admin:subscribe:email")
+    view = st.text_input(
+        "View: a share link of a page",
+        max_chars=subscriptions.MAX_VIEW,
+        placeholder=subscriptions.VIEW_EXAMPLE,
+        key="admin:subscribe:view",
+    )
+    fmt = st.radio("Format", SUBSCRIPTION_FORMATS, horizontal=True, key="admin:subscribe:format")
+    trigger = st.selectbox(
+        "When",
+        SUBSCRIPTION_TRIGGERS,
+        format_func=web_subscriptions.TRIGGERS.__getitem__,
+        key="admin:subscribe:trigger",
+    )
+    if st.form_submit_button("Add subscription"):
+        try:
+            added = web_subscriptions.add(
+                email=email, view=view, fmt=fmt, trigger=trigger, viewer=viewer
+            )
+        except subscriptions.SubscriptionError as error:
+            for problem in error.problems:
+                st.error(md(problem))
+        else:
+            st.success(
+                f"Subscription {added.subscription.id} added: {md(added.subscription.email)}, "
+                f"{added.subscription.format}, {added.subscription.trigger}."
+            )
+            for notice in added.notices:
+                st.warning(f"The link: {md(notice)} Its briefs print this notice.")
+
+choices = {
+    row["Id"]: f"{row['Id']}: {row['E-mail']}, {row['Trigger']}"
+    for row in web_subscriptions.active_rows()
+}
+if choices:
+    with st.form("admin:unsubscribe"):
+        st.subheader("Remove a subscription")
+        chosen = st.selectbox(
+            "Subscription",
+            list(choices),
+            format_func=choices.__getitem__,
+            key="admin:unsubscribe:id",
+        )
+        if st.form_submit_button("Remove subscription") and chosen is not None:
+            try:
+                removed = web_subscriptions.remove(int(str(chosen)), viewer=viewer)
+            except subscriptions.SubscriptionError as error:
+                st.error(md(error))
+            else:
+                st.success(f"Subscription {removed.id} ({md(removed.email)}) removed.")
+
+with listing:
+    active = web_subscriptions.active_rows()
+    if active:
+        st.dataframe(active, hide_index=True, key="admin:subscriptions")
+    else:
+        st.caption("No active subscriptions.")
+
+st.subheader("Briefs sent")
+sent = web_subscriptions.delivery_rows()
+if sent:
+    st.dataframe(sent, hide_index=True, key="admin:deliveries")
+else:
+    st.caption("No brief has been sent yet.")

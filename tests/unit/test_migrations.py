@@ -152,7 +152,7 @@ def test_upgrading_a_store_at_the_initial_revision_keeps_every_figure_and_activi
 
     create_schema(old_engine)
 
-    assert schema_revision(old_engine) == head_revision() == "0006_data_version"
+    assert schema_revision(old_engine) == head_revision() == "0007_subscriptions"
     assert initial_rows(old_path) == before
     # The data version goes on from the latest write, as the version did before it had a row.
     assert queries.data_version(old_engine) == max(row[0] for row in before["batch"])
