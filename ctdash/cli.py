@@ -76,19 +76,6 @@ def init(database_url: DatabaseUrl = None) -> None:
     )
 
 
-INDICATOR_EXPORT = {
-    "indicator_code": "indicator",
-    "label": "label",
-    "as_of": "as_of",
-    "as_of_inferred": "as_of_inferred",
-    "value": "value",
-    "revision": "revision",
-    "source": "source",
-    "source_url": "source_url",
-    "note": "note",
-}
-
-
 @app.command("export")
 def export_command(
     table: Annotated[Table, typer.Argument(help="What to export.")],
@@ -107,9 +94,7 @@ def export_command(
     engine = make_engine(database_url)
     seed(engine)
     if table is Table.indicators:
-        frame = queries.observations(engine)[list(INDICATOR_EXPORT)].rename(
-            columns=INDICATOR_EXPORT
-        )
+        frame = export.observations_table(queries.observations(engine))
     else:
         frame = queries.activities(engine, internal=internal).drop(columns=["id"])
     data = export.to_csv_bytes(frame) if fmt is Format.csv else export.to_xlsx_bytes(frame)

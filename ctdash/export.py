@@ -10,6 +10,26 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# The current figures as exported (`ctdash export indicators`, the open data's observations):
+# the store's column, and the name it is exported under.
+OBSERVATION_COLUMNS = {
+    "indicator_code": "indicator",
+    "label": "label",
+    "as_of": "as_of",
+    "as_of_inferred": "as_of_inferred",
+    "value": "value",
+    "revision": "revision",
+    "source": "source",
+    "source_url": "source_url",
+    "note": "note",
+}
+
+
+def observations_table(observations: pd.DataFrame) -> pd.DataFrame:
+    """queries.observations' figures as exported: the columns of OBSERVATION_COLUMNS."""
+    return observations[list(OBSERVATION_COLUMNS)].rename(columns=OBSERVATION_COLUMNS)
+
+
 def neutralise_cell(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula, prefixed with a quote."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):

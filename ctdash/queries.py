@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
 
 import pandas as pd
-from sqlalchemy import Select, case, func, or_
+from sqlalchemy import Select, case, func, or_, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
@@ -163,6 +164,34 @@ def observations(engine: Engine) -> pd.DataFrame:
     frame = frame.sort_values(["indicator_code", "as_of", "revision"])
     frame = frame.drop_duplicates(["indicator_code", "as_of"], keep="last")
     return frame.sort_values(["position", "as_of"]).reset_index(drop=True)
+
+
+def observation_revisions(engine: Engine) -> pd.DataFrame:
+    """Every revision of every figure, current or not, with the write that recorded it (when
+    and from which source; not who) and the write that superseded it, if any."""
+    query: Select = (
+        sa_select(
+            col(Observation.indicator_code),
+            col(Indicator.label),
+            col(Observation.as_of),
+            col(Observation.as_of_inferred),
+            col(Observation.value),
+            col(Observation.revision),
+            col(Observation.batch_id).label("batch"),
+            col(Batch.recorded_at),
+            col(Observation.superseded_batch_id).label("superseded_by_batch"),
+            col(Source.title).label("source"),
+            col(Source.url).label("source_url"),
+            col(Observation.note),
+        )
+        .join(Source, col(Source.id) == col(Observation.source_id))
+        .join(Indicator, col(Indicator.code) == col(Observation.indicator_code))
+        .join(Batch, col(Batch.id) == col(Observation.batch_id))
+        .order_by(col(Indicator.position), col(Observation.as_of), col(Observation.revision))
+    )
+    frame = pd.read_sql(query, engine)
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    return frame.astype({"superseded_by_batch": "Int64"})
 
 
 def snapshot_dates(obs: pd.DataFrame) -> list[date]:
@@ -324,11 +353,13 @@ def activities(
     *,
     internal: bool = False,
     limit: int | None = None,
+    after: tuple[date, int] | None = None,
 ) -> pd.DataFrame:
     """The activities that pass the filter, earliest first, entities joined with '; '.
 
     Internal activities are left out unless `internal` is true (a signed-in reader); `limit`
-    keeps the earliest that many.
+    keeps the earliest that many; `after` (a start date and id) starts after that activity,
+    so that a long read can be taken in pages of `limit` (activity_pages).
     """
     stored = [name for name in ACTIVITY_COLUMNS if name in Activity.model_fields]
     query: Select = sa_select(
@@ -340,6 +371,8 @@ def activities(
     with Session(engine) as session:
         longest = _longest_days(session) if flt.date_from is not None else 0
         query = _filtered(query, flt, internal=internal, longest_days=longest)
+        if after is not None:
+            query = query.where(tuple_(col(Activity.start_date), col(Activity.id)) > tuple_(*after))
         query = query.order_by(col(Activity.start_date), col(Activity.id)).limit(limit)
         rows = session.execute(query).all()
         chosen = query.with_only_columns(col(Activity.id)).subquery()
@@ -362,6 +395,26 @@ def activities(
     frame["country"] = frame["country_iso3"].map(names_of)
     frame = frame[ACTIVITY_COLUMNS]
     return frame.astype({"id": "Int64", "source_line": "Int64"})
+
+
+def activity_pages(
+    engine: Engine,
+    flt: ActivityFilter | None = None,
+    *,
+    internal: bool = False,
+    size: int = 5_000,
+) -> Iterator[pd.DataFrame]:
+    """The activities of `activities`, read and given `size` at a time: a reader of every
+    row holds one page in memory, not all of them."""
+    after: tuple[date, int] | None = None
+    while True:
+        page = activities(engine, flt, internal=internal, limit=size, after=after)
+        if len(page):
+            yield page
+        if len(page) < size:
+            return
+        last = page.iloc[-1]
+        after = (last["start_date"], int(last["id"]))
 
 
 def activity_count(

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ctdash import failures
+from ctdash import api, failures
 from ctdash.config import ConfigError, get_settings
 from ctdash.db import head_revision, make_engine
 from ctdash.seed import seed
@@ -80,7 +80,7 @@ def _probe_engine() -> Engine:
     return make_engine(pooled=False)
 
 
-ROUTES = [Route("/healthz", healthz), Route("/readyz", readyz)]
+ROUTES = [Route("/healthz", healthz), Route("/readyz", readyz), *api.ROUTES]
 
 # Hosts a page may be served from on this machine, as Streamlit counts them.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
@@ -121,7 +121,7 @@ def _allowed_origin(headers: Headers) -> bool:
     return parts.hostname in allowed
 
 
-MIDDLEWARE = [Middleware(SameOriginWebSockets)]
+MIDDLEWARE = [Middleware(SameOriginWebSockets), Middleware(api.LinkPreviews)]
 
 
 @asynccontextmanager

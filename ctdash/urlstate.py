@@ -40,6 +40,12 @@ class Decoded:
 
     values: dict[str, Any]
     notices: list[str] = field(default_factory=list)
+    # The parameter each notice is about, in the same order (as the URL names it).
+    about: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(parameter, notice) for each notice."""
+        return list(zip(self.about, self.notices, strict=True))
 
 
 FROM = Param("from", "date", "start date", aliases=("start", "date_from"))
@@ -109,54 +115,74 @@ def _defaults(spec: Sequence[Param], overrides: Mapping[str, Any] | None) -> dic
 
 def decode(
     params: Mapping[str, str | Sequence[str]],
-    page: str,
+    page: str | Sequence[Param],
     choices: Mapping[str, Sequence[Any]] | None = None,
     defaults: Mapping[str, Any] | None = None,
 ) -> Decoded:
     """Read a page's view from URL parameters; never raises on what a URL holds.
 
-    `choices` lists the values a parameter may take (for a date: the dates that exist);
-    `defaults` overrides a parameter's default where it depends on the data.
+    `page` names a page, or gives the parameters themselves; `choices` lists the values a
+    parameter may take (for a date: the dates that exist); `defaults` overrides a parameter's
+    default where it depends on the data.
     """
     choices = choices or {}
-    spec = PAGE_PARAMS[page]
+    spec = PAGE_PARAMS[page] if isinstance(page, str) else tuple(page)
     fallback = _defaults(spec, defaults)
     decoded = Decoded(values=dict(fallback))
     known = {name for p in spec for name in (p.name, *p.aliases)} | STREAMLIT_PARAMS
     for name in params:
         if name not in known:
             decoded.notices.append(f"The link's parameter '{_shown(name)}' is not used here.")
+            decoded.about.append(name)
 
     for param in spec:
         raw = _raw_value(params, param)
         if raw is None or raw.strip() == "":
             continue
-        default = fallback[param.name]
-        if param.kind == "date":
-            value = _decode_date(raw, param, default, choices.get(param.name), decoded.notices)
-            if value is not None:
-                decoded.values[param.name] = value
-        elif param.kind == "text":
-            decoded.values[param.name] = raw.strip()[:MAX_TEXT]
-        elif param.kind == "choice":
-            picked = _match(raw, choices.get(param.name, ()))
-            if picked is None:
-                decoded.notices.append(
-                    f"'{_shown(raw)}' is not a known {param.label}; showing '{default}' instead."
-                )
-            else:
-                decoded.values[param.name] = picked
-        else:
-            values = _decode_list(raw, param, choices, decoded.notices)
-            decoded.values[param.name] = values or default
+        before = len(decoded.notices)
+        _decode_one(decoded, param, raw, fallback[param.name], choices)
+        decoded.about += [_given_name(params, param)] * (len(decoded.notices) - before)
 
     start, end = decoded.values.get("from"), decoded.values.get("to")
     if start is not None and end is not None and start > end:
         decoded.notices.append(
             f"The start date {start} is after the end date {end}; both are left open."
         )
+        decoded.about.append("from")
         decoded.values["from"] = decoded.values["to"] = None
     return decoded
+
+
+def _given_name(params: Mapping[str, Any], param: Param) -> str:
+    """The name the URL used for a parameter (its own, or an older one still accepted)."""
+    return next((name for name in (param.name, *param.aliases) if name in params), param.name)
+
+
+def _decode_one(
+    decoded: Decoded,
+    param: Param,
+    raw: str,
+    default: Any,
+    choices: Mapping[str, Sequence[Any]],
+) -> None:
+    """Decode one parameter's raw value into `decoded`, with a notice if it cannot be used."""
+    if param.kind == "date":
+        value = _decode_date(raw, param, default, choices.get(param.name), decoded.notices)
+        if value is not None:
+            decoded.values[param.name] = value
+    elif param.kind == "text":
+        decoded.values[param.name] = raw.strip()[:MAX_TEXT]
+    elif param.kind == "choice":
+        picked = _match(raw, choices.get(param.name, ()))
+        if picked is None:
+            decoded.notices.append(
+                f"'{_shown(raw)}' is not a known {param.label}; showing '{default}' instead."
+            )
+        else:
+            decoded.values[param.name] = picked
+    else:
+        values = _decode_list(raw, param, choices, decoded.notices)
+        decoded.values[param.name] = values or default
 
 
 def _decode_date(
@@ -204,6 +230,28 @@ def share_url(page_url: str, page: str, params: Mapping[str, str]) -> str:
         base = f"{base}/{page}"
     query = query_string(params)
     return f"{base}?{query}" if query else base
+
+
+# Where the open data API is, under the app's root.
+API_PATH = "api/v1"
+# The data of each page's view: which resource, and which of its parameters the data takes.
+PAGE_DATA = {"overview": "observations", "trends": "observations"}
+NOT_DATA = frozenset({"mode"})
+
+
+def app_root(page_url: str, page: str) -> str:
+    """The app's root address ("…/", under any base path), from a page's own address."""
+    base = page_url.split("?")[0].split("#")[0].rstrip("/")
+    return base.removesuffix("/" + page) + "/"
+
+
+def data_url(page_url: str, page: str, params: Mapping[str, str], fmt: str) -> str:
+    """The open data of exactly a page's view: the API's resource with the page's parameters
+    (those that choose data; the Trends scale does not), as CSV or JSON."""
+    resource = PAGE_DATA.get(page, "activities")
+    root = quote(app_root(page_url, page), safe=":/%@")
+    query = query_string({k: v for k, v in params.items() if k not in NOT_DATA})
+    return f"{root}{API_PATH}/{resource}.{fmt}" + (f"?{query}" if query else "")
 
 
 def _decode_list(

@@ -87,6 +87,12 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
         with st.container(horizontal=True):
             with st.popover("Copy the link", icon=":material/content_copy:"):
                 st.code(link, language=None)
+                page_url = st.context.url or ""
+                csv, json = (urlstate.data_url(page_url, page, params, f) for f in ("csv", "json"))
+                st.markdown(
+                    f"Data for this view: [CSV]({csv}) · [JSON]({json}) "
+                    f"([about the API]({urlstate.app_root(page_url, page)}{urlstate.API_PATH}/))"
+                )
             st.download_button(
                 "Download the brief (PDF)" if overview else "Download as PDF",
                 partial(view_pdf, link),
