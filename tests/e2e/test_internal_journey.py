@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -132,3 +133,33 @@ def test_a_signed_out_viewer_never_receives_an_internal_activity(
     assert any(TITLE.encode() in message for message in editor_received)
 
     assert external_requests == []
+
+
+API_PATHS = [
+    "/api/v1/activities.csv",
+    "/api/v1/activities.json",
+    "/api/v1/activities.geojson",
+    "/api/v1/activities.csv?country=BTN",
+    "/api/v1/activities.json?kind=assessment&from=" + DAY,
+    "/api/v1/activities.geojson?region=Asia&q=witness",
+    "/api/v1/indicators.json",
+    "/api/v1/observations.json?revisions=all",
+    "/api/v1/datapackage.json",
+    "/api/v1/data.zip",
+    "/map?country=BTN",
+    "/activities?q=witness",
+]
+
+
+def test_no_route_of_the_open_data_gives_an_internal_activity(internal_app_url: str) -> None:
+    """Nobody is signed in to the API: every answer, and every page's link preview, is free
+    of the internal activity's title, entity and date, whatever the parameters."""
+    for path in API_PATHS:
+        with urllib.request.urlopen(f"{internal_app_url}{path}", timeout=60) as answer:
+            assert answer.status == 200, path
+            body = answer.read()
+        if path.endswith(".zip"):
+            body = unzipped(body)
+        assert traces_in(body) == [], path
+    with urllib.request.urlopen(f"{internal_app_url}/api/v1/activities.csv") as answer:
+        assert answer.read().decode("utf-8-sig").count("\n") == 57  # the header and 56 public

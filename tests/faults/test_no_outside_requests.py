@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -143,8 +144,23 @@ def test_the_served_dashboard_tries_to_reach_no_other_machine(
         assert websocket_handshake(url, origin=url) == 101
         assert json.loads(answers(f"{url}/healthz") or b"null") == {"ok": True}
         assert json.loads(answers(f"{url}/readyz") or b"null") == {"ready": True}
+        # The open data, a figure card and a link preview are made here too.
+        for path in OPEN_DATA:
+            with urllib.request.urlopen(url + path, timeout=SUBPROCESS_TIMEOUT) as answer:
+                assert answer.status == 200 and answer.read(), path
     made = attempts(log)
     assert not made, "the server tried to reach another machine:\n" + "\n".join(made)
+
+
+OPEN_DATA = [
+    "/api/v1/observations.csv",
+    "/api/v1/activities.geojson?kind=training",
+    "/api/v1/datapackage.json",
+    "/api/v1/data.zip",
+    "/embed/tile/member_states.png",
+    "/preview/map.png?kind=training",
+    "/map?kind=training",
+]
 
 
 def websocket_handshake(url: str, *, origin: str) -> int:
