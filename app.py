@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from ctdash import auth
-from ctdash.web import page, signin
+from ctdash.web import links, page, signin
 from ctdash.web.engine import store_guard
 from ctdash.web.page import page_file
 
@@ -72,6 +72,7 @@ with store_guard(hidden_pages) as run:
     # Signs out a viewer idle for too long, and says so.
     viewer = page.start_run()
     page.mark_navigation()
-    current = st.navigation(pages_for(viewer))
+    # Shown in another page's iframe: no links to the other pages, no sidebar.
+    current = st.navigation(pages_for(viewer), position="hidden" if links.embedded() else "sidebar")
     run.navigated = True
     current.run()

@@ -19,6 +19,11 @@ LATEST = date(2100, 12, 31)
 MAX_TEXT = 200
 # Parameters Streamlit itself understands; they are not ours to judge.
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
+# Every page's own: `display=embed` shows the page for an iframe (with Streamlit's ?embed=true:
+# no navigation, no filters, a link to the full page). Kept in the URL as the view changes.
+DISPLAY = "display"
+DISPLAYS = ("full", "embed")
+KEPT_PARAMS = STREAMLIT_PARAMS | {DISPLAY}
 
 ParamKind = Literal["date", "list", "choice", "text"]
 
@@ -129,11 +134,19 @@ def decode(
     spec = PAGE_PARAMS[page] if isinstance(page, str) else tuple(page)
     fallback = _defaults(spec, defaults)
     decoded = Decoded(values=dict(fallback))
-    known = {name for p in spec for name in (p.name, *p.aliases)} | STREAMLIT_PARAMS
+    known = {name for p in spec for name in (p.name, *p.aliases)} | KEPT_PARAMS
     for name in params:
         if name not in known:
             decoded.notices.append(f"The link's parameter '{_shown(name)}' is not used here.")
             decoded.about.append(name)
+    shown = params.get(DISPLAY)
+    if shown is not None and isinstance(page, str):
+        asked = shown if isinstance(shown, str) else (shown[-1] if shown else "")
+        if asked.strip().casefold() not in DISPLAYS:
+            decoded.notices.append(
+                f"'{_shown(asked)}' is not a known display; showing the full page instead."
+            )
+            decoded.about.append(DISPLAY)
 
     for param in spec:
         raw = _raw_value(params, param)

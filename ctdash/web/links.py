@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -64,9 +65,9 @@ def sync_url(page: str, values: Mapping[str, Any]) -> dict[str, str]:
     """Write the page's view into the URL (defaults left out) and return those parameters."""
     params = _forget_notices_if_changed(page, values)
     current = _current_params()
-    if params != {k: v for k, v in current.items() if k not in urlstate.STREAMLIT_PARAMS}:
+    if params != {k: v for k, v in current.items() if k not in urlstate.KEPT_PARAMS}:
         # A link with unusable values is rewritten to what is shown; the notices say why.
-        kept = {k: v for k, v in current.items() if k in urlstate.STREAMLIT_PARAMS}
+        kept = {k: v for k, v in current.items() if k in urlstate.KEPT_PARAMS}
         st.query_params.from_dict({**params, **kept})
         st.session_state[f"_url:{page}"] = params
     return params
@@ -82,6 +83,9 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
     """
     link = urlstate.share_url(st.context.url or "", page, params)
     overview = page == urlstate.DEFAULT_PAGE
+    if embedded():
+        st.markdown(f"[:material/open_in_new: Open in the dashboard]({link})")
+        return
     with st.container(key=f"share-{page}"):
         st.markdown(f"[:material/link: Share this view]({link})")
         with st.container(horizontal=True):
@@ -93,6 +97,8 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
                     f"Data for this view: [CSV]({csv}) · [JSON]({json}) "
                     f"([about the API]({urlstate.app_root(page_url, page)}{urlstate.API_PATH}/))"
                 )
+                st.caption("This view in another web page:")
+                st.code(iframe_snippet(link, page), language="html")
             st.download_button(
                 "Download the brief (PDF)" if overview else "Download as PDF",
                 partial(view_pdf, link),
@@ -102,6 +108,21 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
                 on_click="ignore",
                 key=f"pdf-{page}",
             )
+
+
+def embedded() -> bool:
+    """Whether the page is shown for an iframe (`display=embed`)."""
+    return st.query_params.get(urlstate.DISPLAY, "").strip().casefold() == "embed"
+
+
+def iframe_snippet(link: str, page: str) -> str:
+    """The HTML that shows a view in another web page: Streamlit's embed mode and ours."""
+    source = link + ("&" if "?" in link else "?") + f"embed=true&{urlstate.DISPLAY}=embed"
+    title = f"{page.capitalize()}: the Counter-Terrorism Compact in Numbers"
+    return (
+        f'<iframe src="{html.escape(source)}" title="{html.escape(title)}" width="100%" '
+        'height="640" style="border:0" loading="lazy"></iframe>'
+    )
 
 
 def view_pdf(link: str) -> bytes:

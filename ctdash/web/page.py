@@ -10,6 +10,7 @@ from ctdash import auth, queries
 from ctdash.config import get_settings
 from ctdash.internals import leave_the_pages_folder_mode
 from ctdash.markdown import md
+from ctdash.web import links
 from ctdash.web.engine import data_version, engine
 from ctdash.web.signin import (
     NOTICE_KEY,
@@ -108,6 +109,12 @@ def require(action: auth.Action) -> Viewer:
     return viewer
 
 
+EMBEDDED_STYLE = (
+    "<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'] "
+    "{display: none}</style>"
+)
+
+
 def page_start(*, public: bool = False) -> Viewer | None:
     """Make sure the page runs inside app.py's navigation; call it first on every page.
     Returns who is looking, which the page's reads of activities need.
@@ -123,6 +130,9 @@ def page_start(*, public: bool = False) -> Viewer | None:
         leave_the_pages_folder_mode()
         st.rerun()
     viewer = current_viewer()
+    if links.embedded():
+        # In another page's iframe: the view its link gives, without the filters' sidebar.
+        st.html(EMBEDDED_STYLE)
     if not public and get_settings().require_login and viewer is None:
         st.info("Sign in to see the dashboard.", icon=":material/lock:")
         st.page_link(page_file("account"), label="Sign in", icon=":material/login:")

@@ -219,3 +219,32 @@ def test_every_page_states_its_figures_for_a_link_preview(app_url: str) -> None:
         tags.feed(get(f"{app_url}{path}")[2].decode())
         assert tags.tags["og:description"].startswith(start), path
         assert tags.tags["twitter:card"] == "summary_large_image"
+
+
+def test_a_view_in_an_iframe_has_no_navigation_or_filters_and_a_link_to_the_full_page(
+    page: Page, app_url: str
+) -> None:
+    page.set_content(
+        f'<iframe src="{app_url}/map?kind=training&embed=true&display=embed" '
+        'title="Map" width="1000" height="700"></iframe>'
+    )
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_text("5 of 5 matching activities have a place")).to_be_visible()
+    expect(frame.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(frame.get_by_role("combobox", name="Kind")).to_be_hidden()
+    expect(frame.get_by_role("link", name="Trends")).to_have_count(0)
+    opened = frame.get_by_role("link", name="Open in the dashboard")
+    expect(opened).to_have_attribute("href", f"{app_url}/map?kind=training")
+
+
+def test_the_share_popover_gives_the_views_data_and_its_iframe(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/activities?kind=training")
+    expect(page.get_by_text("5 activities match.")).to_be_visible()
+    page.get_by_role("button", name="Copy the link").click()
+    csv = page.get_by_role("link", name="CSV")
+    expect(csv).to_have_attribute("href", f"{app_url}/api/v1/activities.csv?kind=training")
+    expect(page.get_by_text('<iframe src="')).to_contain_text(
+        f"{app_url}/activities?kind=training&amp;embed=true&amp;display=embed"
+    )
+    status, _, body = get(f"{app_url}/api/v1/activities.csv?kind=training")
+    assert status == 200 and body.decode("utf-8-sig").count("\n") == 6

@@ -171,3 +171,12 @@ def test_defaults_that_depend_on_the_data(
     assert urlstate.encode(decoded.values, page, defaults) == {
         k: v for k, v in params.items() if not decoded.notices
     }
+
+
+def test_the_display_parameter_is_every_pages_and_a_wrong_one_says_so() -> None:
+    assert urlstate.decode({"display": "embed"}, "map").notices == []
+    wrong = urlstate.decode({"display": "poster", "kind": "x"}, "map", {"kind": ("training",)})
+    assert wrong.problems() == [
+        ("display", "'poster' is not a known display; showing the full page instead."),
+        ("kind", "'x' is not a known kind; it is left out."),
+    ]
