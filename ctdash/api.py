@@ -367,10 +367,22 @@ def with_tags(page: bytes, url: str) -> bytes:
 
 
 @lru_cache(maxsize=512)
-def _tags(version: int, url: str) -> str:
+def _described(version: int, page: str, query: str) -> cards.Preview:
+    """A view's title and sentence, once per data version (`version` keys the cache)."""
     engine = store()
-    view = views.decode_link(engine, url)
-    made = cards.preview(engine, view)
+    return cards.preview(engine, views.decode_link(engine, f"/{page}?{query}"), picture=False)
+
+
+def warm_previews() -> None:
+    """Describe the default view of each page ahead of its first visitor."""
+    version = queries.data_version(store())
+    for page in PREVIEWED:
+        _described(version, page, "")
+
+
+def _tags(version: int, url: str) -> str:
+    view = views.decode_link(store(), url)
+    made = _described(version, view.page, urlstate.query_string(view.params))
     root = urlstate.app_root(url, view.page).split("?")[0]
     query = urlstate.query_string(view.params)
     image = f"{root}preview/{view.page}.png" + (f"?{query}" if query else "")

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-import pandas as pd
 import typst
 from sqlalchemy.engine import Engine
 
 from ctdash import drawing, geo, maps, queries, views
-from ctdash.contents import PAGE_TITLES, TITLE, make_view_brief
+from ctdash.contents import PAGE_TITLES, TITLE, filters_shown
 from ctdash.typeset import FONTS, TEMPLATES, TypesetError
 
 THEMES = {
@@ -156,37 +155,47 @@ class Preview:
     svg: str
 
 
-def preview(engine: Engine, view: views.View) -> Preview:
-    """The preview of a page's view as a reader who is not signed in sees it."""
+def preview(engine: Engine, view: views.View, *, picture: bool = True) -> Preview:
+    """The preview of a page's view as a reader who is not signed in sees it; without
+    `picture`, its title and sentence alone (what a page's tags need)."""
     title = PAGE_TITLES[view.page]
+    values = view.values
     if view.page == "overview":
-        as_of = views.as_of_param(view)
         observations = queries.observations(engine)
         dates = queries.snapshot_dates(observations)
-        day = as_of or (dates[0] if dates else None)
+        day = views.as_of_param(view) or (dates[0] if dates else None)
         if day is None:
             return Preview(TITLE, "No figures yet.", "")
         tiles = queries.build_tiles(queries.indicators(engine), observations, day)
         figures = "; ".join(f"{t.label} {tile_text(t)[0]}" for t in tiles)
-        return Preview(f"{TITLE}, as of {day}", f"As of {day}: {figures}.", _tiles_svg(tiles))
-    made = make_view_brief(engine, view, link="", made_at=pd.Timestamp.now(tz="UTC"))
-    if made.trend is not None:
-        rows = made.trend.sort_values("as_of")
+        svg = _tiles_svg(tiles) if picture else ""
+        return Preview(f"{TITLE}, as of {day}", f"As of {day}: {figures}.", svg)
+    if view.page == "trends":
+        indexed = values["mode"] == "indexed"
+        frame = queries.trend_frame(
+            queries.observations(engine),
+            list(values["ind"]),
+            indexed=indexed,
+            date_from=values["from"],
+            date_to=values["to"],
+        ).sort_values("as_of")
         lines = [
             f"{label}: "
             + " → ".join(f"{int(v):,} ({d})" for d, v in zip(g["as_of"], g["value"], strict=True))
-            for label, g in rows.groupby("label", sort=False)
+            for label, g in frame.groupby("label", sort=False)
         ]
-        svg = drawing.trend_chart(made.trend, indexed=made.indexed) if len(rows) else ""
+        svg = drawing.trend_chart(frame, indexed=indexed) if picture and len(frame) else ""
         return Preview(f"{title} — {TITLE}", "; ".join(lines) or "No figures.", svg)
-    places = queries.activity_places(engine, views.activity_filter(view.values), internal=False)
+    places = queries.activity_places(engine, views.activity_filter(values), internal=False)
     counts = maps.place_counts(places)
     placed = places.dropna(subset=["lat", "lon"])
     kinds = placed.groupby("kind")["activities"].sum().sort_values(ascending=False, kind="stable")
     by_kind = ", ".join(f"{k} {int(n):,}" for k, n in kinds.items())
     top = ", ".join(f"{geo.country_name(c)} {n:,}" for c, n in counts.by_country[:5])
     chosen = "; ".join(
-        f"{name}: {value}" for name, value in made.filters if value not in ("all", "open", "none")
+        f"{name}: {value}"
+        for name, value in filters_shown(view, {})
+        if value not in ("all", "open", "none")
     )
     description = (
         f"{counts.matching:,} activities"
@@ -196,7 +205,8 @@ def preview(engine: Engine, view: views.View) -> Preview:
         + (f"; most in {top}" if top else "")
         + "."
     )
-    return Preview(f"{title} — {TITLE}", description, drawing.points_map(places, width=9.0))
+    svg = drawing.points_map(places, width=9.0) if picture else ""
+    return Preview(f"{title} — {TITLE}", description, svg)
 
 
 def _tiles_svg(tiles: list[queries.Tile]) -> str:

@@ -4,6 +4,7 @@ truth, settings checked at start, and no traceback for any failure of a page."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -145,8 +146,18 @@ def prepare_store() -> None:
         seed(engine)
     except failures.STORE_FAILURES as error:
         logger.warning("at start: %s", failures.log_line(error))
+        return
     finally:
         engine.dispose()
+    threading.Thread(target=_warm, name="ctdash-warm", daemon=True).start()
+
+
+def _warm() -> None:
+    # The link previews of the default views, read once before the first visitor asks.
+    try:
+        api.warm_previews()
+    except failures.STORE_FAILURES as error:
+        logger.warning("describing the default views: %s", failures.log_line(error))
 
 
 def on_script_error(error: Exception) -> bool:
