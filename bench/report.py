@@ -9,6 +9,7 @@ import sqlite3
 import statistics
 from pathlib import Path
 
+from bench.api_calls import ApiResult
 from bench.formatting import count_text, megabytes_text, result_text, seconds_text, times_text
 from bench.measuring import ratio
 from bench.report_browser import browser_table
@@ -52,6 +53,8 @@ def report(run: Run) -> str:
         lines += browser_table(run)
     if run.soak:
         lines += soak_section(run.soak, run.sizes[-1])
+    if run.api:
+        lines += api_section(run.api, run.sizes[-1])
     lines += [
         "## How to rerun",
         "",
@@ -219,3 +222,28 @@ def soak_section(result: SoakResult, size: int) -> list[str]:
             for failure in result.failures[:10]
         ]
     return [*lines, ""]
+
+
+def api_section(result: ApiResult, size: int) -> list[str]:
+    """The open data API over HTTP: warm and cold answers, and the streamed CSV."""
+    lines = [
+        "## The open data API",
+        "",
+        f"Asked of the app as deployed (`streamlit run serve.py`) on the store of {size:,} "
+        "activities, over HTTP from this machine. Cold: the first ask of a view since the "
+        "server started (nothing cached); warm: the median of repeats after one untimed ask.",
+        "",
+        "| answer | time |",
+        "|---|---:|",
+    ]
+    lines += [f"| {label}, cold | {seconds_text(s)} |" for label, s in result.cold.items()]
+    lines += [f"| {label}, warm | {seconds_text(t.seconds)} |" for label, t in result.warm.items()]
+    lines += [
+        "",
+        f"Every activity as CSV ({count_text(result.csv_rows)} rows, "
+        f"{megabytes_text(result.csv_bytes)}) streamed in {seconds_text(result.csv_seconds)}; "
+        f"the server's peak resident memory (VmHWM) was {megabytes_text(result.peak_before)} "
+        f"before and {megabytes_text(result.peak_after)} after.",
+        "",
+    ]
+    return lines

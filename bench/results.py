@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bench.api_calls import ApiResult
 from bench.browser import BrowserResult
 from bench.page_scripts import PageRuns
 from bench.reads import DataResult
@@ -29,3 +30,4 @@ class Run:
     pages: dict[int, dict[str, PageRuns]] = field(default_factory=dict)
     browser: dict[int, BrowserResult] = field(default_factory=dict)
     soak: SoakResult | None = None
+    api: ApiResult | None = None

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import soak
+from bench.api_calls import measure_api
 from bench.browser import measure_browsers
 from bench.measuring import BenchError
 from bench.page_scripts import page_runs
@@ -43,7 +44,7 @@ from bench.sessions import SESSIONS
 from bench.stores import DEFAULT_SIZES, QUICK_SIZES, choose_filters, make_store
 from tests.e2e.launch import ProcessError
 
-PARTS = ("data", "app", "browser", "sessions", "soak")
+PARTS = ("data", "app", "browser", "sessions", "soak", "api")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -126,6 +127,10 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
             sessions=args.sessions if "sessions" in run.parts else 0,
             progress=say,
         )
+    if "api" in run.parts:
+        largest = run.sizes[-1]
+        say(f"the open data API at {largest:,}")
+        run.api = measure_api(urls[largest], workdir / f"api-{largest}.log", repeats=run.repeats)
     if "soak" in run.parts:
         largest = run.sizes[-1]
         say(f"soak at {largest:,}: {args.soak:,} page loads")

@@ -6,6 +6,7 @@ import statistics
 from dataclasses import dataclass
 
 from bench import soak
+from bench.api_calls import ApiResult
 from bench.browser import BrowserResult
 from bench.formatting import MB, count_text, megabytes_text, seconds_text, times_text
 from bench.measuring import ratio
@@ -20,6 +21,9 @@ FILTER_RUN_SECONDS = 0.25
 MAP_JSON_BYTES = 2 * MB
 SESSIONS_RATIO = 3.0
 BRIEF_SECONDS = 3.0
+API_WARM_SECONDS = 0.02
+PREVIEW_COLD_SECONDS = 1.0
+STREAM_PEAK_GROWTH = 100 * MB
 # A data function passes when its time grows by no more than its rows do, times this slack
 # for the noise of a shared machine; a function with a constant number of rows compares with 1.
 GROWTH_SLACK = 1.5
@@ -68,6 +72,39 @@ def verdicts(run: Run) -> list[Verdict]:
         out += sessions_verdicts(browser, at)
     if run.soak:
         out += soak_verdicts(run.soak, at)
+    if run.api:
+        out += api_verdicts(run.api, at)
+    return out
+
+
+def api_verdicts(api: ApiResult, at: str) -> list[Verdict]:
+    """The open data's answers (absolute times of this machine, as the issue sets them)."""
+    out = [
+        Verdict(
+            f"{label}: median under {API_WARM_SECONDS * 1000:.0f} ms warm, {at} (this machine)",
+            seconds_text(api.warm[label].seconds),
+            api.warm[label].seconds < API_WARM_SECONDS,
+        )
+        for label in ("observations.json", "figure card, SVG")
+        if label in api.warm
+    ]
+    out += [
+        Verdict(
+            f"{label}: under {PREVIEW_COLD_SECONDS:.0f} s cold, {at} (this machine)",
+            seconds_text(seconds),
+            seconds < PREVIEW_COLD_SECONDS,
+        )
+        for label, seconds in api.cold.items()
+    ]
+    out.append(
+        Verdict(
+            f"activities.csv of every activity streamed: the server's peak memory grows by "
+            f"under {STREAM_PEAK_GROWTH / MB:.0f} MB, {at}",
+            f"{megabytes_text(api.peak_growth)} ({count_text(api.csv_rows)} rows, "
+            f"{megabytes_text(api.csv_bytes)} in {seconds_text(api.csv_seconds)})",
+            api.peak_growth < STREAM_PEAK_GROWTH,
+        )
+    )
     return out
 
 

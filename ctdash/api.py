@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import cache, lru_cache
 from typing import Any
@@ -100,7 +102,13 @@ def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable
                 headers["Content-Disposition"] = f'attachment; filename="{filename}"'
             if _unchanged(request, etag):
                 return Response(status_code=304, headers=headers)
-            return _response(body(engine, request, version), media, headers)
+            key = (version, request.url.path, request.url.query)
+            if (kept := ANSWERS.get(key)) is not None:
+                return Response(kept[0], media_type=kept[1], headers=headers)
+            answer = _response(body(engine, request, version), media, headers)
+            if not isinstance(answer, StreamingResponse) and answer.status_code == 200:
+                ANSWERS.put(key, (bytes(answer.body), answer.media_type or media))
+            return answer
         except (opendata.BadParameters, cards.CardError) as error:
             if isinstance(error, cards.CardError):
                 return problem(404, "No such figure", str(error))
@@ -123,6 +131,34 @@ def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable
             return problem(500, "Failed", FAILED)
 
     return answer
+
+
+class Answers:
+    """The last answers made whole (not streamed), by data version, path and query: asked
+    again before the next commit, each is sent as it was made."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.kept: OrderedDict[tuple[int, str, str], tuple[bytes, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, str]) -> tuple[bytes, str] | None:
+        """The answer kept for a key, if any."""
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return self.kept[key]
+            return None
+
+    def put(self, key: tuple[int, str, str], answer: tuple[bytes, str]) -> None:
+        """Keep an answer, forgetting the least recently asked beyond the size."""
+        with self.lock:
+            self.kept[key] = answer
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+ANSWERS = Answers(256)
 
 
 def _response(made: Any, media: str, headers: dict[str, str]) -> Response:
