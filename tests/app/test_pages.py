@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -287,9 +288,13 @@ def test_every_page_has_a_share_link(page: str) -> None:
 )
 def test_share_link_reopens_the_same_view(page: str, params: dict, link_end: str) -> None:
     at = open_page(page, params)
-    assert at.code[-1].value.endswith(link_end)
+    link, iframe = (code.value for code in at.code[-2:])
+    assert link.endswith(link_end)
     # Streamlit serves the default page at the root only.
-    assert "/overview" not in at.code[-1].value
+    assert "/overview" not in link
+    # The same view for another web page's iframe, in Streamlit's embed mode and ours.
+    source = html.escape(link + ("&" if "?" in link else "?") + "embed=true&display=embed")
+    assert iframe.startswith(f'<iframe src="{source}" title="')
 
 
 def test_notices_stay_until_the_viewer_changes_the_view() -> None:
