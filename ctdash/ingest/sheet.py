@@ -259,7 +259,18 @@ def _read_csv(text: str, encoding: str, max_rows: int, test: HeaderTest) -> Shee
         # Excel hides that line: the row after it is the one it shows as row 1.
         text = text[hint.end() :]
     records = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    return _table((tuple(record) for record in records), max_rows, test, read_as, notes)
+    return _table((_bounded(record) for record in records), max_rows, test, read_as, notes)
+
+
+# The longest cell a CSV file may hold: Python's own default limit, stated here so that a
+# library that raises the process-wide limit (csv.field_size_limit) does not change it.
+FIELD_LIMIT = 131_072
+
+
+def _bounded(record: list[str]) -> tuple[str, ...]:
+    if any(len(cell) > FIELD_LIMIT for cell in record):
+        raise csv.Error(f"field larger than field limit ({FIELD_LIMIT})")
+    return tuple(record)
 
 
 def _separator_score(text: str, separator: str, test: HeaderTest) -> tuple[int, int, int]:

@@ -226,7 +226,7 @@ def test_overview_shows_the_newsletter_figures(
     assert link.endswith("/?asof=2023-04-30"), link
     # The same address, in a box to copy, behind the "Copy the link" button.
     page.get_by_role("button", name="Copy the link").click()
-    expect(page.get_by_test_id("stCode").last).to_have_text(link)
+    expect(page.get_by_test_id("stCode").first).to_have_text(link)
     page.goto(link)
     expect(page.get_by_test_id("stMetricValue").first).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
