@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from ctdash import charts, queries, urlstate
+from ctdash import charts, queries, urlstate, views
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
 
 page.page_start()
 
 PAGE = "trends"
-MODES = {"absolute": "Absolute values", "indexed": "Indexed (first point = 100)"}
+MODES = views.TREND_MODES
 
 version = data_version()
 indicator_frame = readers.indicators(version)
@@ -19,9 +19,8 @@ codes = list(labels)
 
 st.title("Trends")
 # With nothing chosen, show every indicator that has more than one snapshot.
-counts = obs.groupby("indicator_code").size()
-default_choice = [c for c in codes if counts.get(c, 0) > 1] or codes[:1]
-links.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)}, defaults={"ind": tuple(default_choice)})
+default_choice = views.default_trend_indicators(obs, codes)
+links.url_view(PAGE, {"ind": codes, "mode": tuple(MODES)}, defaults={"ind": default_choice})
 key = links.widget_key
 
 with st.sidebar:

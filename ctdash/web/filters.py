@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from ctdash import geo, queries, urlstate
+from ctdash import geo, queries, urlstate, views
 from ctdash.models import ACTIVITY_KINDS
 from ctdash.web.links import url_view, widget_key
 from ctdash.web.readers import activity_date_span, entity_names
@@ -21,14 +21,7 @@ def activity_filters(
     entities and dates offered are those of the activities the viewer may see."""
     key = partial(widget_key, page)
     entities = entity_names(version, viewer)
-    choices = {
-        "kind": ACTIVITY_KINDS,
-        "entity": entities,
-        "country": geo.all_iso3(),
-        "region": geo.regions(),
-        "view": ("points", "countries"),
-    }
-    values = url_view(page, choices)
+    values = url_view(page, views.activity_choices(entities))
     first, last = activity_date_span(version, viewer)
     with st.sidebar:
         st.header("Filters")
@@ -59,13 +52,4 @@ def activity_filters(
         )
         st.multiselect("Region", geo.regions(), key=key("region"), placeholder="All regions")
     values = {name: st.session_state[key(name)] for name in values}
-    flt = queries.ActivityFilter(
-        date_from=values["from"],
-        date_to=values["to"],
-        kinds=tuple(values["kind"]),
-        entities=tuple(values["entity"]),
-        countries=tuple(values["country"]),
-        regions=tuple(values["region"]),
-        text=values.get("q", ""),
-    )
-    return flt, values
+    return views.activity_filter(values), values
