@@ -66,7 +66,7 @@ def report(run: Run) -> str:
         ".venv/bin/python -m bench.run --quick --out /tmp/performance.md   # a smoke run",
         "```",
         "",
-        "`--parts data,app,browser,sessions,soak` chooses what to measure, `--repeats`, "
+        "`--parts data,app,browser,sessions,soak,api` chooses what to measure, `--repeats`, "
         "`--loads` and `--soak` how often; `python -m bench.run --help` lists every option.",
         "",
     ]

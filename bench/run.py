@@ -13,8 +13,10 @@ opens the Overview in ten sessions at once (largest size only): ten browsers, te
 of Streamlit's protocol without a browser (bench/protocol.py), and one browser among nine
 such sessions; `soak` loads every page of the served app 2,000 times with changing filters
 (largest size only; bench/soak.py), judging that none fails and that the server's resident
-memory after the last load is within 1.25× that after load 200. The browser, sessions and
-soak parts serve the app as it is deployed, `streamlit run serve.py`.
+memory after the last load is within 1.25× that after load 200; `api` asks the open data API,
+a figure card and link previews over HTTP, and streams every activity as CSV watching the
+server's peak memory (largest size only; bench/api_calls.py). The browser, sessions, soak and
+api parts serve the app as it is deployed, `streamlit run serve.py`.
 
 Every figure is a median of several repeats, and the targets are judged by ratios taken in
 the same run, because the machines this runs on are shared and noisy.
