@@ -80,7 +80,7 @@ def _etag(request: Request, version: int) -> str:
 def _unchanged(request: Request, etag: str) -> bool:
     given = request.headers.get("if-none-match", "")
     tags = {tag.strip().removeprefix("W/") for tag in given.split(",")}
-    return etag in tags or "*" in tags
+    return etag in tags
 
 
 Body = Callable[[Engine, Request, int], Response | Iterator[bytes] | bytes | Any]
@@ -181,7 +181,28 @@ def _guarded(first: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
     try:
         yield from chunks
     except failures.STORE_FAILURES as error:
-        logger.warning("a streamed answer ended early: %s", failures.log_line(error))
+        # The connection is cut without the body's last chunk, so that no client takes the
+        # part for the whole.
+        logger.warning("a streamed answer was cut: %s", failures.log_line(error))
+        raise StreamCut from None
+
+
+class StreamCut(Exception):
+    """A streamed answer whose store failed after it began; the connection is cut."""
+
+
+class CutStreams:
+    """Ends a request whose streamed answer was cut (StreamCut) without its last chunk: the
+    client sees the transfer fail, and the log has the one line _guarded wrote."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except StreamCut:
+            return
 
 
 def _head(engine: Engine, version: int) -> dict[str, Any]:
@@ -270,6 +291,8 @@ def _tile(version: int, code: str, theme: str, fmt: str) -> bytes:
 def tile(_engine: Engine, request: Request, version: int) -> Response:
     """One indicator as a card, SVG or PNG, light or dark (?theme=dark)."""
     code, fmt = request.path_params["code"], request.path_params["fmt"]
+    if fmt not in TILE_FORMATS:
+        raise cards.CardError(f"A card is an .svg or a .png, not a .{fmt[:10]}.")
     theme = request.query_params.get("theme", "light")
     if theme not in cards.THEMES:
         raise opendata.BadParameters(
@@ -280,9 +303,10 @@ def tile(_engine: Engine, request: Request, version: int) -> Response:
 
 
 @lru_cache(maxsize=128)
-def _preview(version: int, link: str) -> tuple[cards.Preview, bytes]:
-    made = cards.preview(store(), views.decode_link(store(), link))
-    return made, cards.preview_png(made)
+def _preview(version: int, page: str, query: str) -> bytes:
+    """A view's preview image, once per data version and view as its page decodes it."""
+    made = cards.preview(store(), views.decode_link(store(), f"/{page}?{query}"))
+    return cards.preview_png(made)
 
 
 def preview(_engine: Engine, request: Request, version: int) -> Response:
@@ -290,11 +314,13 @@ def preview(_engine: Engine, request: Request, version: int) -> Response:
     page = request.path_params["page"]
     if page not in PREVIEWED:
         raise cards.CardError(f"'{page[:40]}' is not a page with a preview.")
-    link = f"http://preview/{page}?{request.url.query}"
-    return Response(_preview(version, link)[1], media_type="image/png")
+    view = views.decode_link(store(), f"/{page}?{request.url.query}")
+    query = urlstate.query_string(view.params)
+    return Response(_preview(version, page, query), media_type="image/png")
 
 
 PREVIEWED = ("overview", "trends", "map", "activities")
+TILE_FORMATS = ("svg", "png")
 METHODS = ["GET", "HEAD", "OPTIONS"]
 
 
@@ -371,22 +397,17 @@ class LinkPreviews:
         await self.app({**scope, "headers": plain}, receive, tagged)
 
 
-NOT_PAGES = ("/api/", "/embed/", "/preview/", "/_stcore/", "/static/", "/media/", "/component/")
-
-
 def _page_path(path: str) -> bool:
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return not path.startswith(NOT_PAGES) and "." not in last and path not in HEALTH
-
-
-HEALTH = ("/healthz", "/readyz")
+    """The root (the Overview) or a page with a view; any other path is left as it is."""
+    return path == "/" or path.strip("/") in PREVIEWED
 
 
 def _url(scope: Scope) -> str:
     headers = Headers(scope=scope)
     host = headers.get("host", "localhost")
     query = scope.get("query_string", b"").decode("latin-1")
-    return f"{scope.get('scheme', 'http')}://{host}{scope['path']}" + (f"?{query}" if query else "")
+    path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+    return f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query}" if query else "")
 
 
 def with_tags(page: bytes, url: str) -> bytes:

@@ -8,6 +8,7 @@ Every text from data is escaped for XML (in SVG) or set as plain text (in Typst)
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -26,6 +27,15 @@ THEMES = {
 TILE_SIZE = (360, 180)
 TILE_PPI = 192.0
 PREVIEW_PPI = 96.0
+
+
+# Characters XML does not allow at all (escaping cannot write them): left out of an SVG's text.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Text for an SVG: the characters XML cannot hold left out, the rest escaped."""
+    return escape(NOT_XML.sub("", text))
 
 
 class CardError(Exception):
@@ -97,21 +107,21 @@ def tile_svg(card: queries.Tile, theme: str = "light") -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc">'
-        f'<title id="title">{escape(f"{card.label}: {figure}, {dated}")}</title>'
-        f'<desc id="desc">{escape(desc)}</desc>'
+        f'<title id="title">{_xml(f"{card.label}: {figure}, {dated}")}</title>'
+        f'<desc id="desc">{_xml(desc)}</desc>'
         f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" rx="8" '
         f'fill="{colours["paper"]}" stroke="{colours["muted"]}" stroke-opacity="0.4"/>'
         f'<text x="16" y="32" {font} font-size="16" fill="{colours["muted"]}">'
-        f"{escape(card.label)}</text>"
+        f"{_xml(card.label)}</text>"
         f'<text x="16" y="84" {font} font-size="42" font-weight="600" '
-        f'fill="{colours["ink"]}">{escape(figure)}</text>'
+        f'fill="{colours["ink"]}">{_xml(figure)}</text>'
         f'<text x="16" y="112" {font} font-size="15" fill="{colours["ink"]}">'
-        f"{escape(change)}</text>"
+        f"{_xml(change)}</text>"
         f"{line}"
         f'<text x="16" y="146" {font} font-size="13" fill="{colours["muted"]}">'
-        f"{escape(dated)} · {escape(TITLE)}</text>"
+        f"{_xml(dated)} · {_xml(TITLE)}</text>"
         f'<text x="16" y="166" {font} font-size="12" fill="{colours["muted"]}">'
-        f"{escape(source)}</text>"
+        f"{_xml(source)}</text>"
         "</svg>"
     )
 

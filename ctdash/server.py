@@ -122,7 +122,11 @@ def _allowed_origin(headers: Headers) -> bool:
     return parts.hostname in allowed
 
 
-MIDDLEWARE = [Middleware(SameOriginWebSockets), Middleware(api.LinkPreviews)]
+MIDDLEWARE = [
+    Middleware(SameOriginWebSockets),
+    Middleware(api.LinkPreviews),
+    Middleware(api.CutStreams),
+]
 
 
 @asynccontextmanager

@@ -258,6 +258,11 @@ def app_root(page_url: str, page: str) -> str:
     return base.removesuffix("/" + page) + "/"
 
 
+def api_url(page_url: str, page: str) -> str:
+    """The address of the open data API's page, quoted as share_url quotes."""
+    return quote(app_root(page_url, page), safe=":/%@") + API_PATH + "/"
+
+
 def data_url(page_url: str, page: str, params: Mapping[str, str], fmt: str) -> str:
     """The open data of exactly a page's view: the API's resource with the page's parameters
     (those that choose data; the Trends scale does not), as CSV or JSON."""

@@ -92,10 +92,11 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
             with st.popover("Copy the link", icon=":material/content_copy:"):
                 st.code(link, language=None)
                 page_url = st.context.url or ""
-                csv, json = (urlstate.data_url(page_url, page, params, f) for f in ("csv", "json"))
+                chosen = _with_defaults(page, params)
+                csv, json = (urlstate.data_url(page_url, page, chosen, f) for f in ("csv", "json"))
                 st.markdown(
                     f"Data for this view: [CSV]({csv}) · [JSON]({json}) "
-                    f"([about the API]({urlstate.app_root(page_url, page)}{urlstate.API_PATH}/))"
+                    f"([about the API]({urlstate.api_url(page_url, page)}))"
                 )
                 st.caption("This view in another web page:")
                 st.code(iframe_snippet(link, page), language="html")
@@ -108,6 +109,14 @@ def share_link(page: str, params: Mapping[str, str]) -> None:
                 on_click="ignore",
                 key=f"pdf-{page}",
             )
+
+
+def _with_defaults(page: str, params: Mapping[str, str]) -> dict[str, str]:
+    """The view's parameters with those its link leaves to a default that depends on the data
+    (Trends' indicators) written out, so that its data is exactly what the page shows."""
+    defaults = st.session_state.get(f"_defaults:{page}", {})
+    written = urlstate.encode(defaults, page)
+    return {**{k: v for k, v in written.items() if k not in params}, **params}
 
 
 def embedded() -> bool:
