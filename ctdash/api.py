@@ -52,7 +52,6 @@ MEDIA = {
     "zip": "application/zip",
 }
 PROBLEM = "application/problem+json"
-UNAVAILABLE = "The figures are unavailable right now: the store cannot be reached."
 FAILED = "The data could not be made because of an error on the server, which has been recorded."
 
 
@@ -120,10 +119,10 @@ def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable
             )
         except ConfigError as error:
             logger.error(failures.operator_line(error))
-            return problem(503, "Unavailable", UNAVAILABLE)
+            return problem(503, "Unavailable", failures.UNREACHABLE)
         except failures.STORE_FAILURES as error:
             logger.warning(failures.log_line(error))
-            return problem(503, "Unavailable", UNAVAILABLE)
+            return problem(503, "Unavailable", failures.UNREACHABLE)
         except Exception as error:
             logger.error(
                 "%s failed: %s", request.url.path, failures.log_line(error), exc_info=error

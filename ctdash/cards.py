@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-import typst
 from sqlalchemy.engine import Engine
 
 from ctdash import drawing, geo, maps, queries, views
 from ctdash.contents import PAGE_TITLES, TITLE, filters_shown
-from ctdash.typeset import FONTS, TEMPLATES, TypesetError
+from ctdash.typeset import compile_template
 
 THEMES = {
     "light": {"paper": "#ffffff", "ink": "#1f2937", "muted": "#4b5563", "line": "#0072B2"},
@@ -126,31 +125,12 @@ def tile_svg(card: queries.Tile, theme: str = "light") -> str:
     )
 
 
-def _typeset_png(template: str, inputs: dict[str, str], ppi: float) -> bytes:
-    try:
-        page = typst.compile(
-            str(TEMPLATES / template),
-            format="png",
-            ppi=ppi,
-            root=str(TEMPLATES),
-            font_paths=[str(FONTS)],
-            ignore_system_fonts=True,
-            sys_inputs=inputs,
-        )
-    except (RuntimeError, typst.TypstError) as error:
-        raise TypesetError(str(error).splitlines()[0]) from None
-    first = page[0] if isinstance(page, list) else page
-    if first is None:
-        raise TypesetError("Typst wrote nothing.")
-    return bytes(first)
-
-
 def tile_png(card: queries.Tile, theme: str = "light") -> bytes:
     """The card as PNG, at twice its size."""
     svg = tile_svg(card, theme)
     width, height = TILE_SIZE
     size = json.dumps({"width": width, "height": height})
-    return _typeset_png("picture.typ", {"size": size, "svg": svg}, TILE_PPI)
+    return compile_template("picture.typ", {"size": size, "svg": svg}, ppi=TILE_PPI)
 
 
 # --- link previews ------------------------------------------------------------------------------
@@ -238,4 +218,4 @@ def preview_png(made: Preview) -> bytes:
     """The preview as a 1200 × 630 PNG, the size link previews show."""
     data: dict[str, Any] = {"title": made.title, "description": made.description}
     inputs = {"data": json.dumps(data, ensure_ascii=False), "svg": made.svg}
-    return _typeset_png("preview.typ", inputs, PREVIEW_PPI)
+    return compile_template("preview.typ", inputs, ppi=PREVIEW_PPI)

@@ -11,11 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ctdash.config import ConfigError
 from ctdash.db import SchemaError
 
-# What every page shows while the store cannot be reached or read.
-VIEWER_MESSAGE = (
-    "The figures are unavailable right now: the store cannot be reached. "
-    "This page tries again by itself."
-)
+# What a reader is told while the store cannot be reached or read: every page adds that it
+# tries again; a download or an API answer says the sentence alone.
+UNREACHABLE = "The figures are unavailable right now: the store cannot be reached."
+VIEWER_MESSAGE = f"{UNREACHABLE} This page tries again by itself."
 
 # Failures of the store or of its settings, as opposed to mistakes in the code.
 STORE_FAILURES: tuple[type[BaseException], ...] = (

@@ -178,38 +178,38 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _object_with_list(
+    head: Mapping[str, Any], key: str, items: Iterator[dict[str, Any]]
+) -> Iterator[bytes]:
+    """A JSON object: `head`'s members, then `key` holding the items, one item at a time."""
+    opening = json.dumps(dict(head))[:-1] + (", " if head else "") + json.dumps(key) + ": ["
+    yield opening.encode()
+    for number, item in enumerate(items):
+        yield (("," if number else "") + json.dumps(item, ensure_ascii=False)).encode()
+    yield b"]}"
+
+
 def json_chunks(
     pages: Iterator[pd.DataFrame], head: Mapping[str, Any], key: str
 ) -> Iterator[bytes]:
     """A JSON object: `head`'s members, then `key` holding every row of the pages, written a
     page at a time."""
-    opening = json.dumps(dict(head))[:-1] + (", " if head else "") + json.dumps(key) + ": ["
-    yield opening.encode()
-    first = True
-    for page in pages:
-        for record in json_records(page):
-            yield (("" if first else ",") + json.dumps(record, ensure_ascii=False)).encode()
-            first = False
-    yield b"]}"
+    return _object_with_list(head, key, (r for page in pages for r in json_records(page)))
 
 
 def geojson_chunks(pages: Iterator[pd.DataFrame], head: Mapping[str, Any]) -> Iterator[bytes]:
     """The placed activities of the pages as a GeoJSON FeatureCollection, one Point each."""
-    opening = json.dumps({"type": "FeatureCollection", **head})[:-1] + ', "features": ['
-    yield opening.encode()
-    first = True
-    for page in pages:
-        placed = page.dropna(subset=["lat", "lon"])
-        for record in json_records(placed):
-            feature = {
-                "type": "Feature",
-                "id": record["key"],
-                "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
-                "properties": {name: record[name] for name in GEO_PROPERTIES},
-            }
-            yield (("" if first else ",") + json.dumps(feature, ensure_ascii=False)).encode()
-            first = False
-    yield b"]}"
+    features = (
+        {
+            "type": "Feature",
+            "id": record["key"],
+            "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]},
+            "properties": {name: record[name] for name in GEO_PROPERTIES},
+        }
+        for page in pages
+        for record in json_records(page.dropna(subset=["lat", "lon"]))
+    )
+    return _object_with_list({"type": "FeatureCollection", **head}, "features", features)
 
 
 # --- the data package ---------------------------------------------------------------------------

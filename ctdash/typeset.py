@@ -27,48 +27,41 @@ class TypesetError(Exception):
     """Typst could not set the brief; the message is Typst's first error."""
 
 
-def typeset(made: Brief | ViewBrief, fmt: str) -> bytes:
-    """The brief or view as PDF, or as PNG (its first page)."""
-    data, pictures = _brief_data(made) if isinstance(made, Brief) else _view_data(made)
-    template = TEMPLATES / ("brief.typ" if isinstance(made, Brief) else "view.typ")
-    inputs = {"data": json.dumps(data, ensure_ascii=False, default=str), **pictures}
+def compile_template(template: str, inputs: dict[str, str], *, ppi: float | None = None) -> bytes:
+    """One of the templates set with the shipped fonts alone: a PDF checked against PDF/UA-1,
+    or with `ppi` a PNG of its first page. TypesetError gives Typst's first error."""
     options: dict[str, Any] = {
         "root": str(TEMPLATES),
         "font_paths": [str(FONTS)],
         "ignore_system_fonts": True,
         "sys_inputs": inputs,
     }
+    path = str(TEMPLATES / template)
     try:
-        if fmt == "png":
-            pages = typst.compile(str(template), format="png", ppi=PNG_PPI, **options)
-            page = pages[0] if isinstance(pages, list) else pages
+        if ppi is None:
+            page = typst.compile(path, pdf_standards=STANDARD, **options)
         else:
-            page = typst.compile(str(template), pdf_standards=STANDARD, **options)
+            pages = typst.compile(path, format="png", ppi=ppi, **options)
+            page = pages[0] if isinstance(pages, list) else pages
     except (RuntimeError, typst.TypstError) as error:
         raise TypesetError(str(error).splitlines()[0]) from None
     if page is None:
         raise TypesetError("Typst wrote nothing.")
     return bytes(page)
+
+
+def typeset(made: Brief | ViewBrief, fmt: str) -> bytes:
+    """The brief or view as PDF, or as PNG (its first page)."""
+    data, pictures = _brief_data(made) if isinstance(made, Brief) else _view_data(made)
+    template = "brief.typ" if isinstance(made, Brief) else "view.typ"
+    inputs = {"data": json.dumps(data, ensure_ascii=False, default=str), **pictures}
+    return compile_template(template, inputs, ppi=PNG_PPI if fmt == "png" else None)
 
 
 def notice_pdf(title: str, sentence: str) -> bytes:
     """A one-page PDF that says, in one sentence, why the file asked for could not be made."""
     data = {"title": title, "sentence": sentence}
-    template = TEMPLATES / "notice.typ"
-    try:
-        page = typst.compile(
-            str(template),
-            root=str(TEMPLATES),
-            font_paths=[str(FONTS)],
-            ignore_system_fonts=True,
-            sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
-            pdf_standards=STANDARD,
-        )
-    except (RuntimeError, typst.TypstError) as error:
-        raise TypesetError(str(error).splitlines()[0]) from None
-    if page is None:
-        raise TypesetError("Typst wrote nothing.")
-    return bytes(page)
+    return compile_template("notice.typ", {"data": json.dumps(data, ensure_ascii=False)})
 
 
 def _common(made: Brief | ViewBrief, title: str) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def view_pdf(link: str) -> bytes:
         ).content
     except failures.STORE_FAILURES as error:
         logger.warning(failures.log_line(error))
-        sentence = "The figures are unavailable right now: the store cannot be reached."
+        sentence = failures.UNREACHABLE
     except brief.BriefError as error:
         logger.warning("brief of %s: %s", link, error)
         sentence = str(error)
