@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ EXAMPLES = {
     "idle_minutes": "30",
     "db_connect_timeout": "5",
     "db_statement_timeout": "15",
+    "today": "2026-11-29",
 }
 
 
@@ -68,6 +70,9 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(default=5, ge=1, le=600)
     # Seconds one statement may take (PostgreSQL), or wait for another writer (SQLite).
     db_statement_timeout: float = Field(default=15, ge=1, le=3600)
+    # The day taken as today for what is due and overdue (unset: the real date): to see, or
+    # send, what a later day will bring.
+    today: date | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -235,15 +235,19 @@ def history_table(revisions: pd.DataFrame) -> pd.DataFrame:
 
 
 def undo_choices(log: pd.DataFrame) -> dict[int, str]:
-    """The writes that can be undone (uploads, entries, imports not undone yet), latest first
-    as the audit log lists them, each with what it brought."""
+    """The writes that can be undone (uploads, entries, imports, notes, schedules and targets
+    not undone yet), latest first as the audit log lists them, each with what it brought."""
     undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
     choices = {}
     for r in undoable.to_dict("records"):
         write = int(r["write"])
+        what = (
+            r["note"]
+            if r["kind"] in ("note", "setting")
+            else f"{r['figures']} figures, {r['activities']} activities"
+        )
         choices[write] = (
-            f"{write}: {r['file']} by {r['recorded_by']}, "
-            f"{r['recorded_at']:%Y-%m-%d %H:%M} UTC — {r['figures']} "
-            f"figures, {r['activities']} activities"
+            f"{write}: {r['file'] or r['kind']} by {r['recorded_by']}, "
+            f"{r['recorded_at']:%Y-%m-%d %H:%M} UTC — {what}"
         )
     return choices

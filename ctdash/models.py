@@ -1,5 +1,7 @@
 """SQLModel tables: indicators, sources, write batches, observations, activities, the
-store's data version, and the subscriptions to briefs with their deliveries."""
+store's data version, the subscriptions to briefs with their deliveries, and each figure's
+context: its schedule (cadence and provider), its target, the notes on the trends, and the
+reminders sent when a figure is overdue."""
 
 from __future__ import annotations
 
@@ -50,6 +52,67 @@ class Source(SQLModel, table=True):
     sha256: str | None = Field(default=None, unique=True)
     published: date | None = None
     note: str | None = None
+
+
+class Schedule(SQLModel, table=True):
+    """How often an indicator is reported and who provides it; a change is a new revision.
+
+    The current schedule is the highest revision that no undo has superseded.
+    """
+
+    __table_args__ = (UniqueConstraint("indicator_code", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_code: str = Field(foreign_key="indicator.code", index=True)
+    revision: int = 1
+    # None: no regular cadence, so never due.
+    cadence_months: int | None = None
+    provider: str = ""
+    batch_id: int = Field(foreign_key="batch.id")
+    superseded_batch_id: int | None = Field(default=None, foreign_key="batch.id")
+
+
+class Target(SQLModel, table=True):
+    """An indicator's target: a value by a date, set by a decision or document (its source).
+
+    A change is a new revision; a revision with no value removes the target. The current one
+    is the highest revision that no undo has superseded.
+    """
+
+    __table_args__ = (UniqueConstraint("indicator_code", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_code: str = Field(foreign_key="indicator.code", index=True)
+    revision: int = 1
+    value: int | None = None
+    due: date | None = None
+    source: str = ""
+    source_url: str | None = None
+    batch_id: int = Field(foreign_key="batch.id")
+    superseded_batch_id: int | None = Field(default=None, foreign_key="batch.id")
+
+
+class Note(SQLModel, table=True):
+    """A dated note on the trends (an event such as the Compact's signing), with its source.
+
+    Identified by `key` across revisions: a correction is a new revision, a removal a revision
+    marked removed. The current one is the highest revision that no undo has superseded.
+    """
+
+    __table_args__ = (UniqueConstraint("key", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True)
+    revision: int = 1
+    on_date: date
+    text: str
+    source: str
+    source_url: str | None = None
+    # The indicator it is about; None: the Compact as a whole, shown beside every indicator.
+    indicator_code: str | None = Field(default=None, foreign_key="indicator.code")
+    removed: bool = False
+    batch_id: int = Field(foreign_key="batch.id")
+    superseded_batch_id: int | None = Field(default=None, foreign_key="batch.id")
 
 
 class SourceFile(SQLModel, table=True):
@@ -206,4 +269,27 @@ class Delivery(SQLModel, table=True):
     # While sending or sent: the recipient, view, format and data version, hashed. Unique, so
     # that no two runs, and no two subscriptions, send one recipient the same brief twice;
     # cleared when the sending fails, so that the next run may try again.
+    once_key: str | None = Field(default=None, unique=True)
+
+
+REMINDER_STATUSES = DELIVERY_STATUSES
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder that an indicator's figure is overdue, for the period it was due (`due`),
+    sent to the editors: recorded as sending before the mail server is spoken to, then sent or
+    failed. Its unique key makes the same period's reminder never go out twice."""
+
+    __table_args__ = (
+        CheckConstraint("status IN ('sending', 'sent', 'failed')", name="reminder_status_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_code: str = Field(foreign_key="indicator.code", index=True)
+    due: date
+    recipients: str  # the addresses, comma-separated
+    status: str
+    detail: str = ""
+    recorded_at: datetime = Field(default_factory=utcnow)
+    # While sending or sent: the indicator and the due date. Cleared when the sending fails.
     once_key: str | None = Field(default=None, unique=True)

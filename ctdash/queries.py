@@ -22,9 +22,12 @@ from ctdash.models import (
     Batch,
     DataVersion,
     Indicator,
+    Note,
     Observation,
+    Schedule,
     Source,
     SourceFile,
+    Target,
 )
 
 # The kind of the one source of a store filled by `ctdash demo`.
@@ -573,6 +576,14 @@ def audit_log(engine: Engine) -> pd.DataFrame:
                 select(Activity.batch_id, func.count()).group_by(col(Activity.batch_id))
             ).all()
         )
+        context = {
+            table: dict(
+                session.exec(
+                    select(model.batch_id, func.count()).group_by(col(model.batch_id))
+                ).all()
+            )
+            for table, model in (("notes", Note), ("settings", Schedule), ("targets", Target))
+        }
         undone = dict(
             session.exec(
                 select(Batch.undoes_batch_id, Batch.id).where(
@@ -595,6 +606,9 @@ def audit_log(engine: Engine) -> pd.DataFrame:
             "sha256": sha or "",
             "figures": figures.get(batch.id or 0, 0),
             "activities": acts.get(batch.id or 0, 0),
+            "notes": context["notes"].get(batch.id or 0, 0),
+            "settings": context["settings"].get(batch.id or 0, 0)
+            + context["targets"].get(batch.id or 0, 0),
             "undone_by": undone.get(batch.id),
             "note": batch.note or "",
         }
@@ -611,6 +625,8 @@ def audit_log(engine: Engine) -> pd.DataFrame:
             "sha256",
             "figures",
             "activities",
+            "notes",
+            "settings",
             "undone_by",
             "note",
         ],

@@ -20,7 +20,9 @@ from ctdash.models import (
     ActivityEntity,
     Batch,
     Indicator,
+    Note,
     Observation,
+    Schedule,
     Source,
 )
 from ctdash.store import sha256_hex
@@ -38,11 +40,20 @@ class SeedReport:
     sources: int = 0
     observations: int = 0
     activities: int = 0
+    schedules: int = 0
+    notes: int = 0
 
     @property
     def total(self) -> int:
         """All rows added."""
-        return self.indicators + self.sources + self.observations + self.activities
+        return (
+            self.indicators
+            + self.sources
+            + self.observations
+            + self.activities
+            + self.schedules
+            + self.notes
+        )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -79,6 +90,44 @@ def shipped_indicators(data_dir: Path) -> list[Indicator]:
     ]
 
 
+def shipped_schedules(data_dir: Path) -> list[dict[str, str]]:
+    """Each indicator's cadence and provider as data/indicators.csv gives them (none when the
+    file has no such columns)."""
+    return [
+        row
+        for row in _rows(data_dir / "indicators.csv")
+        if "cadence_months" in row and "provider" in row
+    ]
+
+
+def _schedule(row: dict[str, str], batch_id: int) -> Schedule:
+    cadence = (row["cadence_months"] or "").strip()
+    return Schedule(
+        indicator_code=row["code"],
+        cadence_months=int(cadence) if cadence else None,
+        provider=row["provider"].strip(),
+        batch_id=batch_id,
+    )
+
+
+def shipped_notes(data_dir: Path) -> list[dict[str, str]]:
+    """The notes on the trends shipped in data/notes.csv (none without the file)."""
+    path = data_dir / "notes.csv"
+    return _rows(path) if path.is_file() else []
+
+
+def _note(row: dict[str, str], batch_id: int) -> Note:
+    return Note(
+        key=row["key"],
+        on_date=date.fromisoformat(row["on_date"]),
+        text=row["text"],
+        source=row["source"],
+        source_url=_optional(row["source_url"]),
+        indicator_code=_optional(row["indicator"]),
+        batch_id=batch_id,
+    )
+
+
 def seed(engine: Engine, data_dir: Path | None = None) -> SeedReport:
     """Bring the schema up to date and add whatever shipped rows the store lacks, in one
     transaction; a store that lacks nothing is only read.
@@ -113,10 +162,19 @@ class _Lacking:
     sources: list[dict[str, str]]
     observations: list[dict[str, str]]
     activities: list[dict[str, str]]
+    schedules: list[dict[str, str]]
+    notes: list[dict[str, str]]
 
     @property
     def empty(self) -> bool:
-        return not (self.indicators or self.sources or self.observations or self.activities)
+        return not (
+            self.indicators
+            or self.sources
+            or self.observations
+            or self.activities
+            or self.schedules
+            or self.notes
+        )
 
 
 def _lacking(session: Session, data_dir: Path) -> _Lacking:
@@ -131,6 +189,10 @@ def _lacking(session: Session, data_dir: Path) -> _Lacking:
         ).all()
     }
     known_keys = set(session.exec(select(Activity.key)).all())
+    # A schedule or note once added is the secretariat's from then on: edited, undone or
+    # removed, it is never added again.
+    scheduled = set(session.exec(select(Schedule.indicator_code)).all())
+    noted = set(session.exec(select(Note.key)).all())
     return _Lacking(
         indicators=[i for i in shipped_indicators(data_dir) if i.code not in known_codes],
         sources=[r for r in _rows(data_dir / "sources.csv") if r["key"] not in known_sources],
@@ -140,6 +202,8 @@ def _lacking(session: Session, data_dir: Path) -> _Lacking:
             if (row["indicator"], date.fromisoformat(row["as_of"]), row["source"]) not in present
         ],
         activities=[r for r in _rows(data_dir / "activities.csv") if r["id"] not in known_keys],
+        schedules=[r for r in shipped_schedules(data_dir) if r["code"] not in scheduled],
+        notes=[r for r in shipped_notes(data_dir) if r["key"] not in noted],
     )
 
 
@@ -158,11 +222,15 @@ def _write(session: Session, lacking: _Lacking, data_dir: Path) -> SeedReport:
         session.add(_observation(row, source_ids, batch.id))
     for row in lacking.activities:
         _add_activity(session, row, source_ids, batch.id)
+    session.add_all(_schedule(row, batch.id) for row in lacking.schedules)
+    session.add_all(_note(row, batch.id) for row in lacking.notes)
     return SeedReport(
         len(lacking.indicators),
         len(lacking.sources),
         len(lacking.observations),
         len(lacking.activities),
+        len(lacking.schedules),
+        len(lacking.notes),
     )
 
 

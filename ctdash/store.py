@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
@@ -20,12 +20,15 @@ from ctdash.models import (
     Activity,
     ActivityEntity,
     Batch,
+    Note,
     Observation,
+    Schedule,
     Source,
     SourceFile,
+    Target,
 )
 
-UNDOABLE = ("upload", "manual", "ingest")
+UNDOABLE = ("upload", "manual", "ingest", "note", "setting")
 
 
 class StoreError(Exception):
@@ -236,8 +239,8 @@ def _add_activity(
 
 
 def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
-    """Undo an upload: its figures are superseded and its activities withdrawn; nothing is
-    deleted, and the figures it replaced are current again."""
+    """Undo a write: its figures (or schedules, targets, notes) are superseded and its
+    activities withdrawn; nothing is deleted, and what it replaced is current again."""
     try:
         return _undo(engine, batch_id=batch_id, user=user)
     except IntegrityError as error:
@@ -270,12 +273,13 @@ def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
         )
         session.add(batch)
         session.flush()
-        for observation in session.exec(
-            select(Observation).where(Observation.batch_id == batch_id)
-        ).all():
-            if observation.superseded_batch_id is None:
-                observation.superseded_batch_id = batch.id
-                session.add(observation)
+        # Figures, and the schedules, targets and notes that `context` writes.
+        models: tuple[Any, ...] = (Observation, Schedule, Target, Note)
+        for model in models:
+            for row in session.exec(select(model).where(model.batch_id == batch_id)).all():
+                if row.superseded_batch_id is None:
+                    row.superseded_batch_id = batch.id
+                    session.add(row)
         for activity in session.exec(select(Activity).where(Activity.batch_id == batch_id)).all():
             if activity.withdrawn_batch_id is None:
                 activity.withdrawn_batch_id = batch.id

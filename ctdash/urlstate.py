@@ -61,7 +61,10 @@ COUNTRY = Param("country", "list", "country", default=(), aliases=("countries", 
 REGION = Param("region", "list", "region", default=(), aliases=("regions",))
 
 PAGE_PARAMS: dict[str, tuple[Param, ...]] = {
-    "overview": (Param("asof", "date", "as-of date", aliases=("as_of", "date")),),
+    "overview": (
+        Param("asof", "date", "as-of date", aliases=("as_of", "date")),
+        Param("compare", "date", "snapshot to compare with", aliases=("vs", "compare_to")),
+    ),
     "trends": (
         Param("ind", "list", "indicator", default=(), aliases=("indicator", "indicators")),
         Param("mode", "choice", "scale", default="absolute"),
@@ -219,7 +222,7 @@ def _decode_date(
         )
         return None
     if choices is not None and value not in choices:
-        notices.append(f"There is no {param.label} {value}; showing {default} instead.")
+        notices.append(f"There is no {param.label} {value}; {left}.")
         return None
     return value
 

@@ -30,6 +30,8 @@ st.dataframe(
         "sha256": "SHA-256",
         "figures": "Figures",
         "activities": "Activities",
+        "notes": "Notes",
+        "settings": "Schedules and targets",
         "undone_by": st.column_config.NumberColumn("Undone by write"),
         "note": "Note",
     },

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ctdash import maps, queries
+from ctdash import context, freshness, maps, queries
 from ctdash.period import PeriodSummary, period_of, summarise
 from ctdash.web.engine import engine
 from ctdash.web.signin import Viewer
@@ -31,6 +31,32 @@ def observations(version: int) -> pd.DataFrame:
 def snapshot_dates(version: int) -> list[date]:
     """Every as-of date with at least one figure, latest first."""
     return queries.snapshot_dates(observations(version))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def schedules(version: int) -> pd.DataFrame:
+    """Cached: each indicator's cadence and provider."""
+    return context.schedules(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def targets(version: int) -> pd.DataFrame:
+    """Cached: each indicator's current target, if it has one."""
+    return context.targets(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def notes(version: int) -> pd.DataFrame:
+    """Cached: the current notes on the trends, oldest first."""
+    return context.notes(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def freshness_of(version: int, today: date) -> list[freshness.Freshness]:
+    """Cached: where each indicator stands against its cadence on a day."""
+    return freshness.freshness(
+        indicators(version), observations(version), schedules(version), today
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
