@@ -1,11 +1,12 @@
-"""Admin: every write to the store, the roles of users, and the subscriptions to briefs."""
+"""Admin: every write to the store, the roles of users, each indicator's schedule and target,
+and the subscriptions to briefs."""
 
 import streamlit as st
 
 from ctdash import auth, queries, subscriptions
 from ctdash.markdown import md
 from ctdash.models import SUBSCRIPTION_FORMATS, SUBSCRIPTION_TRIGGERS
-from ctdash.web import accounts, page
+from ctdash.web import accounts, admin_context, page
 from ctdash.web import subscriptions as web_subscriptions
 from ctdash.web.engine import engine
 
@@ -65,6 +66,9 @@ with st.form("admin:role"):
             st.error(md(error))
         else:
             st.success(f"{md(who.strip())} is now {role}.")
+
+st.header("Indicators: schedule and target")
+admin_context.indicator_section(database=database, viewer=viewer)
 
 st.header("Brief subscriptions")
 st.caption(

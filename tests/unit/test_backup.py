@@ -367,7 +367,14 @@ def test_a_backup_from_an_older_revision_is_upgraded(filled: Engine, tmp_path: P
         restored = run("restore", file, "--database-url", target.url)
         assert restored.exit_code == 0, restored.output
         assert schema_revision(target) == head_revision()
-        assert all_rows(target) == expected
+        restored_rows = all_rows(target)
+        # The schedules and notes came after that revision: the downgrade dropped them, and
+        # they come back empty (the next start seeds the shipped ones again).
+        assert restored_rows["schedule"] == restored_rows["note"] == []
+        newer = {"schedule", "note"}
+        assert {t: rows for t, rows in restored_rows.items() if t not in newer} == {
+            t: rows for t, rows in expected.items() if t not in newer
+        }
     finally:
         target.dispose()
     with closing(sqlite3.connect(file)) as connection:  # the file itself is left as it was

@@ -152,7 +152,7 @@ def test_upgrading_a_store_at_the_initial_revision_keeps_every_figure_and_activi
 
     create_schema(old_engine)
 
-    assert schema_revision(old_engine) == head_revision() == "0007_subscriptions"
+    assert schema_revision(old_engine) == head_revision() == "0008_context"
     assert initial_rows(old_path) == before
     # The data version goes on from the latest write, as the version did before it had a row.
     assert queries.data_version(old_engine) == max(row[0] for row in before["batch"])
@@ -172,10 +172,16 @@ def test_a_store_from_before_migrations_is_stamped_then_upgraded_with_its_rows(
     copy_rows(old_path, db_path)
     before = initial_rows(old_path)
 
-    assert seed(old_engine).total == 0  # the app's first start: upgrade, then nothing to add
+    # The app's first start: upgrade, then only the shipped schedules and notes are added (the
+    # tables that hold them came later); no figure or activity.
+    assert seed(old_engine) == SeedReport(schedules=8, notes=6)
 
     assert schema_revision(old_engine) == head_revision()
-    assert initial_rows(old_path) == before
+    after = initial_rows(old_path)
+    kept, added = after["batch"][: len(before["batch"])], after["batch"][len(before["batch"]) :]
+    assert kept == before["batch"]
+    assert [row[1] for row in added] == ["seed"]
+    assert {**after, "batch": kept} == before
     pd.testing.assert_frame_equal(queries.activities(old_engine), queries.activities(store))
     # The rebuilt tables still refuse a second revision 1 of a figure.
     with pytest.raises(IntegrityError), old_engine.begin() as connection:
@@ -192,7 +198,9 @@ def test_an_empty_store_from_before_migrations_is_seeded_after_the_upgrade(
     old_engine: Engine, old_path: Path
 ) -> None:
     made_by_c2d6e8b_create_all(old_engine, old_path)
-    assert seed(old_engine) == SeedReport(indicators=8, sources=4, observations=11, activities=56)
+    assert seed(old_engine) == SeedReport(
+        indicators=8, sources=4, observations=11, activities=56, schedules=8, notes=6
+    )
     assert schema_revision(old_engine) == head_revision()
 
 
