@@ -28,6 +28,7 @@ from ctdash.cli_options import (
     commit_unless_held,
     echo_outcome,
 )
+from ctdash.cli_reminders import reminders_app
 from ctdash.cli_subscriptions import subscriptions_app
 from ctdash.cli_users import users_app
 from ctdash.db import make_engine
@@ -46,6 +47,7 @@ app = typer.Typer(
 app.add_typer(users_app, name="users")
 app.add_typer(brief_app, name="brief")
 app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(reminders_app, name="reminders")
 app.command("ingest")(ingest_command)
 app.command("demo")(demo_command)
 

@@ -11,6 +11,7 @@ import typer
 
 from ctdash import mail, subscriptions
 from ctdash.cli_options import DatabaseUrl, User
+from ctdash.cli_reminders import DashboardUrl, send_and_echo
 from ctdash.config import ConfigError
 from ctdash.db import make_engine
 from ctdash.seed import seed
@@ -138,11 +139,14 @@ def remove(
     typer.echo(f"removed subscription {removed.id} ({removed.email})")
 
 
-def send_due_command(database_url: DatabaseUrl = None) -> None:
-    """Mail every subscription's brief that is due, each at most once. Exit 3, with one line,
-    when the mail server fails or a mail setting is missing or bad; the failure is recorded and
-    the next run sends it. Prints one line per brief sent or failed, nothing when nothing was
-    due. Run it from cron or a systemd timer."""
+def send_due_command(
+    url: DashboardUrl = "http://localhost:8501/", database_url: DatabaseUrl = None
+) -> None:
+    """Mail every subscription's brief that is due, each at most once, then the editors'
+    reminders of overdue figures (`ctdash reminders send-due`; the desk is linked at `--url`).
+    Exit 3, with one line, when the mail server fails or a mail setting is missing or bad; the
+    failure is recorded and the next run sends it. Prints one line per brief or reminder sent or
+    failed, nothing when nothing was due. Run it from cron or a systemd timer."""
     try:
         settings = mail.settings_from_env()
     except ConfigError as error:
@@ -152,9 +156,20 @@ def send_due_command(database_url: DatabaseUrl = None) -> None:
     try:
         seed(engine)
         report = subscriptions.send_due(engine, now=datetime.now(UTC), settings=settings)
+        _echo_briefs(report)
+        # With the mail server down the reminders wait for the next run, unsaid: one line.
+        reminded_badly = report.stopped is None and send_and_echo(
+            engine, settings=settings, dashboard_url=url
+        )
     finally:
         engine.dispose()
-    # Quiet when nothing was due: cron mails whatever a job prints.
+    if report.failed or reminded_badly:
+        raise typer.Exit(UNAVAILABLE)
+
+
+def _echo_briefs(report: subscriptions.Report) -> None:
+    """One line per brief sent (stdout) or failed (stderr); nothing when nothing was due, as
+    cron mails whatever a job prints."""
     for done in report.sent:
         typer.echo(
             f"sent subscription {done.subscription_id} to {done.email}: {done.format} of "
@@ -168,5 +183,3 @@ def send_due_command(database_url: DatabaseUrl = None) -> None:
             f"{failed.detail}; recorded, the next run tries again{more}",
             err=True,
         )
-    if report.failed:
-        raise typer.Exit(UNAVAILABLE)

@@ -48,6 +48,10 @@ class RecipientRefused(MailError):
     """The mail server took the connection but refused this one recipient."""
 
 
+class PartlyRefused(RecipientRefused):
+    """The mail server took the message for some of its recipients and refused the others."""
+
+
 @dataclass(frozen=True)
 class MailSettings:
     """Where and how mail is sent, and from which address."""
@@ -387,7 +391,7 @@ class Mailer:
             self.close()
             raise MailError(describe(error, self.settings)) from None
         if refused:
-            raise RecipientRefused(f"the mail server refused {', '.join(refused)}")
+            raise PartlyRefused(f"the mail server refused {', '.join(refused)}")
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings

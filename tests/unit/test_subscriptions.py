@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
-from ctdash import mail, queries, store, subscriptions
+from ctdash import freshness, mail, queries, store, subscriptions
 from ctdash.cli import app
 from ctdash.ingest import ObservationRecord
 from tests.conftest import PROJECT_ROOT
@@ -53,6 +53,8 @@ def mail_env(
     for name in ("CTDASH_SMTP_USER", "CTDASH_SMTP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "none.toml"))
+    # A day when the shipped figures are fresh: `brief send-due` has no reminder to send.
+    monkeypatch.setattr(freshness, "clock", lambda: date(2023, 5, 1))
     return smtp_server
 
 
