@@ -252,7 +252,7 @@ def share_url(page_url: str, page: str, params: Mapping[str, str]) -> str:
 API_PATH = "api/v1"
 # The data of each page's view: which resource, and which of its parameters the data takes.
 PAGE_DATA = {"overview": "observations", "trends": "observations"}
-NOT_DATA = frozenset({"mode"})
+NOT_DATA = frozenset({"mode", "compare"})
 
 
 def app_root(page_url: str, page: str) -> str:

@@ -1,12 +1,14 @@
-"""Overview: the eight headline figures as of a date, and the activities of that period."""
+"""Overview: the eight headline figures as of a date, how fresh each is, and the activities of
+that period; with `?compare=DATE`, each figure and the period beside those of another snapshot."""
 
 from datetime import date
 
 import streamlit as st
 
-from ctdash import geo
+from ctdash import comparison, freshness, geo
 from ctdash.markdown import markdown_table, md
 from ctdash.web import links, page, readers
+from ctdash.web import tiles as tile_view
 from ctdash.web.engine import data_version
 
 viewer = page.page_start()
@@ -20,7 +22,11 @@ st.title("Counter-Terrorism Compact in Numbers")
 if not dates:
     st.info("There are no figures in the store yet. The secretariat adds them in the data desk.")
     st.stop()
-as_of: date = links.url_view(PAGE, {"asof": dates}, defaults={"asof": dates[0]})["asof"]
+view = links.url_view(
+    PAGE, {"asof": dates, "compare": dates}, defaults={"asof": dates[0], "compare": None}
+)
+as_of: date = view["asof"]
+compare_to: date | None = view["compare"]
 
 
 def as_of_label(d: date) -> str:
@@ -28,9 +34,15 @@ def as_of_label(d: date) -> str:
     return d.isoformat() + (" (latest)" if d == dates[0] else "")
 
 
+def compare_label(d: date | None) -> str:
+    """A date to compare with, as its selector shows it."""
+    return "No comparison" if d is None else as_of_label(d)
+
+
 # In a popover, which draws its content only when opened: a fresh browser then fetches the
 # selector's code (some twenty files) after the tiles' code instead of before it.
-with st.popover(f"As of {as_of_label(as_of)}", icon=":material/calendar_month:"):
+button = f"As of {as_of_label(as_of)}" + (f", compared with {compare_to}" if compare_to else "")
+with st.popover(button, icon=":material/calendar_month:"):
     as_of = st.selectbox(
         "As of",
         dates,
@@ -38,35 +50,46 @@ with st.popover(f"As of {as_of_label(as_of)}", icon=":material/calendar_month:")
         format_func=as_of_label,
         help="Each tile shows its indicator's latest snapshot on or before this date.",
     )
-params = links.sync_url(PAGE, {"asof": as_of})
+    compare_to = st.selectbox(
+        "Compare with",
+        [None, *dates],
+        key=links.widget_key(PAGE, "compare"),
+        format_func=compare_label,
+        placeholder="No comparison",
+        help="Each tile shows its figure beside its figure at this date, with the change; "
+        "the activities of both periods are set side by side.",
+    )
+params = links.sync_url(PAGE, {"asof": as_of, "compare": compare_to})
 
 tiles = readers.tiles(version, as_of)
+compared = (
+    {}
+    if compare_to is None
+    else {c.now.code: c for c in comparison.compare(tiles, readers.tiles(version, compare_to))}
+)
+# How fresh each indicator's latest figure is today, whatever date the page shows.
+fresh = {f.code: f for f in readers.freshness_of(version, freshness.clock())}
+goals = tile_view.goals(version)
 # Rows of four, created row by row so that reading order is the newsletter's order.
 for number, tile in enumerate(tiles):
     if number % 4 == 0:
         columns = st.columns(4)
     with columns[number % 4], st.container(border=True, key=f"tile-{tile.code}"):
-        if tile.value is None:
-            st.metric(tile.label, "—", help=md(tile.definition))
-            st.caption(f"No figure on or before {as_of}.")
-            continue
-        st.metric(
-            tile.label,
-            f"{tile.value:,}",
-            delta=None if tile.delta is None else f"{tile.delta:+,}",
-            delta_description=f"since {tile.previous_as_of}" if tile.delta is not None else None,
-            # One snapshot makes no trend: no sparkline rather than a flat invented line.
-            chart_data=tile.history if len(tile.history) > 1 else None,
-            help=md(tile.definition)
-            + "\n\n**Source:** "
-            + md(tile.source)
-            + (f" ({md(tile.source_url)})" if tile.source_url else ""),
+        tile_view.show_tile(
+            version,
+            tile,
+            as_of=as_of,
+            fresh=fresh.get(tile.code),
+            goal=goals.get(tile.code),
+            compared=compared.get(tile.code),
+            compare_to=compare_to,
         )
-        inferred = " (date inferred)" if tile.as_of_inferred else ""
-        first = "" if tile.previous_as_of else " · first snapshot"
-        st.caption(f"as of {tile.as_of}{inferred}{first}")
 
-# The tiles' text alternative: the sparklines are pictures only, so their figures are here too.
+if compare_to is not None:
+    st.header(f"Compared with {compare_to}")
+    st.markdown(tile_view.comparison_table(list(compared.values()), as_of, compare_to))
+
+# The tiles in one table, to read or copy: each sparkline's figures are here too.
 with st.expander("The tiles as a table, with the figures of each sparkline"):
     st.markdown(
         markdown_table(
@@ -84,18 +107,15 @@ with st.expander("The tiles as a table, with the figures of each sparkline"):
         )
     )
 
-period, summary = readers.period_summary(version, as_of, viewer)
-period_start = period.date_from
 
-st.header("Activities of the period")
-if period_start:
-    st.caption(f"After the previous snapshot ({period_start}), up to {as_of}.")
-else:
-    st.caption(f"Up to {as_of}.")
-if summary is None:
-    st.info("No activities are recorded for this period.")
-else:
-    with st.container(horizontal=True, key="period-counts"):
+def show_period(day: date, key: str) -> None:
+    """What the activities of the period that the snapshot `day` reports on add up to."""
+    period, summary = readers.period_summary(version, day, viewer)
+    period_start = period.date_from
+    if summary is None:
+        st.info("No activities are recorded for this period.")
+        return
+    with st.container(horizontal=True, key=key):
         st.metric("Activities", f"{summary.activities:,}", border=True, width=180)
         st.metric("On the map", f"{summary.placed:,}", border=True, width=180)
         st.metric("Countries reached", f"{len(summary.countries):,}", border=True, width=180)
@@ -121,8 +141,34 @@ else:
         query_params={
             "kind": "assessment",
             **({"from": period_start.isoformat()} if period_start else {}),
-            "to": as_of.isoformat(),
+            "to": day.isoformat(),
         },
     )
 
-links.share_link(PAGE, {**params, "asof": as_of.isoformat()})
+
+def period_words(day: date) -> str:
+    """'After 2022-04-30, up to 2023-04-30', or 'Up to 2018-02-23' for the first snapshot."""
+    start = readers.period_summary(version, day, viewer)[0].date_from
+    return f"After {start}, up to {day}" if start else f"Up to {day}"
+
+
+if compare_to is None:
+    st.header("Activities of the period")
+    start = readers.period_summary(version, as_of, viewer)[0].date_from
+    if start:
+        st.caption(f"After the previous snapshot ({start}), up to {as_of}.")
+    else:
+        st.caption(f"Up to {as_of}.")
+    show_period(as_of, "period-counts")
+else:
+    st.header("Activities of each period")
+    for column, (day, key) in zip(
+        st.columns(2),
+        ((as_of, "period-counts"), (compare_to, "period-counts-compared")),
+        strict=True,
+    ):
+        with column:
+            st.subheader(period_words(day))
+            show_period(day, key)
+
+links.share_link(PAGE, {"asof": as_of.isoformat(), **params})

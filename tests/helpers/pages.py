@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page
@@ -16,7 +17,7 @@ def heading(page: Page, text: str) -> Locator:
 SIGNED_OUT: dict[str, Callable[[Page], tuple[Locator, ...]]] = {
     "/": lambda p: (
         heading(p, "Counter-Terrorism Compact in Numbers"),
-        p.get_by_test_id("stMetricChart").first,
+        p.get_by_role("img", name=re.compile(r"^Compact entities, \d+ snapshots from ")),
     ),
     "/trends": lambda p: (heading(p, "Trends"), p.locator(".js-plotly-plot").first),
     "/map": lambda p: (heading(p, "Where the Compact worked"), p.locator("#deckgl-overlay")),

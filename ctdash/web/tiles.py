@@ -1,0 +1,188 @@
+"""The Overview's tiles: each figure with its sparkline, how fresh it is, its target, and in a
+comparison its figure at the other date."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, cast
+
+import pandas as pd
+import streamlit as st
+
+from ctdash import freshness, queries
+from ctdash.comparison import Compared
+from ctdash.markdown import markdown_table, md
+from ctdash.sparkline import sparkline
+from ctdash.web import readers
+
+# The colours st.badge takes; freshness.COLOURS names one of them for each state.
+BadgeColour = Literal["green", "orange", "red", "gray"]
+
+
+@dataclass(frozen=True)
+class Goal:
+    """An indicator's current target: a value by a date, and the decision that set it."""
+
+    value: int
+    due: date
+    source: str
+    source_url: str | None
+
+    def progress(self, figure: int) -> tuple[float, str]:
+        """How far `figure` has come, as the bar's share (0 to 1) and in words: 'Target 60 by
+        2027-12-31 · 75% reached', or '· reached' once the figure is at or past the target."""
+        said = f"Target {self.value:,} by {self.due}"
+        if figure >= self.value:
+            return 1.0, f"{said} · reached"
+        # Rounded down: 99.6% of the way is not yet the target.
+        share = figure / self.value
+        return share, f"{said} · {math.floor(share * 100)}% reached"
+
+
+def goals(version: int) -> dict[str, Goal]:
+    """Each indicator's current target, by indicator code."""
+    return {
+        str(row["indicator_code"]): Goal(
+            value=int(row["value"]),
+            due=row["due"],
+            source=str(row["source"]),
+            source_url=None if pd.isna(row["source_url"]) else str(row["source_url"]) or None,
+        )
+        for row in readers.targets(version).to_dict("records")
+    }
+
+
+def figure_help(tile: queries.Tile) -> str:
+    """The metric's hover: the indicator's definition and the figure's source, as typed."""
+    url = f" ({md(tile.source_url)})" if tile.source_url else ""
+    return md(tile.definition) + "\n\n**Source:** " + md(tile.source) + url
+
+
+def show_tile(
+    version: int,
+    tile: queries.Tile,
+    *,
+    as_of: date,
+    fresh: freshness.Freshness | None,
+    goal: Goal | None,
+    compared: Compared | None,
+    compare_to: date | None,
+) -> None:
+    """One tile, in the container it is drawn in."""
+    if tile.value is None:
+        st.metric(tile.label, "—", help=md(tile.definition))
+        st.caption(f"No figure on or before {as_of}.")
+    else:
+        show_figure(tile, as_of=as_of, compared=compared, compare_to=compare_to)
+        show_sparkline(version, tile)
+        inferred = " (date inferred)" if tile.as_of_inferred else ""
+        first = "" if tile.previous_as_of else " · first snapshot"
+        st.caption(f"as of {tile.as_of}{inferred}{first}")
+    if compared is not None and compare_to is not None:
+        show_compared(compared, compare_to)
+    if fresh is not None:
+        show_freshness(fresh, tile)
+    if goal is not None:
+        show_goal(goal, tile)
+
+
+def show_figure(
+    tile: queries.Tile, *, as_of: date, compared: Compared | None, compare_to: date | None
+) -> None:
+    """The figure, and its change since the previous snapshot or, in a comparison, since the
+    compared date (against it, when that date is the later one)."""
+    assert tile.value is not None
+    if compared is not None and compare_to is not None:
+        delta = None if compared.change is None else compared.change_text()
+        word = "since" if compare_to <= as_of else "against"
+        described = f"{word} {compare_to} (compared)"
+    else:
+        delta = None if tile.delta is None else f"{tile.delta:+,}"
+        described = f"since {tile.previous_as_of}"
+    st.metric(
+        tile.label,
+        f"{tile.value:,}",
+        delta=delta,
+        delta_description=described if delta is not None else None,
+        help=figure_help(tile),
+    )
+
+
+def show_sparkline(version: int, tile: queries.Tile) -> None:
+    """The tile's snapshots up to its figure as a line, with its figures as its text
+    alternative; nothing for a single snapshot."""
+    if len(tile.history) < 2 or tile.as_of is None:
+        return
+    obs = readers.observations(version)
+    dated = obs[(obs["indicator_code"] == tile.code) & (obs["as_of"] <= tile.as_of)]
+    drawn = sparkline(tile.label, tile.history, min(dated["as_of"]), tile.as_of)
+    # Not st.html, whose sanitiser drops SVG. In a <div>, Markdown takes the whole as one block
+    # of HTML and leaves the text inside it alone (sparkline() escapes it).
+    st.markdown(f"<div>{drawn}</div>", unsafe_allow_html=True)
+
+
+def show_compared(compared: Compared, compare_to: date) -> None:
+    """The figure at the compared date beside the one shown, with the change in both terms."""
+    then = compared.then
+    if then.value is None:
+        st.caption(f"On {compare_to}: — (no figure on or before it)")
+        return
+    dated = "" if then.as_of == compare_to else f" (as of {then.as_of})"
+    change = ""
+    if compared.change is not None:
+        change = f" · change {compared.change_text()} ({compared.percent_text()})"
+    st.caption(f"On {compare_to}: **{then.value:,}**{dated}{change}")
+
+
+def show_freshness(fresh: freshness.Freshness, tile: queries.Tile) -> None:
+    """When the latest figure came and the next is due, and the state in words with an icon.
+
+    About the latest figure whatever date the page shows, so a past figure is not read as
+    current."""
+    updated = fresh.updated_text()
+    if tile.as_of is not None and tile.as_of == fresh.last_as_of:
+        said = updated[0].upper() + updated[1:]
+    else:
+        said = f"Latest figure: {updated}"
+    st.caption(said)
+    # The state's word alone: a badge does not wrap, and in a quarter-width tile the longer
+    # "Overdue since 2023-06-30" was cut to "Overdue since 2023-…". The caption has the dates.
+    st.badge(
+        fresh.word,
+        icon=fresh.icon,
+        color=cast(BadgeColour, freshness.COLOURS.get(fresh.state, "gray")),
+        help=fresh.status_text(),
+    )
+
+
+def show_goal(goal: Goal, tile: queries.Tile) -> None:
+    """Progress towards the target, with the decision that set it."""
+    url = f" ({md(goal.source_url)})" if goal.source_url else ""
+    if tile.value is None:
+        st.caption(f"Target {goal.value:,} by {goal.due} · no figure yet")
+    else:
+        share, said = goal.progress(tile.value)
+        st.progress(share, text=said)
+    st.caption("Source of the target: " + md(goal.source) + url)
+
+
+def comparison_table(compared: list[Compared], as_of: date, compare_to: date) -> str:
+    """Each figure at both dates with the change, as a Markdown table headed Indicator | <as-of
+    date> | <compared date> | Change | Change %; '—' where a date has no figure."""
+    then = f"{compare_to} (compared)" if compare_to == as_of else str(compare_to)
+    now = str(as_of)
+    return markdown_table(
+        [
+            {
+                "Indicator": c.label,
+                now: "—" if c.now.value is None else f"{c.now.value:,}",
+                then: "—" if c.then.value is None else f"{c.then.value:,}",
+                "Change": c.change_text(),
+                "Change %": c.percent_text(),
+            }
+            for c in compared
+        ],
+        right=(now, then, "Change", "Change %"),
+    )
