@@ -313,11 +313,18 @@ def new_note_key(on_date: date) -> str:
     return f"note-{on_date.isoformat()}-{secrets.token_hex(4)}"
 
 
-def add_note(engine: Engine, note: NoteInput, *, user: str, today: date) -> str:
-    """Add a note on the trends; its key."""
+@dataclass(frozen=True)
+class NoteAdded:
+    """A note just added: its key, and the write that added it."""
+
+    key: str
+    write: int
+
+
+def add_note(engine: Engine, note: NoteInput, *, user: str, today: date) -> NoteAdded:
+    """Add a note on the trends."""
     key = new_note_key(note.on_date or today)
-    _put_note(engine, key, note, user=user, today=today, verb="added")
-    return key
+    return NoteAdded(key, _put_note(engine, key, note, user=user, today=today, verb="added"))
 
 
 def correct_note(engine: Engine, key: str, note: NoteInput, *, user: str, today: date) -> int:

@@ -1,15 +1,18 @@
-"""Data desk: the secretariat uploads or enters figures and activities, and can undo."""
+"""Data desk: the secretariat's checklist of what is due; figures and activities uploaded or
+entered, notes on the trends, and the undo of any write."""
 
 import streamlit as st
 
 from ctdash import desk
 from ctdash.markdown import md
 from ctdash.web import page
+from ctdash.web.desk_checklist import checklist
 from ctdash.web.desk_history import history_tab
 from ctdash.web.desk_newsletter import newsletter_tab
+from ctdash.web.desk_notes import notes_tab
 from ctdash.web.desk_review import DONE_KEY
 from ctdash.web.desk_uploads import activities_tab, entry_tab, figures_tab
-from ctdash.web.engine import engine, store_is_read_only
+from ctdash.web.engine import data_version, engine, store_is_read_only
 
 page.page_start()
 if store_is_read_only():
@@ -34,12 +37,15 @@ done = st.session_state.pop(DONE_KEY, None)
 if done:
     st.success(md(done), icon=":material/check_circle:")
 
-figures, entry, activities, newsletter, history = st.tabs(
+checklist(version=data_version())
+
+figures, entry, activities, newsletter, notes, history = st.tabs(
     [
         "Upload figures",
         "Enter figures",
         "Upload activities",
         "Import the newsletter",
+        "Notes on the trends",
         "History and undo",
     ]
 )
@@ -53,5 +59,7 @@ with activities:
     activities_tab(database=database, viewer=viewer)
 with newsletter:
     newsletter_tab(database=database, viewer=viewer)
+with notes:
+    notes_tab(database=database, viewer=viewer, indicators=indicators)
 with history:
     history_tab(database=database, viewer=viewer, indicators=indicators)

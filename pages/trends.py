@@ -62,7 +62,17 @@ if not chosen:
 elif frame.empty:
     st.info("No figures for the chosen indicators in this date range.")
 else:
-    st.plotly_chart(charts.trend_figure(frame, indexed=mode == "indexed"), key="trend-chart")
+    notes, targets = readers.notes(version), readers.targets(version)
+    shown = frame["indicator_code"].unique().tolist()
+    figure = charts.trend_figure(
+        frame,
+        indexed=mode == "indexed",
+        notes=notes,
+        targets=targets,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    st.plotly_chart(figure, key="trend-chart")
     single = [labels[c] for c in chosen if (frame["indicator_code"] == c).sum() == 1]
     if single:
         st.caption(
@@ -70,6 +80,20 @@ else:
             + ", ".join(single)
             + "."
         )
+    aimed = charts.target_sentences(targets, {c: labels[c] for c in shown})
+    if aimed:
+        scale = " (on the index scale of this chart)" if mode == "indexed" else ""
+        st.caption(f"Targets, drawn as dashed lines{scale}: " + "; ".join(aimed) + ".")
+    in_view = charts.notes_in_view(notes, shown, charts.chart_span(frame, date_from, date_to))
+    st.subheader("Notes on the chart")
+    if in_view.empty:
+        st.caption("No note falls within these dates.")
+    else:
+        st.caption(
+            f"{len(in_view)} note{'' if len(in_view) == 1 else 's'} in these dates, each drawn "
+            "as a dotted line with a marker at the top of the chart."
+        )
+        st.markdown(charts.notes_table(in_view, labels))
     with st.expander("The figures behind the chart", expanded=False):
         st.dataframe(
             frame[["label", "as_of", "value", "plotted", "as_of_inferred", "source"]],

@@ -38,16 +38,17 @@ def history_tab(*, database: Engine, viewer: Viewer, indicators: list[tuple[str,
 
 
 def undo(*, database: Engine, viewer: Viewer) -> None:
-    """Choose a write, confirm, and undo it: its figures stop being current."""
+    """Choose a write, confirm, and undo it: what it wrote stops being current."""
     choices = undo_choices(queries.audit_log(database))
     if not choices:
-        st.caption("No upload or entry to undo.")
+        st.caption("No write to undo.")
         return
     choice = st.selectbox(
         "Write", list(choices), key="desk:undo-write", format_func=choices.__getitem__
     )
     sure = st.checkbox(
-        "Its figures stop being current and the earlier values come back; nothing is deleted.",
+        "What it wrote (figures, activities, a note or a setting) stops being current and what "
+        "it replaced comes back; nothing is deleted.",
         key=f"desk:undo-confirm-{choice}",
     )
     if st.button("Undo this write", disabled=not sure, key="desk:undo", icon=":material/undo:"):

@@ -14,13 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from google.protobuf.json_format import MessageToDict
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
@@ -30,8 +26,8 @@ from ctdash.cli import app as cli_app
 from ctdash.db import make_engine
 from ctdash.models import Activity
 from ctdash.seed import seed
-from tests.helpers.apptest import every_element
 from tests.helpers.apptest import open_page as open_app_page
+from tests.helpers.escaping import RAW_ENTITY, RTL, TRACES, unescaped_payloads
 
 PASSWORD = "correct horse battery"
 
@@ -40,7 +36,6 @@ IMG = "<img src=x onerror=alert(1)>"
 JS_LINK = "[click](javascript:alert(1))"
 MD_IMAGE = "![x](http://example.com/x.png)"
 ENTITY = "&lt;b&gt;"
-RTL = "abc\u202edcba.exe"
 # NUL and C0 controls other than tab/CR/LF/FF make a CSV unreadable (tested below); these
 # get through: tab, form feed, DEL, C1 CSI and NEL, a line separator, a zero-width space.
 CONTROL = "tab\tff\fdel\x7fcsi\x9b31mnel\x85ls\u2028zw\u200bend"
@@ -61,21 +56,6 @@ ADMIN_NAME = f"{IMG} {MD_IMAGE}"
 FILE_NAME = f"{IMG}{JS_LINK}.csv"
 UPLOAD_NAME = f"{MD_IMAGE}{ENTITY}{IMG}.csv"
 
-# A payload's markup, unescaped: its first character not preceded by a backslash.
-RAW_MARKUP = {
-    "<script": re.compile(r"(?<!\\)<script", re.IGNORECASE),
-    "<img": re.compile(r"(?<!\\)<img", re.IGNORECASE),
-    "javascript link": re.compile(r"(?<!\\)\]\(javascript", re.IGNORECASE),
-    "markdown image": re.compile(r"(?<!\\)!\[x(?<!\\)\]"),
-}
-# An entity left unescaped is not markup, but Markdown shows "&lt;b&gt;" as "<b>": not as typed.
-RAW_ENTITY = {"html entity": re.compile(r"(?<!\\)&lt;")}
-# Any trace of a payload, escaped or not: none may reach HTML that Streamlit does not escape.
-TRACES = ("onerror", "alert(1)", "javascript", "example.com", "&lt;b", RTL, "L" * 100)
-# Element types whose text is shown as plain text (or is data), never as Markdown or HTML.
-PLAIN_ELEMENTS = {"text", "code", "arrow_data_frame", "arrow_table", "deck_gl_json_chart"}
-# Fields that hold a widget's data (options, values), which Streamlit shows as plain text.
-PLAIN_FIELDS = {"options", "value", "default", "rawValue", "rawValues", "data", "formId", "id"}
 PAGES = ["map", "activities", "overview", "trends", "desk", "admin", "account"]
 
 
@@ -131,37 +111,6 @@ def hostile_db(app_database: Path, tmp_path: Path) -> Path:
 def open_page(page: str, user: str | None = ADMIN_NAME, **query: str) -> AppTest:
     """A page as the administrator whose name is a payload sees it, unless `user` is given."""
     return open_app_page(page, user, **query)
-
-
-def strings(value: Any, field: str = "") -> Iterator[tuple[str, str]]:
-    """Every (field, text) in a proto turned into a dict, leaving out data fields."""
-    if field in PLAIN_FIELDS:
-        return
-    if isinstance(value, str):
-        yield field, value
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            yield from strings(inner, key)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from strings(inner, field)
-
-
-def unescaped_payloads(at: AppTest, patterns: dict[str, re.Pattern[str]] = RAW_MARKUP) -> list[str]:
-    """Where a payload's markup reaches Markdown or HTML unescaped: 'type.field: pattern'."""
-    found = []
-    for node in every_element(at):
-        proto = getattr(node, "proto", None)
-        kind = getattr(node, "type", "")
-        if proto is None or not hasattr(proto, "DESCRIPTOR") or kind in PLAIN_ELEMENTS:
-            continue
-        fields = MessageToDict(proto)
-        texts = list(strings(fields))
-        if kind == "html" or fields.get("allowHtml"):
-            found += [f"{kind}.{f}: {t!r} in HTML" for f, v in texts for t in TRACES if t in v]
-        for field, text in texts:
-            found += [f"{kind}.{field}: {name}" for name, rx in patterns.items() if rx.search(text)]
-    return found
 
 
 def test_the_import_keeps_every_payload_as_typed(hostile_db: Path) -> None:

@@ -244,7 +244,12 @@ def test_trends_plot_single_snapshots_as_markers() -> None:
     at = open_page("pages/trends.py", {"ind": "compact_entities~member_states"})
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     modes = {trace["meta"]: trace["mode"] for trace in figure["data"]}
-    assert modes == {"compact_entities": "lines+markers", "member_states": "markers"}
+    # The shipped notes in the chart's dates are drawn too, as markers of their own.
+    assert modes == {
+        "compact_entities": "lines+markers",
+        "member_states": "markers",
+        "notes": "markers",
+    }
     entities = next(t for t in figure["data"] if t["meta"] == "compact_entities")
     assert entities["y"] == [38, 43, 45, 45]
     assert "reliefweb" not in json.dumps(entities["customdata"])

@@ -315,6 +315,7 @@ DESK_TABS = (
     "Enter figures",
     "Upload activities",
     "Import the newsletter",
+    "Notes on the trends",
     "History and undo",
 )
 

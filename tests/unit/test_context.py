@@ -195,7 +195,8 @@ def test_the_shipped_notes_are_seeded_once_with_their_sources(store: Engine) -> 
 
 
 def test_a_note_is_added_corrected_removed_and_each_step_undone(store: Engine) -> None:
-    key = context.add_note(store, note(text="  INTERPOL   joins "), user="ana", today=TODAY)
+    added = context.add_note(store, note(text="  INTERPOL   joins "), user="ana", today=TODAY)
+    key = added.key
     added = context.notes(store).set_index("key").loc[key]
     assert added["text"] == "INTERPOL joins"
     correction = context.correct_note(store, key, note(text="IPU joins"), user="bo", today=TODAY)
@@ -210,6 +211,7 @@ def test_a_note_is_added_corrected_removed_and_each_step_undone(store: Engine) -
 
     history = context.revisions(store, Note)
     mine = history[history["key"] == key]
+    assert list(mine["batch_id"])[-1] == added.write
     assert list(mine["revision"]) == [3, 2, 1]
     assert list(mine["recorded_by"]) == ["bo", "bo", "ana"]
     assert list(mine["current"]) == [False, False, True]
