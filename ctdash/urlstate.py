@@ -37,6 +37,8 @@ class Param:
     label: str
     default: Any = None
     aliases: tuple[str, ...] = ()
+    # What a notice says happens when the value cannot be used and the default is None.
+    unset: str = "it is left open"
 
 
 @dataclass
@@ -63,7 +65,13 @@ REGION = Param("region", "list", "region", default=(), aliases=("regions",))
 PAGE_PARAMS: dict[str, tuple[Param, ...]] = {
     "overview": (
         Param("asof", "date", "as-of date", aliases=("as_of", "date")),
-        Param("compare", "date", "snapshot to compare with", aliases=("vs", "compare_to")),
+        Param(
+            "compare",
+            "date",
+            "snapshot to compare with",
+            aliases=("vs", "compare_to"),
+            unset="no comparison is shown",
+        ),
     ),
     "trends": (
         Param("ind", "list", "indicator", default=(), aliases=("indicator", "indicators")),
@@ -209,7 +217,7 @@ def _decode_date(
     notices: list[str],
 ) -> date | None:
     """The date a parameter gives, or None with a notice saying why it is not used."""
-    left = "it is left open" if default is None else f"showing {default} instead"
+    left = param.unset if default is None else f"showing {default} instead"
     try:
         value = date.fromisoformat(raw.strip())
     except ValueError:

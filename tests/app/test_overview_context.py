@@ -244,7 +244,7 @@ def test_a_date_compared_with_itself_changes_by_nothing(app_database: Path) -> N
     ("value", "notice"),
     [
         ("banana", "'banana' is not a date (YYYY-MM-DD) for the snapshot to compare with"),
-        ("2099-01-01", "There is no snapshot to compare with 2099-01-01; it is left open."),
+        ("2099-01-01", "There is no snapshot to compare with 2099-01-01; no comparison is shown."),
     ],
 )
 def test_an_unusable_compare_gives_a_notice_and_no_comparison(
