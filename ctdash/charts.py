@@ -100,7 +100,14 @@ def trend_figure(
         for target in targets[targets["indicator_code"].isin(list(colours))].to_dict("records"):
             code = str(target["indicator_code"])
             rows = frame[frame["indicator_code"] == code].sort_values("as_of")
-            line = _target_trace(target, rows, labels[code], colours[code], indexed=indexed)
+            line = _target_trace(
+                target,
+                rows,
+                labels[code],
+                colours[code],
+                indexed=indexed,
+                chosen=(date_from, date_to),
+            )
             if line is not None:
                 figure.add_trace(line)
     if notes is not None:
@@ -145,11 +152,18 @@ def _indicator_trace(code: str, rows: pd.DataFrame, colour: str, *, indexed: boo
 
 
 def _target_trace(
-    target: Mapping[Any, Any], rows: pd.DataFrame, label: str, colour: str, *, indexed: bool
+    target: Mapping[Any, Any],
+    rows: pd.DataFrame,
+    label: str,
+    colour: str,
+    *,
+    indexed: bool,
+    chosen: tuple[date | None, date | None] = (None, None),
 ) -> go.Scatter | None:
     """A dashed line at the target's value from the indicator's last point to the target's
-    date (or back from it, for a date before the last point); indexed, on the same scale (none
-    when the first point is 0, which no index can start from)."""
+    date (or back from it, for a date before the last point), cut at the From and To dates
+    chosen (its hover still gives the date); indexed, on the same scale (none when the first
+    point is 0, which no index can start from)."""
     value, due, first = int(target["value"]), target["due"], float(rows["value"].iloc[0])
     if indexed and first == 0:
         return None
@@ -160,6 +174,7 @@ def _target_trace(
         f"<br>source: {_plain(target['source'])}"
     )
     start, end = sorted([rows["as_of"].iloc[-1], due])
+    start, end = max(start, chosen[0] or start), min(end, chosen[1] or end)
     return go.Scatter(
         x=[start.isoformat(), end.isoformat()],
         y=[plotted, plotted],

@@ -200,6 +200,18 @@ def test_a_target_dated_before_the_last_point_runs_back_from_it() -> None:
     assert trace(figure, "target:compact_entities")["x"] == ["2020-01-01", "2023-04-30"]
 
 
+def test_a_target_past_the_chosen_dates_is_cut_at_them() -> None:
+    aim = targets(("compact_entities", 50, D(2026, 12, 31), "a decision"))
+    frame = trend(["compact_entities"])
+    figure = charts.trend_figure(frame, indexed=False, targets=aim, date_to=D(2024, 12, 31))
+    line = trace(figure, "target:compact_entities")
+    assert line["x"] == ["2023-04-30", "2024-12-31"]
+    assert "50 by 2026-12-31" in line["hovertext"][0]
+    old_plan = targets(("compact_entities", 40, D(2020, 1, 1), "an old plan"))
+    figure = charts.trend_figure(frame, indexed=False, targets=old_plan, date_from=D(2021, 1, 1))
+    assert trace(figure, "target:compact_entities")["x"] == ["2021-01-01", "2023-04-30"]
+
+
 def test_a_target_of_an_indicator_not_shown_is_not_drawn() -> None:
     aim = targets(("member_states", 150, D(2026, 12, 31), "a decision"))
     figure = charts.trend_figure(trend(["compact_entities"]), indexed=False, targets=aim)
