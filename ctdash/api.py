@@ -1,6 +1,7 @@
 """The open data API beside the pages (`/api/v1/...`), read-only: the routes, and HTTP done
-properly — an ETag from the data version with 304 on If-None-Match, CORS for GET from any
-origin, RFC 9457 problem details naming a bad parameter in the pages' words, streamed bodies.
+properly — an ETag from the data version and the day (what is due or overdue changes with the
+day) with 304 on If-None-Match, CORS for GET from any origin, RFC 9457 problem details naming
+a bad parameter in the pages' words, streamed bodies.
 
 Nobody is signed in here: every answer is what a viewer who is not signed in may see.
 """
@@ -13,6 +14,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,7 +27,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ctdash import cards, export, failures, openapi, opendata, queries, urlstate, views
+from ctdash import cards, export, failures, freshness, openapi, opendata, queries, urlstate, views
 from ctdash.config import ConfigError
 from ctdash.contents import TITLE
 from ctdash.db import make_engine
@@ -71,9 +73,16 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=CORS)
 
 
-def _etag(request: Request, version: int) -> str:
+def _etag(request: Request, version: int, today: date) -> str:
     what = f"{request.url.path}?{request.url.query}".encode()
-    return f'"{version}-{hashlib.sha256(what).hexdigest()[:16]}"'
+    return f'"{version}-{today:%Y%m%d}-{hashlib.sha256(what).hexdigest()[:16]}"'
+
+
+def today_of(request: Request) -> date:
+    """The day an answer is made for (freshness.clock when the request came in): the states
+    of the figures are of that day, and its ETag names it."""
+    day: date = request.state.today
+    return day
 
 
 def _unchanged(request: Request, etag: str) -> bool:
@@ -86,8 +95,9 @@ Body = Callable[[Engine, Request, int], Response | Iterator[bytes] | bytes | Any
 
 
 def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable[..., Response]:
-    """A GET route: the data version read first, 304 when the client's copy is current, the
-    body made by `body(engine, request, version)`, failures in one sentence."""
+    """A GET route: the data version and the day read first, 304 when the client's copy is
+    current, the body made by `body(engine, request, version)` (the day: today_of(request)),
+    failures in one sentence."""
 
     def answer(request: Request) -> Response:
         if request.method == "OPTIONS":
@@ -95,13 +105,14 @@ def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable
         try:
             engine = store()
             version = queries.data_version(engine)
-            etag = _etag(request, version)
+            today = request.state.today = freshness.clock()
+            etag = _etag(request, version, today)
             headers = {**CORS, "ETag": etag, "Cache-Control": CACHE}
             if filename:
                 headers["Content-Disposition"] = f'attachment; filename="{filename}"'
             if _unchanged(request, etag):
                 return Response(status_code=304, headers=headers)
-            key = (version, request.url.path, request.url.query)
+            key = (version, today, request.url.path, request.url.query)
             if (kept := ANSWERS.get(key)) is not None:
                 return Response(kept[0], media_type=kept[1], headers=headers)
             answer = _response(body(engine, request, version), media, headers)
@@ -132,16 +143,20 @@ def endpoint(media: str, body: Body, *, filename: str | None = None) -> Callable
     return answer
 
 
+# What an answer is kept by: the data version, the day, the path and the query.
+AnswerKey = tuple[int, date, str, str]
+
+
 class Answers:
-    """The last answers made whole (not streamed), by data version, path and query: asked
-    again before the next commit, each is sent as it was made."""
+    """The last answers made whole (not streamed), by data version, day, path and query: asked
+    again the same day before the next commit, each is sent as it was made."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.kept: OrderedDict[tuple[int, str, str], tuple[bytes, str]] = OrderedDict()
+        self.kept: OrderedDict[AnswerKey, tuple[bytes, str]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[int, str, str]) -> tuple[bytes, str] | None:
+    def get(self, key: AnswerKey) -> tuple[bytes, str] | None:
         """The answer kept for a key, if any."""
         with self.lock:
             if key in self.kept:
@@ -149,7 +164,7 @@ class Answers:
                 return self.kept[key]
             return None
 
-    def put(self, key: tuple[int, str, str], answer: tuple[bytes, str]) -> None:
+    def put(self, key: AnswerKey, answer: tuple[bytes, str]) -> None:
         """Keep an answer, forgetting the least recently asked beyond the size."""
         with self.lock:
             self.kept[key] = answer
@@ -211,15 +226,25 @@ def _head(engine: Engine, version: int) -> dict[str, Any]:
     return head
 
 
-def indicators_json(engine: Engine, _request: Request, version: int) -> dict:
+def indicators_json(engine: Engine, request: Request, version: int) -> dict:
+    today = today_of(request)
     return {
         **_head(engine, version),
-        "indicators": opendata.json_records(opendata.indicators_table(engine)),
+        "today": today.isoformat(),
+        "indicators": opendata.json_records(opendata.indicators_table(engine, today=today)),
     }
 
 
-def indicators_csv(engine: Engine, _request: Request, _version: int) -> bytes:
-    return export.to_csv_bytes(opendata.indicators_table(engine))
+def indicators_csv(engine: Engine, request: Request, _version: int) -> bytes:
+    return export.to_csv_bytes(opendata.indicators_table(engine, today=today_of(request)))
+
+
+def notes_json(engine: Engine, _request: Request, version: int) -> dict:
+    return {**_head(engine, version), "notes": opendata.json_records(opendata.notes_table(engine))}
+
+
+def notes_csv(engine: Engine, _request: Request, _version: int) -> bytes:
+    return export.to_csv_bytes(opendata.notes_table(engine))
 
 
 def observations_json(engine: Engine, request: Request, version: int) -> dict:
@@ -255,8 +280,13 @@ def datapackage_json(engine: Engine, _request: Request, version: int) -> dict:
     )
 
 
-def data_zip(engine: Engine, _request: Request, version: int) -> Iterator[bytes]:
-    return opendata.data_zip(engine, data_version=version, synthetic=queries.is_synthetic(engine))
+def data_zip(engine: Engine, request: Request, version: int) -> Iterator[bytes]:
+    return opendata.data_zip(
+        engine,
+        data_version=version,
+        synthetic=queries.is_synthetic(engine),
+        today=today_of(request),
+    )
 
 
 def openapi_json(_engine: Engine, _request: Request, _version: int) -> dict:
@@ -334,6 +364,8 @@ ROUTES = [
     _route("indicators.csv", MEDIA["csv"], indicators_csv),
     _route("observations.json", MEDIA["json"], observations_json),
     _route("observations.csv", MEDIA["csv"], observations_csv),
+    _route("notes.json", MEDIA["json"], notes_json),
+    _route("notes.csv", MEDIA["csv"], notes_csv),
     _route("activities.json", MEDIA["json"], activities_json),
     _route("activities.csv", MEDIA["csv"], activities_csv),
     _route("activities.geojson", MEDIA["geojson"], activities_geojson),

@@ -60,17 +60,22 @@ def render(
     fmt: Format | str,
     view: str | None = None,
     as_of: date | None = None,
+    compare: date | None = None,
     dashboard_url: str = "http://localhost:8501/",
     made_at: datetime,
 ) -> Rendered:
-    """The period's brief (as of `as_of`, the latest if None), or with `view` the view a share
-    link gives, decoded as its page decodes it, written as PDF, PNG or Markdown. A reader who
-    is not signed in is assumed: nothing internal is ever in a brief. Raises BriefError when
-    there is nothing to brief on or the link names no page with a view."""
+    """The period's brief (as of `as_of`, the latest if None; compared with the snapshot
+    `compare` if given), or with `view` the view a share link gives, decoded as its page
+    decodes it (an Overview link's `compare` too), written as PDF, PNG or Markdown. A reader
+    who is not signed in is assumed: nothing internal is ever in a brief. Raises BriefError
+    when there is nothing to brief on, `compare` is not a snapshot date, or the link names no
+    page with a view."""
     fmt = Format(fmt)
     made: Brief | ViewBrief
     if view is None:
-        made = make_brief(engine, as_of=as_of, dashboard_url=dashboard_url, made_at=made_at)
+        made = make_brief(
+            engine, as_of=as_of, compare=compare, dashboard_url=dashboard_url, made_at=made_at
+        )
     else:
         try:
             decoded = views.decode_link(engine, view)
@@ -80,6 +85,7 @@ def render(
             made = make_brief(
                 engine,
                 as_of=views.as_of_param(decoded),
+                compare=views.compare_param(decoded),
                 dashboard_url=view,
                 made_at=made_at,
                 notices=decoded.notices,
@@ -96,14 +102,25 @@ def render(
             raise BriefError(f"The brief could not be typeset: {error}") from None
     page = "brief" if isinstance(made, Brief) else made.page
     day = made.as_of
+    compared = made.compare if isinstance(made, Brief) else None
     return Rendered(
         content=content,
         media_type=MEDIA_TYPES[fmt],
-        filename=f"ctdash-{page}" + (f"-{day}" if day else "") + f".{fmt.value}",
-        title=TITLE if isinstance(made, Brief) else f"{made.title} — {TITLE}",
+        filename=f"ctdash-{page}"
+        + (f"-{day}" if day else "")
+        + (f"-compared-with-{compared}" if compared else "")
+        + f".{fmt.value}",
+        title=_title(made),
         as_of=day,
         data_version=made.data_version,
         link=made.link,
         notices=made.notices,
         tiles=tuple(made.tiles),
     )
+
+
+def _title(made: Brief | ViewBrief) -> str:
+    """The title an e-mail that carries the brief gives it."""
+    if isinstance(made, ViewBrief):
+        return f"{made.title} — {TITLE}"
+    return f"{TITLE}, compared with {made.compare}" if made.compare else TITLE

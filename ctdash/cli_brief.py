@@ -30,6 +30,14 @@ def brief_command(
         str | None,
         typer.Option("--as-of", help="The snapshot to brief on, YYYY-MM-DD (default: the latest)."),
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="A snapshot date, YYYY-MM-DD, to set each figure beside, with the change, and "
+            "the activities of both periods side by side.",
+        ),
+    ] = None,
     fmt: Annotated[
         brief.Format,
         typer.Option(
@@ -51,23 +59,20 @@ def brief_command(
     ] = "http://localhost:8501/",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write the period's brief (the eight figures, the period's map and activities by month,
-    sources), or with --view the view of a share link. `ctdash brief send-due` mails the
-    subscriptions that are due."""
+    """Write the period's brief (the eight figures with when each is due and its target, the
+    period's map and activities by month, sources; with --compare, each figure beside its value
+    at another snapshot), or with --view the view of a share link. `ctdash brief send-due`
+    mails the subscriptions that are due."""
     if context.invoked_subcommand is not None:
         return
     if output is None:
         raise typer.BadParameter("name the file to write.", param_hint="--output")
-    if as_of and view:
-        raise typer.BadParameter(
-            "a link carries its own date: give --as-of or --view, not both.", param_hint="--as-of"
-        )
-    try:
-        day = date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        raise typer.BadParameter(
-            f"{as_of} is not a date YYYY-MM-DD.", param_hint="--as-of"
-        ) from None
+    for given, hint in ((as_of, "--as-of"), (compare, "--compare")):
+        if given and view:
+            raise typer.BadParameter(
+                f"a link carries its own dates: give {hint} or --view, not both.", param_hint=hint
+            )
+    day, compared = _date(as_of, "--as-of"), _date(compare, "--compare")
     chosen = fmt or _format_of(output)
     engine = make_engine(database_url)
     try:
@@ -77,6 +82,7 @@ def brief_command(
             fmt=chosen,
             view=view,
             as_of=day,
+            compare=compared,
             dashboard_url=url,
             made_at=datetime.now(UTC),
         )
@@ -90,6 +96,14 @@ def brief_command(
         typer.echo(f"notice: {notice}", err=True)
     dated = f" as of {made.as_of}" if made.as_of else ""
     typer.echo(f"wrote {made.title}{dated} to {output}", err=True)
+
+
+def _date(given: str | None, hint: str) -> date | None:
+    """An option's date, or a usage error naming the option."""
+    try:
+        return date.fromisoformat(given) if given else None
+    except ValueError:
+        raise typer.BadParameter(f"{given} is not a date YYYY-MM-DD.", param_hint=hint) from None
 
 
 def _format_of(output: Path) -> brief.Format:

@@ -2,13 +2,18 @@
 store, or what one page's view shows; and the Markdown of it.
 
 The eight figures in the newsletter's order (value, change since the indicator's previous
-snapshot, as-of date, source), what the period's activities add up to, the activities listed by
-month as the newsletter lists them, and a footer: the sources, when it was made, the data
-version and the dashboard link that reproduces it. A brief never holds an internal activity.
+snapshot, as-of date, source), each with its context as the pages give it (when it was updated
+and the next is due, in words; its target and the progress towards it), what the period's
+activities add up to, the activities listed by month as the newsletter lists them, and a
+footer: the sources, when it was made, the data version and the dashboard link that reproduces
+it. A brief of a comparison puts each figure beside its value at another snapshot, and the
+activities of both periods side by side. A brief never holds an internal activity.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
@@ -17,11 +22,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ctdash import geo, maps, queries, urlstate, views
+from ctdash import charts, comparison, context, freshness, geo, maps, queries, urlstate, views
 from ctdash.markdown import markdown_table, md
 from ctdash.period import PeriodSummary, period_of, summarise
 
 TITLE = "Counter-Terrorism Compact in Numbers"
+EMPTY_PERIOD = "No activities are recorded for this period."
 
 
 class BriefError(Exception):
@@ -40,6 +46,138 @@ class Listed:
 
 
 @dataclass(frozen=True)
+class IndicatorTarget:
+    """An indicator's target as a brief states it: a value by a date, and what set it."""
+
+    value: int
+    due: date
+    source: str
+    source_url: str | None = None
+
+    def text(self) -> str:
+        """'60 by 2025-12-31'."""
+        return f"{self.value:,} by {self.due}"
+
+    def progress(self, figure: int | None) -> str:
+        """'75% of the target', or '' when there is no figure or the target is 0. Rounded down,
+        as the Overview's tile rounds it: 99.6% of the way is not yet the target."""
+        if figure is None or not self.value:
+            return ""
+        return f"{math.floor(figure / self.value * 100)}% of the target"
+
+    def source_text(self) -> str:
+        """The source, with its address when it has one."""
+        return f"{self.source} ({self.source_url})" if self.source_url else self.source
+
+
+def indicator_targets(frame: pd.DataFrame) -> dict[str, IndicatorTarget]:
+    """context.targets()'s rows, by indicator code."""
+    return {
+        str(row["indicator_code"]): IndicatorTarget(
+            int(row["value"]),
+            row["due"],
+            str(row["source"]),
+            str(row["source_url"]) if isinstance(row["source_url"], str) else None,
+        )
+        for row in frame.to_dict("records")
+    }
+
+
+@dataclass(frozen=True)
+class Side:
+    """One period of a comparison: its snapshot, where it starts, what its activities add up to."""
+
+    as_of: date
+    start: date | None
+    summary: PeriodSummary | None
+
+    @property
+    def name(self) -> str:
+        """'After 2022-04-30, up to 2023-04-30' (or 'Up to …' for the first period)."""
+        return f"After {self.start}, up to {self.as_of}" if self.start else f"Up to {self.as_of}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The brief's figures beside those at another snapshot, and both periods' activities."""
+
+    rows: list[comparison.Compared]
+    now: Side
+    then: Side
+
+    @property
+    def sides(self) -> tuple[Side, Side]:
+        """The brief's period, then the compared one."""
+        return self.now, self.then
+
+    def headers(self) -> tuple[str, str]:
+        """The two figure columns' headers, their dates, as the Overview's table heads them."""
+        return _apart(str(self.now.as_of), str(self.then.as_of))
+
+    def names(self) -> tuple[str, str]:
+        """The two periods' names, as their columns are headed."""
+        return _apart(self.now.name, self.then.name)
+
+    def figure_rows(self) -> list[dict[str, str]]:
+        """Each indicator at both dates, the change and the percentage, as tables show them."""
+        now, then = self.headers()
+        return [
+            {
+                "Indicator": row.label,
+                now: _dated_figure(row.now, self.now.as_of),
+                then: _dated_figure(row.then, self.then.as_of),
+                "Change": row.change_text(),
+                "Change %": row.percent_text(),
+            }
+            for row in self.rows
+        ]
+
+    def kind_rows(self) -> list[dict[str, str]]:
+        """The activities of both periods by kind, then in all and the countries reached;
+        none when neither period has any."""
+        summaries = [side.summary for side in self.sides]
+        counts = [dict(summary.by_kind) if summary else {} for summary in summaries]
+        if not any(counts):
+            return []
+
+        def both(kind: str) -> list[int]:
+            return [c.get(kind, 0) for c in counts]
+
+        kinds = sorted(set(counts[0]) | set(counts[1]), key=lambda kind: (-sum(both(kind)), kind))
+        lines = [(kind, both(kind)) for kind in kinds]
+        lines.append(("All activities", [s.activities if s else 0 for s in summaries]))
+        lines.append(("Countries reached", [len(s.countries) if s else 0 for s in summaries]))
+        names = self.names()
+        return [
+            {"Kind": kind, names[0]: f"{pair[0]:,}", names[1]: f"{pair[1]:,}"}
+            for kind, pair in lines
+        ]
+
+
+def _apart(first: str, second: str) -> tuple[str, str]:
+    """Two column headers, told apart when they are the same (a snapshot compared with itself)."""
+    return (first, f"{second} (compared)") if first == second else (first, second)
+
+
+def _dated_figure(tile: queries.Tile, day: date) -> str:
+    """A figure, with its own date when it is of an earlier snapshot than the column's."""
+    if tile.value is None:
+        return "—"
+    return f"{tile.value:,}" + (f" (as of {tile.as_of})" if tile.as_of != day else "")
+
+
+def side_text(side: Side) -> str:
+    """One period's activities and countries reached, or that it has none."""
+    if side.summary is None:
+        return f"{side.name}: {EMPTY_PERIOD}"
+    countries = ", ".join(geo.country_name(code) for code in side.summary.countries) or "none"
+    return (
+        f"{side.name}: {side.summary.activities:,} activities; countries reached "
+        f"({len(side.summary.countries)}): {countries}."
+    )
+
+
+@dataclass(frozen=True)
 class Brief:
     """Everything one brief shows."""
 
@@ -54,6 +192,16 @@ class Brief:
     link: str
     places: pd.DataFrame
     notices: tuple[str, ...] = ()
+    # Each indicator's freshness as of `today`, and the targets of those that have one.
+    standing: Mapping[str, freshness.Freshness] = field(default_factory=dict)
+    targets: Mapping[str, IndicatorTarget] = field(default_factory=dict)
+    today: date | None = None
+    comparison: Comparison | None = None
+
+    @property
+    def compare(self) -> date | None:
+        """The snapshot the figures are compared with, if any."""
+        return self.comparison.then.as_of if self.comparison else None
 
 
 def make_brief(
@@ -63,9 +211,12 @@ def make_brief(
     dashboard_url: str,
     made_at: datetime,
     notices: tuple[str, ...] = (),
+    compare: date | None = None,
 ) -> Brief:
-    """The brief of the snapshot `as_of` (the latest if None), public activities only;
-    `notices` are what the link it was asked for could not give."""
+    """The brief of the snapshot `as_of` (the latest if None), public activities only, each
+    figure with its freshness as of today (freshness.clock) and its target; with `compare` (a
+    snapshot date), each figure beside its value then and both periods' activities. `notices`
+    are what the link it was asked for could not give."""
     observations = queries.observations(engine)
     dates = queries.snapshot_dates(observations)
     if not dates:
@@ -73,22 +224,54 @@ def make_brief(
     as_of = as_of or dates[0]
     if as_of < dates[-1]:
         raise BriefError(f"There is no figure on or before {as_of}: the first is of {dates[-1]}.")
-    tiles = queries.build_tiles(queries.indicators(engine), observations, as_of)
+    if compare is not None and compare not in dates:
+        shown = ", ".join(map(str, dates))
+        raise BriefError(f"{compare} is not a snapshot date; the snapshot dates are {shown}.")
+    indicators = queries.indicators(engine)
+    tiles = queries.build_tiles(indicators, observations, as_of)
     period = period_of(dates, as_of)
     activities = queries.activities(engine, period, internal=False)
-    link = urlstate.share_url(dashboard_url, urlstate.DEFAULT_PAGE, {"asof": as_of.isoformat()})
+    summary = summarise(activities, tiles) if not activities.empty else None
+    today = freshness.clock()
+    standing = freshness.freshness(indicators, observations, context.schedules(engine), today)
+    targets = indicator_targets(context.targets(engine))
+    now = Side(as_of, period.date_from, summary)
+    params = {"asof": as_of.isoformat()} | ({"compare": compare.isoformat()} if compare else {})
     return Brief(
         as_of=as_of,
         period_start=period.date_from,
         tiles=tiles,
-        summary=summarise(activities, tiles) if not activities.empty else None,
+        summary=summary,
         months=_by_month(activities),
-        sources=sorted({t.source for t in tiles if t.source} | set(activities.get("source", []))),
+        sources=sorted(
+            {t.source for t in tiles if t.source}
+            | set(activities.get("source", []))
+            | {target.source for target in targets.values()}
+        ),
         made_at=made_at,
         data_version=queries.data_version(engine),
-        link=link,
+        link=urlstate.share_url(dashboard_url, urlstate.DEFAULT_PAGE, params),
         places=queries.activity_places(engine, period, internal=False),
         notices=notices,
+        standing={item.code: item for item in standing},
+        targets=targets,
+        today=today,
+        comparison=None
+        if compare is None
+        else _compared(engine, observations, tiles, now, compare),
+    )
+
+
+def _compared(
+    engine: Engine, observations: pd.DataFrame, tiles: list[queries.Tile], now: Side, then: date
+) -> Comparison:
+    """The brief's tiles and period beside those of the snapshot `then`."""
+    then_tiles = queries.build_tiles(queries.indicators(engine), observations, then)
+    period = period_of(queries.snapshot_dates(observations), then)
+    activities = queries.activities(engine, period, internal=False)
+    summary = summarise(activities, then_tiles) if not activities.empty else None
+    return Comparison(
+        comparison.compare(tiles, then_tiles), now, Side(then, period.date_from, summary)
     )
 
 
@@ -120,12 +303,16 @@ def to_markdown(brief: Brief) -> str:
         *(f"> {md(notice)}" for notice in brief.notices),
         "## The figures",
         markdown_table([_figure_row(tile) for tile in brief.tiles], right=("Figure", "Change")),
+        "## When the next figures are due",
+        f"As of {brief.today}, by each indicator's cadence; a target with its source.",
+        markdown_table(standing_rows(brief)),
+        *_compared_markdown(brief.comparison),
         "## The period",
         _period_text(brief.summary),
         "## Activities by month",
     ]
     if not brief.months:
-        parts.append("No activities are recorded for this period.")
+        parts.append(EMPTY_PERIOD)
     for month, listed in brief.months:
         parts.append(f"### {month}")
         parts.append("\n".join(_activity_line(item) for item in listed))
@@ -143,9 +330,81 @@ def _figure_row(tile: queries.Tile) -> dict[str, object]:
     }
 
 
+def figure_context(brief: Brief, tile: queries.Tile) -> dict[str, str]:
+    """What a printed tile states beside its figure, in words: its state ('Overdue'), when it
+    was updated and the next is due, and its target with the progress towards it ('' if none)."""
+    standing = brief.standing.get(tile.code)
+    target = brief.targets.get(tile.code)
+    progress = target.progress(tile.value) if target else ""
+    updated = standing.updated_text() if standing else ""
+    if standing and tile.as_of != standing.last_as_of:
+        updated = f"latest figure {updated}"  # not this one: the brief is of an earlier date
+    return {
+        "state": standing.word if standing else "",
+        "updated": updated,
+        "target": f"Target {target.text()}" + (f", {progress}" if progress else "") + "."
+        if target
+        else "",
+        "target_source": f"Set by {target.source_text()}." if target else "",
+    }
+
+
+def compared_tables(brief: Brief) -> dict[str, Any] | None:
+    """The comparison as printed tables (every cell text), or None for a brief of one date."""
+    compared = brief.comparison
+    if compared is None:
+        return None
+    figures = ["Indicator", *compared.headers(), "Change", "Change %"]
+    return {
+        "title": f"{compared.now.as_of} compared with {compared.then.as_of}",
+        "columns": figures,
+        "rows": compared.figure_rows(),
+        "kind_columns": ["Kind", *compared.names()],
+        "kinds": compared.kind_rows(),
+        "sides": [side_text(side) for side in compared.sides],
+    }
+
+
+def standing_rows(brief: Brief) -> list[dict[str, str]]:
+    """Each indicator's provider, when it was updated and the next is due, its state in words,
+    and its target with the progress of the brief's figure towards it."""
+    rows = []
+    for tile in brief.tiles:
+        standing = brief.standing.get(tile.code)
+        target = brief.targets.get(tile.code)
+        rows.append(
+            {
+                "Indicator": tile.label,
+                "Provided by": standing.provider if standing and standing.provider else "—",
+                "Updated": str(standing.last_as_of or "no figure yet") if standing else "—",
+                "Next due": str(standing.next_due or "—") if standing else "—",
+                "State": standing.word if standing else "—",
+                "Target": f"{target.text()}; source: {target.source_text()}"
+                if target
+                else "none set",
+                "Progress": target.progress(tile.value) if target else "",
+            }
+        )
+    return rows
+
+
+def _compared_markdown(compared: Comparison | None) -> list[str]:
+    """The comparison's sections: the figures at both dates, both periods side by side."""
+    if compared is None:
+        return []
+    kinds = compared.kind_rows()
+    return [
+        f"## {compared.now.as_of} compared with {compared.then.as_of}",
+        markdown_table(compared.figure_rows(), right=(*compared.headers(), "Change", "Change %")),
+        "### The activities of both periods",
+        *([markdown_table(kinds, right=compared.names())] if kinds else []),
+        "\n".join(f"- {md(side_text(side))}" for side in compared.sides),
+    ]
+
+
 def _period_text(summary: PeriodSummary | None) -> str:
     if summary is None:
-        return "No activities are recorded for this period."
+        return EMPTY_PERIOD
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in summary.by_kind)
     countries = ", ".join(geo.country_name(code) for code in summary.countries) or "none"
     visits = ", ".join(summary.assessment_visits) or "none"
@@ -164,6 +423,98 @@ def _period_text(summary: PeriodSummary | None) -> str:
 def _activity_line(item: Listed) -> str:
     entities = f" — {md(item.entities)}" if item.entities else ""
     return f"- {md(item.title)} ({md(item.place)}, {item.dates}){entities}"
+
+
+@dataclass(frozen=True)
+class ChartNote:
+    """A dated note on the Trends chart, numbered as the chart marks it."""
+
+    number: int
+    on_date: date
+    text: str
+    source: str
+    source_url: str | None
+    about: str  # the indicator's label, or "the Compact"
+
+    def row(self) -> dict[str, str]:
+        """The note as the table under the chart lists it."""
+        source = f"{self.source} ({self.source_url})" if self.source_url else self.source
+        return {
+            "No.": str(self.number),
+            "Date": str(self.on_date),
+            "Note": self.text,
+            "About": self.about,
+            "Source": source,
+        }
+
+
+def chart_notes(
+    notes: pd.DataFrame, trend: pd.DataFrame, labels: dict[str, str], span: tuple[Any, Any]
+) -> list[ChartNote]:
+    """context.notes()'s notes that the Trends page draws on a chart of `trend`: about the
+    whole Compact or an indicator drawn, dated within the chosen dates (else from the first
+    point to the last), numbered oldest first; none for a chart with no point."""
+    if trend.empty:
+        return []
+    codes = list(trend["indicator_code"].unique())
+    shown = charts.notes_in_view(notes, codes, charts.chart_span(trend, *span))
+    return [
+        ChartNote(
+            number,
+            row["on_date"],
+            str(row["text"]),
+            str(row["source"]),
+            row["source_url"] if isinstance(row["source_url"], str) else None,
+            labels.get(code, code)
+            if isinstance(code := row["indicator_code"], str)
+            else charts.WHOLE_COMPACT,
+        )
+        for number, row in enumerate(shown.to_dict("records"), start=1)
+    ]
+
+
+def target_rows(made: ViewBrief) -> list[dict[str, str]]:
+    """The chart's indicators' targets, as the table under the chart lists them."""
+    labels = {tile.code: tile.label for tile in made.tiles}
+    return [
+        {
+            "Indicator": labels.get(code, code),
+            "Target": target.text(),
+            "Source": target.source_text(),
+        }
+        for code, target in made.targets.items()
+    ]
+
+
+def chart_context(made: ViewBrief) -> dict[str, Any]:
+    """The Trends chart's notes and targets as printed tables (every cell text), and the
+    sentence that adds them to the chart's description."""
+    labels = {tile.code: tile.label for tile in made.tiles}
+    said = [
+        f" Dashed: the target of {labels.get(code, code)}, {target.text()}."
+        for code, target in made.targets.items()
+    ]
+    if made.notes:
+        said.append(
+            f" Dotted vertical lines: the notes numbered 1 to {len(made.notes)}, "
+            "listed under the chart."
+        )
+    return {
+        "notes": [note.row() for note in made.notes],
+        "targets": target_rows(made),
+        "marks": "".join(said),
+    }
+
+
+def chart_marks(made: ViewBrief) -> dict[str, Any]:
+    """What the Trends chart draws besides its lines (drawing.trend_chart's options): each
+    note's number and date, each target's date and value by indicator, and the From and To
+    dates a target's line is cut at."""
+    return {
+        "notes": [(note.number, note.on_date) for note in made.notes],
+        "targets": {code: (target.due, target.value) for code, target in made.targets.items()},
+        "span": made.span,
+    }
 
 
 # The pages a view brief can print, with the title the page shows.
@@ -197,6 +548,10 @@ class ViewBrief:
     sources: list[str]
     trend: pd.DataFrame | None = None
     indexed: bool = False
+    # The Trends chart's context: its dated notes, and the targets of its indicators.
+    notes: list[ChartNote] = field(default_factory=list)
+    targets: Mapping[str, IndicatorTarget] = field(default_factory=dict)
+    span: tuple[date | None, date | None] = (None, None)  # the From and To dates chosen
     places: pd.DataFrame | None = None
     map_view: str = "points"
     counts: maps.PlaceCounts | None = None
@@ -263,11 +618,22 @@ def make_view_brief(engine: Engine, view: views.View, *, link: str, made_at: dat
             date_from=values["from"],
             date_to=values["to"],
         )
+        targets = indicator_targets(context.targets(engine))
+        notes = chart_notes(context.notes(engine), frame, labels, (values["from"], values["to"]))
+        drawn = frame["indicator_code"].unique()
+        chosen = {code: targets[code] for code in drawn if code in targets}
         return ViewBrief(
             **common,
-            sources=sorted(set(frame["source"].dropna())),
+            sources=sorted(
+                set(frame["source"].dropna())
+                | {note.source for note in notes}
+                | {target.source for target in chosen.values()}
+            ),
             trend=frame,
             indexed=values["mode"] == "indexed",
+            notes=notes,
+            targets=chosen,
+            span=(values["from"], values["to"]),
         )
     flt = views.activity_filter(view.values)
     count = queries.activity_count(engine, flt, internal=False).total
@@ -294,6 +660,10 @@ def view_markdown(made: ViewBrief) -> str:
     parts += [f"> {md(notice)}" for notice in made.notices]
     if made.trend is not None:
         parts.append(markdown_table(trend_rows(made.trend), right=("Value", "Plotted")))
+        if made.notes:
+            parts += ["## Notes on the chart", markdown_table(chart_context(made)["notes"])]
+        if made.targets:
+            parts += ["## Targets", markdown_table(target_rows(made))]
     if made.counts is not None:
         parts.append(counts_text(made.counts))
     if made.rows or made.page == "activities":

@@ -1,5 +1,6 @@
 """The pictures of a printed brief, drawn on the server as SVG with matplotlib: the tiles'
-sparklines, the world map of activities from the shipped outlines, and the Trends chart.
+sparklines, the world map of activities from the shipped outlines, and the Trends chart with
+its targets and dated notes.
 
 The map uses the app's colours for each kind and a marker shape of its own, so that it reads
 when printed in grey. Every picture's text is drawn as outlines: the SVG needs no font.
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import pandas as pd
 from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
+from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -179,22 +182,66 @@ def totals_map(totals: pd.DataFrame, *, width: float = 7.2) -> str:
         return _svg(figure)
 
 
-def trend_chart(frame: pd.DataFrame, *, indexed: bool, width: float = 7.0) -> str:
+def trend_chart(
+    frame: pd.DataFrame,
+    *,
+    indexed: bool,
+    width: float = 7.0,
+    notes: Sequence[tuple[int, date]] = (),
+    targets: Mapping[str, tuple[date, int]] | None = None,
+    span: tuple[date | None, date | None] = (None, None),
+) -> str:
     """queries.trend_frame's figures: one line per indicator in the app's colours, each with a
-    marker shape of its own; a single snapshot is a marker alone."""
+    marker shape of its own; a single snapshot is a marker alone. An indicator's target (its
+    date and value, by code) is a dashed line at its value from the last point to its date, as
+    the Trends page draws it, cut at the From and To dates of `span` (indexed: on the index's
+    scale; none when the first point is 0);
+    each note (its number and date) a dotted vertical line with its number at the top."""
     with _style():
         figure = Figure(figsize=(width, width * 0.5))
         axes = figure.add_axes((0.1, 0.3, 0.87, 0.66))
-        for number, (_, rows) in enumerate(frame.groupby("indicator_code", sort=False)):
+        for number, (code, rows) in enumerate(frame.groupby("indicator_code", sort=False)):
             rows = rows.sort_values("as_of")
+            colour = charts.OKABE_ITO[number % len(charts.OKABE_ITO)]
+            label = str(rows["label"].iloc[0])
+            xs, ys = pd.to_datetime(rows["as_of"]), rows["plotted"].astype(float)
             axes.plot(
-                pd.to_datetime(rows["as_of"]),
-                rows["plotted"].astype(float),
-                color=charts.OKABE_ITO[number % len(charts.OKABE_ITO)],
+                xs,
+                ys,
+                color=colour,
                 marker=TREND_MARKERS[number % len(TREND_MARKERS)],
                 markersize=4,
                 linewidth=1.5,
-                label=str(rows["label"].iloc[0]),
+                label=label,
+            )
+            first = float(rows["value"].iloc[0])
+            if targets and code in targets and (first or not indexed):
+                due, value = targets[str(code)]
+                level = value / first * 100 if indexed else float(value)
+                start, end = sorted([rows["as_of"].iloc[-1], due])
+                start, end = max(start, span[0] or start), min(end, span[1] or end)
+                axes.plot(
+                    [date2num(start), date2num(end)],
+                    [level, level],
+                    color=colour,
+                    linestyle=(0, (4, 3)),
+                    linewidth=1.2,
+                    marker="D",
+                    markerfacecolor="white",
+                    markersize=4,
+                    label=f"Target: {label}",
+                )
+        for number, day in notes:
+            axes.axvline(date2num(day), color="#6b7280", linestyle=":", linewidth=0.9)
+            axes.annotate(
+                str(number),
+                (date2num(day), 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2),
+                textcoords="offset points",
+                va="top",
+                fontsize=7,
+                color=INK,
             )
         axes.set_ylabel("Index (first point = 100)" if indexed else "Value")
         axes.grid(axis="y", color="#e5e7eb", linewidth=0.6)

@@ -10,15 +10,33 @@ from ctdash import opendata, urlstate
 from ctdash.models import ACTIVITY_KINDS
 
 PATHS = {
-    "indicators.json": "The indicators: code, label, unit, definition, sources.",
+    "indicators.json": "The indicators: code, label, unit, definition, sources; who provides "
+    "each, when its next figure is due and its state today (fresh, due, overdue…); its target.",
     "indicators.csv": "The same, as CSV.",
     "observations.json": "The current figures; `revisions=all` for every revision.",
     "observations.csv": "The same, as CSV (what `ctdash export indicators` writes).",
+    "notes.json": "Dated notes on the trends (events such as the Compact's signing), sourced.",
+    "notes.csv": "The same, as CSV.",
     "activities.json": "The public activities that pass the filters, earliest first.",
     "activities.csv": "The same, as CSV.",
     "activities.geojson": "The placed ones as GeoJSON points.",
-    "datapackage.json": "The Frictionless Data Package of the three CSV files.",
-    "data.zip": "The three CSV files, the data package and a README.",
+    "datapackage.json": "The Frictionless Data Package of the four CSV files.",
+    "data.zip": "The four CSV files, the data package and a README.",
+}
+# The rows each JSON resource lists, under the key of the same name, as Table Schema fields.
+ROWS = {
+    "indicators": opendata.INDICATOR_FIELDS,
+    "observations": opendata.OBSERVATION_FIELDS,
+    "notes": opendata.NOTE_FIELDS,
+    "activities": opendata.ACTIVITY_FIELDS,
+}
+# Table Schema's types as JSON Schema gives them.
+JSON_TYPES = {
+    "string": {"type": "string"},
+    "date": {"type": "string", "format": "date"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
 }
 
 
@@ -60,6 +78,40 @@ PROBLEM = {
 }
 
 
+def _property(field: opendata.Field) -> dict[str, Any]:
+    """A field as a JSON Schema property: its type, or null when it is empty."""
+    kind = JSON_TYPES[field.type]
+    found: dict[str, Any] = {**kind, "type": [kind["type"], "null"]}
+    if field.choices:
+        found["enum"] = [*field.choices, None]
+    return {**found, "description": field.description}
+
+
+def json_schema(name: str) -> dict[str, Any] | None:
+    """The schema of a JSON resource's answer: the data version, and its rows' fields."""
+    fields = ROWS.get(name)
+    if fields is None:
+        return None
+    head: dict[str, Any] = {
+        "data_version": {"type": "integer", "description": "The store's data version."},
+        "synthetic": {"type": "string", "description": "Present when the data is not real."},
+    }
+    if name == "indicators":
+        head["today"] = {
+            "type": "string",
+            "format": "date",
+            "description": "The server's day that each indicator's state is of.",
+        }
+    rows = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {field.name: _property(field) for field in fields},
+        },
+    }
+    return {"type": "object", "properties": {**head, name: rows}}
+
+
 def document(prefix: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the API mounted at `prefix`."""
     paths: dict[str, Any] = {}
@@ -78,13 +130,18 @@ def document(prefix: str) -> dict[str, Any]:
             "geojson": "application/geo+json",
             "zip": "application/zip",
         }[suffix]
+        schema = json_schema(name) if suffix == "json" else None
+        content = {media: {"schema": schema} if schema else {}}
         paths[f"{prefix}/{path}"] = {
             "get": {
                 "summary": summary,
                 "parameters": parameters,
                 "responses": {
-                    "200": {"description": summary, "content": {media: {}}},
-                    "304": {"description": "Unchanged since the ETag given in If-None-Match."},
+                    "200": {"description": summary, "content": content},
+                    "304": {
+                        "description": "Unchanged since the ETag given in If-None-Match (an "
+                        "ETag names the data version and the day)."
+                    },
                     "400": PROBLEM,
                     "503": {"description": "The store cannot be reached."},
                 },

@@ -1,5 +1,6 @@
-"""The open data: the indicators, their figures and the activities as CSV, JSON and GeoJSON,
-described by a Frictionless Data Package, and all of it as data.zip.
+"""The open data: the indicators (each with when its next figure is due and its target), their
+figures, the notes on the trends and the activities as CSV, JSON and GeoJSON, described by a
+Frictionless Data Package, and all of it as data.zip.
 
 Every read here is a public one: an internal activity is never in the open data, whatever the
 parameters. The activities are read and written a page at a time, so that all of them can be
@@ -21,7 +22,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from ctdash import export, queries, urlstate, views
+from ctdash import context, export, freshness, queries, urlstate, views
 
 # The figures' parameters: which indicators, which snapshot dates, as of when, which revisions.
 INDICATOR = urlstate.Param("indicator", "list", "indicator", default=(), aliases=("ind",))
@@ -44,6 +45,15 @@ LICENSES = [
     }
 ]
 INDICATOR_COLUMNS = ["code", "label", "unit", "cumulative", "definition"]
+# The notes on the trends: the store's column, and the name the open data gives it.
+NOTE_COLUMNS = {
+    "key": "key",
+    "on_date": "date",
+    "text": "text",
+    "source": "source",
+    "source_url": "source_url",
+    "indicator_code": "indicator",
+}
 GEO_PROPERTIES = [
     "title",
     "kind",
@@ -81,9 +91,12 @@ def _decoded(
 # --- the indicators and their figures -----------------------------------------------------------
 
 
-def indicators_table(engine: Engine) -> pd.DataFrame:
-    """The indicators in the newsletter's order, each with the sources of its current figures."""
-    frame = queries.indicators(engine)[INDICATOR_COLUMNS].copy()
+def indicators_table(engine: Engine, *, today: date) -> pd.DataFrame:
+    """The indicators in the newsletter's order, each with the sources of its current figures,
+    who provides them and how often, when the next is due and its state on `today`, and its
+    target (empty when it has none)."""
+    indicators = queries.indicators(engine)
+    frame = indicators[INDICATOR_COLUMNS].copy()
     observations = queries.observations(engine)
     sources = observations.groupby("indicator_code")["source"].agg(
         lambda titles: "; ".join(dict.fromkeys(titles))
@@ -91,7 +104,33 @@ def indicators_table(engine: Engine) -> pd.DataFrame:
     latest = observations.groupby("indicator_code")["as_of"].max()
     frame["latest_as_of"] = frame["code"].map(latest)
     frame["sources"] = frame["code"].map(sources).fillna("")
-    return frame
+    standing = freshness.freshness(indicators, observations, context.schedules(engine), today)
+    due = pd.DataFrame(
+        [{"code": item.code, **item.as_json()} for item in standing],
+        columns=["code", *STANDING_COLUMNS],
+    )
+    targets = context.targets(engine).rename(columns=TARGET_COLUMNS)
+    frame = frame.merge(due, on="code", how="left").merge(
+        targets[list(TARGET_COLUMNS.values())], on="code", how="left"
+    )
+    return frame.astype({"cadence_months": "Int64", "target_value": "Int64"})
+
+
+# The fields freshness.Freshness.as_json gives, and the targets' columns as the data names them.
+STANDING_COLUMNS = ("provider", "cadence_months", "last_as_of", "next_due", "state")
+TARGET_COLUMNS = {
+    "indicator_code": "code",
+    "value": "target_value",
+    "due": "target_date",
+    "source": "target_source",
+    "source_url": "target_source_url",
+}
+
+
+def notes_table(engine: Engine) -> pd.DataFrame:
+    """The current notes on the trends, oldest first: date, text, source, and the indicator
+    each is about (empty: the whole Compact)."""
+    return context.notes(engine)[list(NOTE_COLUMNS)].rename(columns=NOTE_COLUMNS)
 
 
 def observations_table(engine: Engine, params: Mapping[str, Sequence[str]]) -> pd.DataFrame:
@@ -222,10 +261,18 @@ class Field:
     name: str
     type: str
     description: str
+    choices: tuple[str, ...] = ()
 
-    def descriptor(self) -> dict[str, str]:
+    def descriptor(self) -> dict[str, Any]:
         """The field as Table Schema writes it."""
-        return {"name": self.name, "type": self.type, "description": self.description}
+        found: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+        }
+        if self.choices:
+            found["constraints"] = {"enum": list(self.choices)}
+        return found
 
 
 INDICATOR_FIELDS = [
@@ -236,6 +283,33 @@ INDICATOR_FIELDS = [
     Field("definition", "string", "What it counts, with the caveats of its source."),
     Field("latest_as_of", "date", "The date of its latest figure."),
     Field("sources", "string", "The sources of its current figures, joined with '; '."),
+    Field("provider", "string", "Who provides its figures."),
+    Field(
+        "cadence_months",
+        "integer",
+        "How often a figure is expected, in months; empty: no regular cadence.",
+    ),
+    Field("last_as_of", "date", "The date of its last figure, from which the next is due."),
+    Field("next_due", "date", "When its next figure is due: one cadence after the last."),
+    Field(
+        "state",
+        "string",
+        "On the day the data was made: fresh; due (in the cadence's last tenth before the next "
+        "due date); overdue (past it); unscheduled (no cadence); missing (no figure yet).",
+        choices=tuple(freshness.STATES),
+    ),
+    Field("target_value", "integer", "Its target, if it has one."),
+    Field("target_date", "date", "The date the target is to be met by."),
+    Field("target_source", "string", "The decision or document that set the target."),
+    Field("target_source_url", "string", "Where that source is published, if online."),
+]
+NOTE_FIELDS = [
+    Field("key", "string", "The note's stable key."),
+    Field("date", "date", "The date of the event it notes."),
+    Field("text", "string", "What happened."),
+    Field("source", "string", "The document that states it."),
+    Field("source_url", "string", "Where the source is published, if online."),
+    Field("indicator", "string", "The indicator it is about (indicators.csv); empty: the Compact."),
 ]
 OBSERVATION_FIELDS = [
     Field("indicator", "string", "The indicator's code (indicators.csv)."),
@@ -277,7 +351,7 @@ ACTIVITY_FIELDS = [
 def datapackage(
     sources: list[dict[str, Any]], *, data_version: int, synthetic: bool
 ) -> dict[str, Any]:
-    """The Frictionless Data Package of the three CSV resources, beside it as relative paths."""
+    """The Frictionless Data Package of the four CSV resources, beside it as relative paths."""
     title = "Counter-Terrorism Compact in Numbers"
     description = (
         "The headline figures of the UN Global Counter-Terrorism Coordination Compact and its "
@@ -308,6 +382,13 @@ def datapackage(
                 "The dated public activities, earliest first.",
                 ACTIVITY_FIELDS,
                 ["key"],
+            ),
+            _resource(
+                "notes",
+                "Dated notes on the trends (events such as the Compact's signing), with sources.",
+                NOTE_FIELDS,
+                ["key"],
+                foreign=("indicator", "indicators", "code"),
             ),
         ],
     }
@@ -356,31 +437,38 @@ def package_sources(engine: Engine) -> list[dict[str, Any]]:
 
 README = """Counter-Terrorism Compact in Numbers: open data
 
-indicators.csv   the headline indicators (code, label, unit, definition, sources)
+indicators.csv   the headline indicators (code, label, unit, definition, sources), who
+                 provides each, when its next figure is due and its state on {today}, and
+                 its target if it has one
 observations.csv the current figure of each indicator at each date, with its source
 activities.csv   the dated public activities, with place, entities and source
-datapackage.json the Frictionless Data Package describing the three files
+notes.csv        dated notes on the trends (events), each with its source
+datapackage.json the Frictionless Data Package describing the four files
 
 Every figure names its source. A correction is a new revision: observations.csv holds the
 current one; /api/v1/observations.csv?revisions=all lists every revision. Data version {version}.
 """
 
 
-def data_zip(engine: Engine, *, data_version: int, synthetic: bool) -> Iterator[bytes]:
-    """data.zip: the three CSVs, the data package and a README, written to a temporary file
-    (on disk beyond a few megabytes) and read back in chunks."""
+def data_zip(engine: Engine, *, data_version: int, synthetic: bool, today: date) -> Iterator[bytes]:
+    """data.zip: the four CSVs, the data package and a README, written to a temporary file
+    (on disk beyond a few megabytes) and read back in chunks; the indicators' state is that
+    of `today`."""
     with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
         with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("README.txt", README.format(version=data_version))
+            archive.writestr("README.txt", README.format(version=data_version, today=today))
             package = datapackage(
                 package_sources(engine), data_version=data_version, synthetic=synthetic
             )
             archive.writestr("datapackage.json", json.dumps(package, indent=2, ensure_ascii=False))
-            archive.writestr("indicators.csv", export.to_csv_bytes(indicators_table(engine)))
+            archive.writestr(
+                "indicators.csv", export.to_csv_bytes(indicators_table(engine, today=today))
+            )
             archive.writestr(
                 "observations.csv",
                 export.to_csv_bytes(observations_table(engine, {})),
             )
+            archive.writestr("notes.csv", export.to_csv_bytes(notes_table(engine)))
             with archive.open("activities.csv", "w") as out:
                 pages = activity_pages(engine, queries.ActivityFilter())
                 for chunk in csv_chunks(pages, activity_columns()):

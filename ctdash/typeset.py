@@ -14,7 +14,17 @@ from typing import Any, Literal
 import typst
 
 from ctdash import drawing, geo, maps
-from ctdash.contents import TITLE, Brief, ViewBrief, listed_caption, trend_rows
+from ctdash.contents import (
+    TITLE,
+    Brief,
+    ViewBrief,
+    chart_context,
+    chart_marks,
+    compared_tables,
+    figure_context,
+    listed_caption,
+    trend_rows,
+)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -101,12 +111,16 @@ def _brief_data(made: Brief) -> tuple[dict[str, Any], dict[str, str]]:
                 + ", ".join(f"{v:,}" for v in tile.history),
                 "as_of": str(tile.as_of or "no date"),
                 "source": tile.source or "no source",
+                **figure_context(made, tile),
             }
         )
     since = f"after {made.period_start}, " if made.period_start else ""
     data = {
         **_common(made, TITLE),
-        "document_title": f"{TITLE}, as of {made.as_of}",
+        "document_title": f"{TITLE}, as of {made.as_of}"
+        + (f", compared with {made.compare}" if made.compare else ""),
+        "today": str(made.today),
+        "compared": compared_tables(made),
         "subtitle": f"As of {made.as_of}. The activities of the period: {since}up to {made.as_of}.",
         "tiles": tiles,
         "period": None,
@@ -174,9 +188,13 @@ def _view_data(made: ViewBrief) -> tuple[dict[str, Any], dict[str, str]]:
     if made.trend is not None:
         rows = trend_rows(made.trend)
         if rows:
-            pictures["chart"] = drawing.trend_chart(made.trend, indexed=made.indexed)
+            pictures["chart"] = drawing.trend_chart(
+                made.trend, indexed=made.indexed, **chart_marks(made)
+            )
+            marks = chart_context(made)
             data["chart"] = {
-                "alt": _trend_alt(made.trend, indexed=made.indexed),
+                **marks,
+                "alt": _trend_alt(made.trend, indexed=made.indexed) + marks["marks"],
                 "caption": "Indexed: each indicator's first point = 100."
                 if made.indexed
                 else "Each indicator's snapshots over time.",

@@ -86,7 +86,8 @@ def decode_link(engine: Engine, link: str, *, internal: bool = False) -> View:
     defaults: dict[str, Any] = {}
     if page == "overview":
         dates = queries.snapshot_dates(queries.observations(engine))
-        choices, defaults = {"asof": dates}, {"asof": dates[0] if dates else None}
+        choices = {"asof": dates, "compare": dates}
+        defaults = {"asof": dates[0] if dates else None, "compare": None}
     elif page == "trends":
         codes = list(queries.indicators(engine)["code"])
         obs = queries.observations(engine)
@@ -106,4 +107,10 @@ def decode_link(engine: Engine, link: str, *, internal: bool = False) -> View:
 def as_of_param(view: View) -> date | None:
     """The as-of date an Overview view pins, if any."""
     value = view.values.get("asof")
+    return value if isinstance(value, date) else None
+
+
+def compare_param(view: View) -> date | None:
+    """The snapshot an Overview view compares its figures with, if any."""
+    value = view.values.get("compare")
     return value if isinstance(value, date) else None

@@ -157,10 +157,30 @@ def test_the_data_package_validates_and_data_zip_holds_it(app_url: str) -> None:
             "activities.csv",
             "datapackage.json",
             "indicators.csv",
+            "notes.csv",
             "observations.csv",
         ]
     status, _, document = get(f"{app_url}/api/v1/openapi.json")
     assert status == 200 and json.loads(document)["openapi"] == "3.1.0"
+
+
+def test_each_indicator_says_when_its_next_figure_is_due_and_the_notes_their_sources(
+    app_url: str,
+) -> None:
+    """The shipped figures are of 2023-04-30, due every two months: overdue on any later day
+    than 2023-06-30, as the server's today is."""
+    status, headers, body = get(f"{app_url}/api/v1/indicators.json")
+    answer = json.loads(body)
+    assert status == 200 and answer["today"] > "2023-06-30"
+    assert {(i["last_as_of"], i["next_due"], i["state"]) for i in answer["indicators"]} == {
+        ("2023-04-30", "2023-06-30", "overdue")
+    }
+    assert all(i["provider"] and i["cadence_months"] == 2 for i in answer["indicators"])
+    assert answer["today"].replace("-", "") in headers["etag"]
+    _, _, body = get(f"{app_url}/api/v1/notes.json")
+    notes = json.loads(body)["notes"]
+    assert notes[0]["date"] == "2018-02-23" and len(notes) == 6
+    assert all(note["source"] for note in notes)
 
 
 def test_a_figure_card_is_svg_with_its_title_and_a_png(app_url: str) -> None:

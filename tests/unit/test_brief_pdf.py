@@ -192,7 +192,8 @@ def test_a_trends_link_prints_the_chart_described_and_its_table(store: Engine) -
     chart = [alt for role, alt in structure(made.content) if role == "/Figure"]
     assert chart == [
         "Line chart of 1 indicators over time (indexed, first point = 100). Compact entities "
-        "(2018-02-23: 100.0, 2021-10-08: 113.2, 2022-04-30: 118.4, 2023-04-30: 118.4)."
+        "(2018-02-23: 100.0, 2021-10-08: 113.2, 2022-04-30: 118.4, 2023-04-30: 118.4). "
+        "Dotted vertical lines: the notes numbered 1 to 4, listed under the chart."
     ]
 
 

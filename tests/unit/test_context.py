@@ -197,8 +197,7 @@ def test_the_shipped_notes_are_seeded_once_with_their_sources(store: Engine) -> 
 def test_a_note_is_added_corrected_removed_and_each_step_undone(store: Engine) -> None:
     added = context.add_note(store, note(text="  INTERPOL   joins "), user="ana", today=TODAY)
     key = added.key
-    added = context.notes(store).set_index("key").loc[key]
-    assert added["text"] == "INTERPOL joins"
+    assert context.notes(store).set_index("key").loc[key, "text"] == "INTERPOL joins"
     correction = context.correct_note(store, key, note(text="IPU joins"), user="bo", today=TODAY)
     assert context.notes(store).set_index("key").loc[key, "text"] == "IPU joins"
     removal = context.remove_note(store, key, user="bo")
