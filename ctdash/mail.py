@@ -20,8 +20,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
 from ctdash import brief, queries
 from ctdash.config import ConfigError, get_settings
+from ctdash.models import Delivery, Reminder, utcnow
 
 URL_ENV = "CTDASH_SMTP_URL"
 FROM_ENV = "CTDASH_MAIL_FROM"
@@ -483,3 +488,40 @@ def _reply(code: int, reply: bytes | str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+# --- the record of each sending -----------------------------------------------------------------
+
+
+def claim(session: Session, record: Delivery | Reminder) -> int | None:
+    """Commit the record of a sending (status "sending", its once key set) before the mail
+    server is spoken to; None when another run holds that key (sent, or being sent). Not
+    `commit_write`: a sending is not data, and moves no data version."""
+    session.add(record)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return record.id
+
+
+def finish(
+    engine: Engine,
+    model: type[Delivery] | type[Reminder],
+    record_id: int,
+    *,
+    status: str,
+    detail: str,
+) -> None:
+    """Mark a sending sent, or failed (then its key is freed, so that the next run sends it)."""
+    with Session(engine) as session:
+        record = session.get(model, record_id)
+        assert record is not None
+        record.status = status
+        record.detail = detail
+        record.recorded_at = utcnow()  # when the server answered
+        if status == "failed":
+            record.once_key = None
+        session.add(record)
+        session.commit()

@@ -21,7 +21,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctdash import context, freshness, mail, queries, urlstate
@@ -221,7 +220,7 @@ def send_due(
             except mail.MailError as error:
                 _record(report, engine, reminder_id, outcome, error)
                 continue
-            _finish(engine, reminder_id, status="sent", detail="")
+            mail.finish(engine, Reminder, reminder_id, status="sent", detail="")
             report.sent.append(outcome)
     return report
 
@@ -241,10 +240,10 @@ def _record(
     detail = str(error)
     done = replace(outcome, detail=detail)
     if isinstance(error, mail.PartlyRefused):
-        _finish(engine, reminder_id, status="sent", detail=detail)
+        mail.finish(engine, Reminder, reminder_id, status="sent", detail=detail)
         report.refused.append(done)
         return
-    _finish(engine, reminder_id, status="failed", detail=detail)
+    mail.finish(engine, Reminder, reminder_id, status="failed", detail=detail)
     report.failed.append(done)
     if not isinstance(error, mail.RecipientRefused):
         report.stopped = detail
@@ -263,27 +262,7 @@ def _claim(engine: Engine, item: Freshness, to: Sequence[str]) -> int | None:
             recorded_at=utcnow(),
             once_key=_key(item),
         )
-        session.add(reminder)
-        try:
-            session.commit()  # not commit_write: a reminder is not data
-        except IntegrityError:
-            session.rollback()
-            return None
-        return reminder.id
-
-
-def _finish(engine: Engine, reminder_id: int, *, status: str, detail: str) -> None:
-    """Mark a reminder sent, or failed (then its key is freed, so that the next run sends it)."""
-    with Session(engine) as session:
-        reminder = session.get(Reminder, reminder_id)
-        assert reminder is not None
-        reminder.status = status
-        reminder.detail = detail
-        reminder.recorded_at = utcnow()  # when the server answered
-        if status == "failed":
-            reminder.once_key = None
-        session.add(reminder)
-        session.commit()
+        return mail.claim(session, reminder)
 
 
 def _note_unaddressed(engine: Engine, waiting: list[Freshness]) -> list[Outcome]:

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ctdash import brief, mail, queries, views
@@ -320,12 +319,12 @@ def send_due(
             try:
                 mailer.send(message)
             except mail.MailError as error:
-                _finish(engine, delivery_id, status="failed", detail=str(error))
+                mail.finish(engine, Delivery, delivery_id, status="failed", detail=str(error))
                 report.failed.append(_outcome(item, rendered.data_version, str(error)))
                 if not isinstance(error, mail.RecipientRefused):
                     report.stopped = str(error)
                 continue
-            _finish(engine, delivery_id, status="sent", detail="")
+            mail.finish(engine, Delivery, delivery_id, status="sent", detail="")
             report.sent.append(_outcome(item, rendered.data_version))
     return report
 
@@ -379,27 +378,7 @@ def _claim(engine: Engine, item: Due, data_version: int) -> int | None:
                 data_version=data_version,
             ),
         )
-        session.add(delivery)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return None
-        return delivery.id
-
-
-def _finish(engine: Engine, delivery_id: int, *, status: str, detail: str) -> None:
-    """Mark a delivery sent, or failed (then its key is freed, so that the next run sends it)."""
-    with Session(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        delivery.status = status
-        delivery.detail = detail
-        delivery.recorded_at = utcnow()  # when the server answered
-        if status == "failed":
-            delivery.once_key = None
-        session.add(delivery)
-        session.commit()
+        return mail.claim(session, delivery)
 
 
 def _record_failure(engine: Engine, item: Due, *, detail: str) -> None:

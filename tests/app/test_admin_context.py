@@ -13,22 +13,15 @@ from streamlit.testing.v1 import AppTest
 from ctdash import auth, context, store
 from ctdash.db import make_engine
 from ctdash.models import Target
-from ctdash.seed import seed
 from tests.conftest import row_counts
-from tests.helpers.apptest import open_page
+from tests.helpers.apptest import open_page, seed_with_users
 
 CODE = "compact_entities"
 
 
 @pytest.fixture
 def admin_db(app_database: Path) -> Path:
-    engine = make_engine(f"sqlite:///{app_database}")
-    seed(engine)
-    with Session(engine) as session:
-        auth.add_user(session, name="root", role="admin", password="correct horse battery")
-        session.commit()
-    engine.dispose()
-    return app_database
+    return seed_with_users(app_database, root="admin")
 
 
 def indicators_table(at: AppTest):

@@ -7,14 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from ctdash import auth, context
+from ctdash import context
 from ctdash.db import make_engine
 from ctdash.models import Note
-from ctdash.seed import seed
 from tests.conftest import row_counts, tables_checksum
+from tests.helpers.apptest import seed_with_users
 from tests.helpers.desk_notes import (
     desk,
     errors,
@@ -35,13 +34,7 @@ UNOCT = "UNOCT (Compact Secretariat, PKMCB)"
 
 @pytest.fixture
 def app_db(app_database: Path) -> Path:
-    engine = make_engine(f"sqlite:///{app_database}")
-    seed(engine)
-    with Session(engine) as session:
-        auth.add_user(session, name="ana", role="editor", password="correct horse battery")
-        session.commit()
-    engine.dispose()
-    return app_database
+    return seed_with_users(app_database, ana="editor")
 
 
 def on_day(monkeypatch: pytest.MonkeyPatch, day: date) -> None:

@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from ctdash import auth, context
+from ctdash import context
 from ctdash.db import make_engine
 from ctdash.markdown import md
-from ctdash.seed import seed
-from tests.helpers.apptest import page_file
+from tests.helpers.apptest import page_file, seed_with_users
 from tests.helpers.desk_notes import desk, fill, plain, save, table, written
 from tests.helpers.escaping import unescaped_payloads
 
@@ -28,13 +26,7 @@ DECISION = "Coordination Committee decision <7> (test)"
 
 @pytest.fixture
 def app_db(app_database: Path) -> Path:
-    engine = make_engine(f"sqlite:///{app_database}")
-    seed(engine)
-    with Session(engine) as session:
-        auth.add_user(session, name="ana", role="editor", password="correct horse battery")
-        session.commit()
-    engine.dispose()
-    return app_database
+    return seed_with_users(app_database, ana="editor")
 
 
 def trends(at: AppTest, **query: str) -> AppTest:

@@ -6,8 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from ctdash import auth
+from ctdash.db import make_engine
+from ctdash.seed import seed
 from ctdash.web.signin import USER_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,3 +48,18 @@ def open_page(page: str, user: str | None, **query: str) -> AppTest:
     at.switch_page(page_file(f"pages/{page}.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def seed_with_users(database: Path, **roles: str) -> Path:
+    """Seed the SQLite store at `database` and add local accounts (name=role), each with the
+    password `correct horse battery`."""
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        seed(engine)
+        with Session(engine) as session:
+            for name, role in roles.items():
+                auth.add_user(session, name=name, role=role, password="correct horse battery")
+            session.commit()
+    finally:
+        engine.dispose()
+    return database
