@@ -74,7 +74,8 @@ def init(database_url: DatabaseUrl = None) -> None:
     typer.echo(
         f"store ready at {engine.url.render_as_string(hide_password=True)}: added "
         f"{report.indicators} indicators, {report.sources} sources, "
-        f"{report.observations} figures, {report.activities} activities"
+        f"{report.observations} figures, {report.activities} activities, "
+        f"{report.schedules} schedules, {report.notes} notes"
     )
 
 

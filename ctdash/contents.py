@@ -12,7 +12,6 @@ activities of both periods side by side. A brief never holds an internal activit
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,44 +42,6 @@ class Listed:
     dates: str
     entities: str
     kind: str = ""
-
-
-@dataclass(frozen=True)
-class IndicatorTarget:
-    """An indicator's target as a brief states it: a value by a date, and what set it."""
-
-    value: int
-    due: date
-    source: str
-    source_url: str | None = None
-
-    def text(self) -> str:
-        """'60 by 2025-12-31'."""
-        return f"{self.value:,} by {self.due}"
-
-    def progress(self, figure: int | None) -> str:
-        """'75% of the target', or '' when there is no figure or the target is 0. Rounded down,
-        as the Overview's tile rounds it: 99.6% of the way is not yet the target."""
-        if figure is None or not self.value:
-            return ""
-        return f"{math.floor(figure / self.value * 100)}% of the target"
-
-    def source_text(self) -> str:
-        """The source, with its address when it has one."""
-        return f"{self.source} ({self.source_url})" if self.source_url else self.source
-
-
-def indicator_targets(frame: pd.DataFrame) -> dict[str, IndicatorTarget]:
-    """context.targets()'s rows, by indicator code."""
-    return {
-        str(row["indicator_code"]): IndicatorTarget(
-            int(row["value"]),
-            row["due"],
-            str(row["source"]),
-            str(row["source_url"]) if isinstance(row["source_url"], str) else None,
-        )
-        for row in frame.to_dict("records")
-    }
 
 
 @dataclass(frozen=True)
@@ -194,7 +155,7 @@ class Brief:
     notices: tuple[str, ...] = ()
     # Each indicator's freshness as of `today`, and the targets of those that have one.
     standing: Mapping[str, freshness.Freshness] = field(default_factory=dict)
-    targets: Mapping[str, IndicatorTarget] = field(default_factory=dict)
+    targets: Mapping[str, context.Goal] = field(default_factory=dict)
     today: date | None = None
     comparison: Comparison | None = None
 
@@ -234,7 +195,7 @@ def make_brief(
     summary = summarise(activities, tiles) if not activities.empty else None
     today = freshness.clock()
     standing = freshness.freshness(indicators, observations, context.schedules(engine), today)
-    targets = indicator_targets(context.targets(engine))
+    targets = context.goals(context.targets(engine))
     now = Side(as_of, period.date_from, summary)
     params = {"asof": as_of.isoformat()} | ({"compare": compare.isoformat()} if compare else {})
     return Brief(
@@ -342,7 +303,7 @@ def figure_context(brief: Brief, tile: queries.Tile) -> dict[str, str]:
     return {
         "state": standing.word if standing else "",
         "updated": updated,
-        "target": f"Target {target.text()}" + (f", {progress}" if progress else "") + "."
+        "target": f"Target {target.text()}" + (f" · {progress}" if progress else "") + "."
         if target
         else "",
         "target_source": f"Set by {target.source_text()}." if target else "",
@@ -376,6 +337,7 @@ def standing_rows(brief: Brief) -> list[dict[str, str]]:
             {
                 "Indicator": tile.label,
                 "Provided by": standing.provider if standing and standing.provider else "—",
+                "Cadence": freshness.cadence_text(standing.cadence_months) if standing else "—",
                 "Updated": str(standing.last_as_of or "no figure yet") if standing else "—",
                 "Next due": str(standing.next_due or "—") if standing else "—",
                 "State": standing.word if standing else "—",
@@ -550,7 +512,7 @@ class ViewBrief:
     indexed: bool = False
     # The Trends chart's context: its dated notes, and the targets of its indicators.
     notes: list[ChartNote] = field(default_factory=list)
-    targets: Mapping[str, IndicatorTarget] = field(default_factory=dict)
+    targets: Mapping[str, context.Goal] = field(default_factory=dict)
     span: tuple[date | None, date | None] = (None, None)  # the From and To dates chosen
     places: pd.DataFrame | None = None
     map_view: str = "points"
@@ -618,7 +580,7 @@ def make_view_brief(engine: Engine, view: views.View, *, link: str, made_at: dat
             date_from=values["from"],
             date_to=values["to"],
         )
-        targets = indicator_targets(context.targets(engine))
+        targets = context.goals(context.targets(engine))
         notes = chart_notes(context.notes(engine), frame, labels, (values["from"], values["to"]))
         drawn = frame["indicator_code"].unique()
         chosen = {code: targets[code] for code in drawn if code in targets}

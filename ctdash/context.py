@@ -4,6 +4,7 @@ on the trends. Read, checked and written here; every write is a new revision in 
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,6 +102,51 @@ def revisions(engine: Engine, model: type[Schedule] | type[Target] | type[Note])
     frame["recorded_at"] = [batches.get(b, ("", None))[1] for b in frame["batch_id"]]
     frame = frame.astype({"superseded_batch_id": "Int64"})
     return frame.sort_values("id", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Goal:
+    """An indicator's current target as the pages and the brief state it: a value by a date,
+    and the decision or document that set it."""
+
+    value: int
+    due: date
+    source: str
+    source_url: str | None = None
+
+    def text(self) -> str:
+        """'60 by 2027-12-31'."""
+        return f"{self.value:,} by {self.due}"
+
+    def share(self, figure: int) -> float:
+        """How far a figure has come, from 0 to 1 (1 once at or past the target)."""
+        return 1.0 if figure >= self.value else figure / self.value
+
+    def progress(self, figure: int | None) -> str:
+        """'75% reached', 'reached' once the figure is at or past the target, '' with no
+        figure. Rounded down: 99.6% of the way is not yet the target."""
+        if figure is None:
+            return ""
+        if figure >= self.value:
+            return "reached"
+        return f"{math.floor(self.share(figure) * 100)}% reached"
+
+    def source_text(self) -> str:
+        """The source, with its address when it has one."""
+        return f"{self.source} ({self.source_url})" if self.source_url else self.source
+
+
+def goals(frame: pd.DataFrame) -> dict[str, Goal]:
+    """targets()'s rows, by indicator code."""
+    return {
+        str(row["indicator_code"]): Goal(
+            int(row["value"]),
+            row["due"],
+            str(row["source"]),
+            str(row["source_url"]) if isinstance(row["source_url"], str) else None,
+        )
+        for row in frame.to_dict("records")
+    }
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -215,7 +261,8 @@ def _write(engine: Engine, *, kind: str, user: str, note: str, rows: Any) -> int
             assert batch.id is not None
             added = rows(session, batch.id)
             session.add_all(added)
-            commit_write(session)
+            # Not figures: the pages' caches move on, new-figures subscriptions do not.
+            commit_write(session, figures=False)
             return batch.id
     except IntegrityError as error:
         raise StoreError(

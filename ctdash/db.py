@@ -328,20 +328,25 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(config)
 
 
-def commit_write(session: Session) -> None:
-    """Commit a write of data, moving the store's data version on in the same transaction.
+def commit_write(session: Session, *, figures: bool = True) -> None:
+    """Commit a write of data, moving the store's data version on in the same transaction;
+    `figures`: it wrote figures or activities (not only a schedule, a target or a note).
 
     The counter is updated last, just before the commit, so versions follow the order in
     which writes commit, not the order in which they started.
     """
-    move_data_version(session)
+    move_data_version(session, figures=figures)
     session.commit()
 
 
-def move_data_version(connection: Session | Connection) -> None:
-    """Add one to the data version, in the transaction of the write about to commit."""
-    version = models.DataVersion.__table__.c.version  # type: ignore[attr-defined]
-    connection.execute(update(models.DataVersion).values({version: version + 1}))
+def move_data_version(connection: Session | Connection, *, figures: bool = True) -> None:
+    """Add one to the data version, in the transaction of the write about to commit; for a
+    write of figures or activities, its figures version becomes that new version."""
+    columns = models.DataVersion.__table__.c  # type: ignore[attr-defined]
+    moved: dict[Any, Any] = {columns.version: columns.version + 1}
+    if figures:
+        moved[columns.figures_version] = columns.version + 1
+    connection.execute(update(models.DataVersion).values(moved))
 
 
 @contextmanager

@@ -234,10 +234,10 @@ def history_table(revisions: pd.DataFrame) -> pd.DataFrame:
     return revisions.assign(current=revisions["superseded_by"].isna())[HISTORY_COLUMNS]
 
 
-def undo_choices(log: pd.DataFrame) -> dict[int, str]:
+def undo_choices(log: pd.DataFrame, kinds: Sequence[str] = store.UNDOABLE) -> dict[int, str]:
     """The writes that can be undone (uploads, entries, imports, notes, schedules and targets
     not undone yet), latest first as the audit log lists them, each with what it brought."""
-    undoable = log[log["kind"].isin(store.UNDOABLE) & log["undone_by"].isna()]
+    undoable = log[log["kind"].isin(list(kinds)) & log["undone_by"].isna()]
     choices = {}
     for r in undoable.to_dict("records"):
         write = int(r["write"])

@@ -142,6 +142,9 @@ class DataVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int
+    # The data version of the latest write of figures or activities (not of a schedule, a
+    # target or a note): what a new-figures subscription waits for.
+    figures_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Observation(SQLModel, table=True):

@@ -127,6 +127,12 @@ def data_version(engine: Engine) -> int:
         return session.exec(select(DataVersion.version)).one()
 
 
+def figures_version(engine: Engine) -> int:
+    """The data version of the latest write of figures or activities."""
+    with Session(engine) as session:
+        return session.exec(select(DataVersion.figures_version)).one()
+
+
 def is_synthetic(engine: Engine) -> bool:
     """Whether the store holds generated data (`ctdash demo`); such a store holds nothing else."""
     with Session(engine) as session:

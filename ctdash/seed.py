@@ -150,7 +150,7 @@ def seed(engine: Engine, data_dir: Path | None = None) -> SeedReport:
         # Read again in the writing transaction: another process may have seeded meanwhile.
         report = _write(session, _lacking(session, data_dir), data_dir)
         if report.total:
-            commit_write(session)
+            commit_write(session, figures=report.total > report.schedules + report.notes)
     return report
 
 

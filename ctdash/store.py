@@ -29,6 +29,10 @@ from ctdash.models import (
 )
 
 UNDOABLE = ("upload", "manual", "ingest", "note", "setting")
+# What an editor may undo: everything but an administrator's schedules and targets.
+EDITOR_UNDOABLE = ("upload", "manual", "ingest", "note")
+# Writes of a figure's context (ctdash.context), not of figures or activities.
+CONTEXT_KINDS = ("note", "setting")
 
 
 class StoreError(Exception):
@@ -238,11 +242,12 @@ def _add_activity(
         session.add(ActivityEntity(activity_id=activity.id, entity=entity, position=position))
 
 
-def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
-    """Undo a write: its figures (or schedules, targets, notes) are superseded and its
-    activities withdrawn; nothing is deleted, and what it replaced is current again."""
+def undo(engine: Engine, *, batch_id: int, user: str, kinds: Sequence[str] = UNDOABLE) -> Batch:
+    """Undo a write of one of `kinds`: its figures (or schedules, targets, notes) are
+    superseded and its activities withdrawn; nothing is deleted, and what it replaced is
+    current again."""
     try:
-        return _undo(engine, batch_id=batch_id, user=user)
+        return _undo(engine, batch_id=batch_id, user=user, kinds=kinds)
     except IntegrityError as error:
         raise StoreError(
             f"Write {batch_id} was undone by someone else at the same moment."
@@ -251,13 +256,17 @@ def undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
         raise StoreUnavailable(refusal(error, undone=True)) from error
 
 
-def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
+def _undo(engine: Engine, *, batch_id: int, user: str, kinds: Sequence[str]) -> Batch:
     with Session(engine) as session:
         target = session.get(Batch, batch_id)
         if target is None:
             raise StoreError(f"There is no write number {batch_id}.")
         if target.kind not in UNDOABLE:
             raise StoreError(f"Write {batch_id} ({target.kind}) cannot be undone.")
+        if target.kind not in kinds:
+            raise StoreError(
+                f"Write {batch_id} ({target.kind}) can be undone by an administrator only."
+            )
         done = session.exec(select(Batch).where(Batch.undoes_batch_id == batch_id)).first()
         if done is not None:
             raise StoreError(
@@ -284,7 +293,7 @@ def _undo(engine: Engine, *, batch_id: int, user: str) -> Batch:
             if activity.withdrawn_batch_id is None:
                 activity.withdrawn_batch_id = batch.id
                 session.add(activity)
-        commit_write(session)
+        commit_write(session, figures=target.kind not in CONTEXT_KINDS)
         session.refresh(batch)
         return batch
 

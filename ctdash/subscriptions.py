@@ -1,8 +1,9 @@
 """Subscriptions to briefs: add, list, remove, what is due, and sending it (`ctdash brief
 send-due`).
 
-A `new-figures` subscription is due at the first run after a commit moved the data version past
-the one it was added at, once per version; a `weekly` or `monthly` one at the first run in each
+A `new-figures` subscription is due at the first run after a commit of figures or activities
+(not of a note, a schedule or a target alone) moved the data version past the one it was added
+at and the one of its last brief; a `weekly` or `monthly` one at the first run in each
 week (ISO, UTC) or month after the one it was added in. No recipient is ever sent the same
 brief (view and format) of the same data version twice, by one subscription or several.
 
@@ -220,6 +221,7 @@ def due(engine: Engine, now: datetime) -> list[Due]:
     """The active subscriptions whose brief is due at `now`, oldest first. A brief the same
     recipient already received of this data version is still listed: send_due skips it."""
     version = queries.data_version(engine)
+    figures = queries.figures_version(engine)
     with Session(engine) as session:
         subscriptions = session.exec(
             select(Subscription)
@@ -237,7 +239,10 @@ def due(engine: Engine, now: datetime) -> list[Due]:
     for subscription in subscriptions:
         sid = subscription.id
         if subscription.trigger == "new-figures":
-            if version > subscription.since_version and (sid, version) not in versions:
+            # Due once figures or activities changed after it was added and after the data
+            # version of its last brief; a note or a target alone sends nothing.
+            received = max((v for s, v in versions if s == sid), default=0)
+            if figures > max(subscription.since_version, received):
                 found.append(Due(subscription, version, ""))
             continue
         period = period_key(subscription.trigger, now)

@@ -23,6 +23,7 @@ from ctdash.contents import (
     compared_tables,
     figure_context,
     listed_caption,
+    standing_rows,
     trend_rows,
 )
 
@@ -121,6 +122,7 @@ def _brief_data(made: Brief) -> tuple[dict[str, Any], dict[str, str]]:
         + (f", compared with {made.compare}" if made.compare else ""),
         "today": str(made.today),
         "compared": compared_tables(made),
+        "standing": standing_rows(made),
         "subtitle": f"As of {made.as_of}. The activities of the period: {since}up to {made.as_of}.",
         "tiles": tiles,
         "period": None,

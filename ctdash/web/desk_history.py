@@ -39,7 +39,9 @@ def history_tab(*, database: Engine, viewer: Viewer, indicators: list[tuple[str,
 
 def undo(*, database: Engine, viewer: Viewer) -> None:
     """Choose a write, confirm, and undo it: what it wrote stops being current."""
-    choices = undo_choices(queries.audit_log(database))
+    # Schedules and targets are an administrator's: an editor cannot undo them either.
+    kinds = store.UNDOABLE if viewer.role == "admin" else store.EDITOR_UNDOABLE
+    choices = undo_choices(queries.audit_log(database), kinds)
     if not choices:
         st.caption("No write to undo.")
         return
@@ -53,7 +55,7 @@ def undo(*, database: Engine, viewer: Viewer) -> None:
     )
     if st.button("Undo this write", disabled=not sure, key="desk:undo", icon=":material/undo:"):
         try:
-            undone = store.undo(database, batch_id=int(choice), user=viewer.name)
+            undone = store.undo(database, batch_id=int(choice), user=viewer.name, kinds=kinds)
         except store.StoreError as error:
             st.error(md(error))
         else:

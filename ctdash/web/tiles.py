@@ -3,15 +3,12 @@ comparison its figure at the other date."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Literal, cast
 
-import pandas as pd
 import streamlit as st
 
-from ctdash import freshness, queries
+from ctdash import context, freshness, queries
 from ctdash.comparison import Compared
 from ctdash.markdown import markdown_table, md
 from ctdash.sparkline import sparkline
@@ -21,37 +18,9 @@ from ctdash.web import readers
 BadgeColour = Literal["green", "orange", "red", "gray"]
 
 
-@dataclass(frozen=True)
-class Goal:
-    """An indicator's current target: a value by a date, and the decision that set it."""
-
-    value: int
-    due: date
-    source: str
-    source_url: str | None
-
-    def progress(self, figure: int) -> tuple[float, str]:
-        """How far `figure` has come, as the bar's share (0 to 1) and in words: 'Target 60 by
-        2027-12-31 · 75% reached', or '· reached' once the figure is at or past the target."""
-        said = f"Target {self.value:,} by {self.due}"
-        if figure >= self.value:
-            return 1.0, f"{said} · reached"
-        # Rounded down: 99.6% of the way is not yet the target.
-        share = figure / self.value
-        return share, f"{said} · {math.floor(share * 100)}% reached"
-
-
-def goals(version: int) -> dict[str, Goal]:
+def goals(version: int) -> dict[str, context.Goal]:
     """Each indicator's current target, by indicator code."""
-    return {
-        str(row["indicator_code"]): Goal(
-            value=int(row["value"]),
-            due=row["due"],
-            source=str(row["source"]),
-            source_url=None if pd.isna(row["source_url"]) else str(row["source_url"]) or None,
-        )
-        for row in readers.targets(version).to_dict("records")
-    }
+    return context.goals(readers.targets(version))
 
 
 def figure_help(tile: queries.Tile) -> str:
@@ -66,7 +35,7 @@ def show_tile(
     *,
     as_of: date,
     fresh: freshness.Freshness | None,
-    goal: Goal | None,
+    goal: context.Goal | None,
     compared: Compared | None,
     compare_to: date | None,
 ) -> None:
@@ -157,14 +126,15 @@ def show_freshness(fresh: freshness.Freshness, tile: queries.Tile) -> None:
     )
 
 
-def show_goal(goal: Goal, tile: queries.Tile) -> None:
+def show_goal(goal: context.Goal, tile: queries.Tile) -> None:
     """Progress towards the target, with the decision that set it."""
     url = f" ({md(goal.source_url)})" if goal.source_url else ""
     if tile.value is None:
         st.caption(f"Target {goal.value:,} by {goal.due} · no figure yet")
     else:
-        share, said = goal.progress(tile.value)
-        st.progress(share, text=said)
+        st.progress(
+            goal.share(tile.value), text=f"Target {goal.text()} · {goal.progress(tile.value)}"
+        )
     st.caption("Source of the target: " + md(goal.source) + url)
 
 

@@ -7,7 +7,8 @@ Create Date: 2026-11-29
 An indicator's schedule (how often it is reported, who provides it) and its target are kept as
 revisions, as figures are; so are the dated notes on the trends. A reminder that a figure is
 overdue is recorded as sending before the mail server is spoken to; its unique key sends the
-same period's reminder once. The shipped schedules and notes are added by seeding.
+same period's reminder once. The shipped schedules and notes are added by seeding. The data
+version gains a figures version, moved only by writes of figures or activities.
 """
 
 from __future__ import annotations
@@ -56,7 +57,14 @@ def _indicator(table: str, *, nullable: bool = False) -> tuple[sa.Column, sa.For
 
 
 def upgrade() -> None:
-    """The four tables, empty."""
+    """The four tables, empty, and the figures version: the data version of the latest write of
+    figures or activities, which new-figures subscriptions wait for (until now every write
+    was one)."""
+    with op.batch_alter_table("data_version") as batch:
+        batch.add_column(
+            sa.Column("figures_version", sa.Integer(), nullable=False, server_default="0")
+        )
+    op.execute("UPDATE data_version SET figures_version = version")
     _revisions(
         "schedule",
         *_indicator("schedule"),
@@ -111,3 +119,5 @@ def downgrade() -> None:
     ):
         op.drop_index(f"ix_{table}_{key}", table_name=table)
         op.drop_table(table)
+    with op.batch_alter_table("data_version") as batch:
+        batch.drop_column("figures_version")

@@ -266,3 +266,21 @@ def test_undoing_an_added_note_takes_it_off_the_trends(app_db: Path) -> None:
     at = undo_latest(at, write)
     assert "Added by mistake." not in {r["Note"] for r in table(at, "Date")}
     assert "6 notes on the trends, oldest first." in [c.value for c in at.caption]
+
+
+def test_an_editor_is_not_offered_the_undo_of_an_administrators_target(app_db: Path) -> None:
+    engine = make_engine(f"sqlite:///{app_db}")
+    setting = context.set_target(
+        engine, code="member_states", value=150, due=date(2027, 12, 31), source="x", user="root"
+    )
+    noted = context.add_note(
+        engine,
+        context.NoteInput(date(2023, 3, 1), "A meeting", "UNOCT"),
+        user="ana",
+        today=date(2026, 11, 29),
+    )
+    engine.dispose()
+    offered = desk().selectbox(key="desk:undo-write").options
+    # The administrator's write (the target) is not among those the editor may undo.
+    assert [int(option.split(":")[0]) for option in offered] == [noted.write]
+    assert noted.write == setting + 1

@@ -84,6 +84,10 @@ def test_every_figure_says_when_it_was_updated_when_the_next_is_due_and_overdue_
     assert "CTED country assessments 24 first snapshot Overdue" in text
     assert "Activities: 56 (22 on the map)." in text
     assert re.search(r"Kind Activities meeting 19 .* mission 1\b", text)
+    # Who provides each figure and how often, further on, as the Markdown and the API say.
+    whole = pdf_text(made(store, "pdf").content)
+    assert "When the next figures are due" in whole
+    assert "CTED TA recommendations CTED every 2 months 2023-04-30 2023-06-30 Overdue" in whole
 
 
 def test_a_brief_of_an_earlier_date_says_its_state_is_that_of_the_latest_figure(
@@ -119,18 +123,20 @@ def test_a_target_shows_with_its_progress_and_source_and_is_gone_once_removed(
     text = markdown(store)
     row = table(text, "## When the next figures are due")[0]
     assert row["Target"] == f"60 by 2025-12-31; source: {HOSTILE} (https://un.example/decision)"
-    assert row["Progress"] == "75% of the target"
+    assert row["Progress"] == "75% reached"
     assert "<b>" not in text  # typed text is escaped, never markup
     printed = pdf_text(made(store, "pdf").content)
     assert "Compact entities 45 +0 since 2022-04-30 Overdue · updated" in printed
-    assert "Target 60 by 2025-12-31, 75% of the target." in printed
-    assert f"Set by {HOSTILE} (https://un.example/decision)." in printed
+    assert "Target 60 by 2025-12-31 · 75% reached." in printed
+    # As typed, wherever the line breaks (the text extracted has a space at each break).
+    unbroken = "".join(printed.split())
+    assert "".join(f"Set by {HOSTILE} (https://un.example/decision).".split()) in unbroken
 
     context.remove_target(store, code="compact_entities", user="admin@example.org")
     row = table(markdown(store), "## When the next figures are due")[0]
     assert (row["Target"], row["Progress"]) == ("none set", "")
     printed = pdf_text(made(store, "pdf").content)
-    assert "Target 60" not in printed and "75% of the target" not in printed
+    assert "Target 60" not in printed and "75% reached" not in printed
     assert "Set by" not in printed
 
 

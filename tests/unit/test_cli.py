@@ -22,7 +22,10 @@ def test_init_twice_leaves_the_row_counts_unchanged(db_path: Path) -> None:
     url = f"sqlite:///{db_path}"
     first = runner.invoke(app, ["init", "--database-url", url])
     assert first.exit_code == 0, first.output
-    assert "added 8 indicators, 4 sources, 11 figures, 56 activities" in first.output
+    assert (
+        "added 8 indicators, 4 sources, 11 figures, 56 activities, 8 schedules, 6 notes"
+        in first.output
+    )
     counts = row_counts(db_path)
     second = runner.invoke(app, ["init", "--database-url", url])
     assert second.exit_code == 0

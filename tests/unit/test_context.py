@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from ctdash import comparison, context, freshness, queries, store
+from ctdash import store as store_module
 from ctdash.models import Note
 from ctdash.seed import seed
 from tests.conftest import row_counts
@@ -162,6 +163,22 @@ def test_a_target_is_set_removed_and_its_removal_undone(store: Engine) -> None:
         context.remove_target(store, code="member_states", user="root")
     store_undo(store, removal)
     assert list(context.targets(store)["value"]) == [150]
+
+
+def test_an_editor_cannot_undo_an_administrators_target_or_schedule(store: Engine) -> None:
+    target = context.set_target(
+        store, code="member_states", value=150, due=date(2027, 12, 31), source="x", user="root"
+    )
+    schedule = context.set_schedule(
+        store, code="member_states", cadence_months=3, provider="UNOCT", user="root"
+    )
+    for write in (target, schedule):
+        with pytest.raises(store_module.StoreError, match="by an administrator only"):
+            store_module.undo(store, batch_id=write, user="ana", kinds=store_module.EDITOR_UNDOABLE)
+    assert list(context.targets(store)["value"]) == [150]
+    added = context.add_note(store, note(), user="ana", today=TODAY)
+    store_module.undo(store, batch_id=added.write, user="ana", kinds=store_module.EDITOR_UNDOABLE)
+    assert added.key not in set(context.notes(store)["key"])
 
 
 def test_a_bad_target_names_each_field(store: Engine) -> None:

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
-from ctdash import freshness, mail, queries, store, subscriptions
+from ctdash import context, freshness, mail, queries, store, subscriptions
 from ctdash.cli import app
 from ctdash.ingest import ObservationRecord
 from tests.conftest import PROJECT_ROOT
@@ -447,3 +447,41 @@ def test_a_send_cut_off_midway_is_never_sent_again(
     assert server.messages == []
     listed = cli("subscriptions", "list", "--database-url", database_url).stdout
     assert "sending" in listed and "never confirmed, so never sent again by itself" in listed
+
+
+def test_a_note_a_schedule_or_a_target_alone_sends_no_new_figures_brief(
+    store: Engine, database_url: str, mail_env: SmtpServer
+) -> None:
+    added = cli(
+        "subscriptions", "add", "ana@example.org", "--view", OVERVIEW,
+        "--trigger", "new-figures", "--database-url", database_url,
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    before = queries.data_version(store)
+    context.add_note(
+        store,
+        context.NoteInput(date(2023, 3, 1), "A meeting", "UNOCT"),
+        user="ana",
+        today=date(2026, 11, 29),
+    )
+    context.set_schedule(
+        store, code="focal_points", cadence_months=3, provider="UNOCT", user="root"
+    )
+    context.set_target(
+        store, code="focal_points", value=2_000, due=date(2027, 1, 1), source="x", user="root"
+    )
+    # The pages see a new version (their caches move on); subscribers get nothing.
+    assert queries.data_version(store) == before + 3
+    quiet = send_due(database_url)
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    assert mail_env.messages == []
+
+    commit_figure(store, 140)
+    sent = send_due(database_url)
+    assert sent.stdout.startswith("sent subscription 1 to ana@example.org")
+    assert len(mail_env.messages) == 1
+    # A note after that brief does not send it again.
+    context.remove_note(store, "note-2018-02-23-signing", user="ana")
+    again = send_due(database_url)
+    assert (again.exit_code, again.stdout) == (0, "")
+    assert len(mail_env.messages) == 1
