@@ -193,6 +193,14 @@ def head_revision() -> str:
     return head
 
 
+def is_newer_revision(revision: str | None) -> bool:
+    """Whether a store's revision is one this version does not know: a newer version migrated
+    it. Migrations only add to the schema, so this version still serves such a store
+    (docs/deploy.md, "Upgrades")."""
+    known = {script.revision for script in _script().walk_revisions()}
+    return revision is not None and revision not in known
+
+
 @contextmanager
 def migration_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction that a schema change can run in, all or nothing.

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ctdash import api, failures
 from ctdash.config import ConfigError, get_settings
-from ctdash.db import head_revision, make_engine
+from ctdash.db import head_revision, is_newer_revision, make_engine
 from ctdash.seed import seed
 
 logger = logging.getLogger("ctdash.server")
@@ -47,8 +47,9 @@ async def healthz(_request: Request) -> JSONResponse:
 
 
 async def readyz(_request: Request) -> JSONResponse:
-    """200 {"ready": true} when the store answers and its schema is at the latest migration;
-    503 {"ready": false, "reason": ...} otherwise, within the connect timeout."""
+    """200 {"ready": true} when the store answers and its schema is at the latest migration (or
+    at a newer version's); 503 {"ready": false, "reason": ...} otherwise, within the connect
+    timeout."""
     try:
         limit = get_settings().db_connect_timeout
         with anyio.fail_after(limit):
@@ -69,7 +70,9 @@ def store_problem() -> str | None:
             revision = MigrationContext.configure(connection).get_current_revision()
     except failures.STORE_FAILURES as error:
         return failures.cause(error)
-    if revision != head_revision():
+    # A later revision is a newer version's, migrated while this replica runs: it still serves
+    # (docs/deploy.md, "Upgrades"). An earlier one would lack what this version reads.
+    if revision != head_revision() and not is_newer_revision(revision):
         return f"the store's schema is at {revision or 'no revision'}, not {head_revision()}"
     return None
 
