@@ -67,7 +67,7 @@ def make_engine(url: str | None = None, *, pooled: bool = True) -> Engine:
     except ImportError:
         raise ConfigError(
             "database URL names PostgreSQL, whose driver is not installed: "
-            "pip install -e '.[postgres]'"
+            "pip install -c constraints.txt -e ."
         ) from None
     return postgres.engine(
         parsed,
