@@ -13,6 +13,7 @@ from bench.api_calls import ApiResult
 from bench.formatting import count_text, megabytes_text, result_text, seconds_text, times_text
 from bench.measuring import ratio
 from bench.report_browser import browser_table
+from bench.report_replicas import replicas_section
 from bench.results import Run
 from bench.soak import SoakResult
 from bench.stores import DEFAULT_SIZES, KIND
@@ -29,15 +30,21 @@ def report(run: Run) -> str:
         f"{info['system']}; Python {info['Python']}, Streamlit {info['Streamlit']}, "
         f"pandas {info['pandas']}, SQLite {info['SQLite']}.",
         "",
-        f"Each size is a synthetic store made by `ctdash demo --activities N --years "
-        f"{run.years}` ({run.years} years of monthly snapshots of the eight indicators), in a "
-        "SQLite file of its own. Reads are made as a viewer who is not signed in.",
-        "",
-        "The machine is shared and noisy: every figure is the median of several repeats "
-        f"({run.repeats} for reads and script runs, {run.loads} fresh page loads in the "
-        "browser), and the targets are judged by ratios of figures measured side by side in "
-        "this same run. Compare ratios between runs, not absolute times.",
-        "",
+    ]
+    if set(run.parts) - {"replicas"}:
+        # The replicas part has a store of its own, on PostgreSQL, and says so in its section.
+        lines += [
+            f"Each size is a synthetic store made by `ctdash demo --activities N --years "
+            f"{run.years}` ({run.years} years of monthly snapshots of the eight indicators), in "
+            "a SQLite file of its own. Reads are made as a viewer who is not signed in.",
+            "",
+            "The machine is shared and noisy: every figure is the median of several repeats "
+            f"({run.repeats} for reads and script runs, {run.loads} fresh page loads in the "
+            "browser), and the targets are judged by ratios of figures measured side by side "
+            "in this same run. Compare ratios between runs, not absolute times.",
+            "",
+        ]
+    lines += [
         "## Targets",
         "",
         "| target | measured | result |",
@@ -55,6 +62,8 @@ def report(run: Run) -> str:
         lines += soak_section(run.soak, run.sizes[-1])
     if run.api:
         lines += api_section(run.api, run.sizes[-1])
+    if run.replicas:
+        lines += replicas_section(run, info)
     lines += [
         "## How to rerun",
         "",
@@ -66,8 +75,10 @@ def report(run: Run) -> str:
         ".venv/bin/python -m bench.run --quick --out /tmp/performance.md   # a smoke run",
         "```",
         "",
-        "`--parts data,app,browser,sessions,soak,api` chooses what to measure, `--repeats`, "
-        "`--loads` and `--soak` how often; `python -m bench.run --help` lists every option.",
+        "`--parts data,app,browser,sessions,soak,api,replicas` chooses what to measure, "
+        "`--repeats`, `--loads` and `--soak` how often; `python -m bench.run --help` lists "
+        "every option. The replicas part needs HAProxy and a PostgreSQL server to make a "
+        "database on, named by CTDASH_TEST_POSTGRES_URL.",
         "",
     ]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from bench.api_calls import ApiResult
 from bench.browser import BrowserResult
 from bench.page_scripts import PageRuns
 from bench.reads import DataResult
+from bench.replicas import ReplicasResult
 from bench.soak import SoakResult
 from bench.stores import FilterChoices
 
@@ -31,3 +32,4 @@ class Run:
     browser: dict[int, BrowserResult] = field(default_factory=dict)
     soak: SoakResult | None = None
     api: ApiResult | None = None
+    replicas: ReplicasResult | None = None

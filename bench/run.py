@@ -16,7 +16,12 @@ such sessions; `soak` loads every page of the served app 2,000 times with changi
 memory after the last load is within 1.25× that after load 200; `api` asks the open data API,
 a figure card and link previews over HTTP, and streams every activity as CSV watching the
 server's peak memory (largest size only; bench/api_calls.py). The browser, sessions, soak and
-api parts serve the app as it is deployed, `streamlit run serve.py`.
+api parts serve the app as it is deployed, `streamlit run serve.py`. `replicas` starts
+`deploy/local.sh --replicas 2` (two replicas behind HAProxy) on a PostgreSQL database of its own
+with the shipped data, made on the server CTDASH_TEST_POSTGRES_URL names and dropped after; it
+counts page loads per second through the proxy against one replica direct, then loads pages
+through the proxy across a rolling restart and a replica killed (bench/replicas.py). It uses
+none of the sizes' stores, which are not made when it is the only part.
 
 Every figure is a median of several repeats, and the targets are judged by ratios taken in
 the same run, because the machines this runs on are shared and noisy.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -33,7 +39,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bench import soak
+from bench import replicas, soak
 from bench.api_calls import measure_api
 from bench.browser import measure_browsers
 from bench.measuring import BenchError
@@ -46,7 +52,7 @@ from bench.sessions import SESSIONS
 from bench.stores import DEFAULT_SIZES, QUICK_SIZES, choose_filters, make_store
 from tests.e2e.launch import ProcessError
 
-PARTS = ("data", "app", "browser", "sessions", "soak", "api")
+PARTS = ("data", "app", "browser", "sessions", "soak", "api", "replicas")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -65,14 +71,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"page loads of the soak ({soak.LOADS:,}; {soak.QUICK_LOADS} with --quick)",
     )
     parser.add_argument(
-        "--parts", default=",".join(PARTS), help=f"what to measure, of {','.join(PARTS)}"
+        "--parts",
+        help=f"what to measure, of {','.join(PARTS)} (default: all; replicas only when "
+        f"{replicas.POSTGRES_ENV} names a PostgreSQL server)",
     )
     parser.add_argument("--out", type=Path, help="write the Markdown report here too")
     parser.add_argument("--workdir", type=Path, help="keep the stores here (default: a temp dir)")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"a smoke run: 200 and 1,000 activities, one repeat, {soak.QUICK_LOADS} soak loads",
+        help=f"a smoke run: 200 and 1,000 activities, one repeat, {soak.QUICK_LOADS} soak loads, "
+        f"replicas' rounds of {replicas.QUICK_ROUND_SECONDS:g} s",
     )
     args = parser.parse_args(argv)
     quick = args.quick
@@ -85,6 +94,12 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     args.soak = args.soak or (soak.QUICK_LOADS if quick else soak.LOADS)
     if args.soak < 1:
         parser.error("--soak needs at least one page load")
+    if args.parts is None:
+        args.parts = ",".join(PARTS)
+        if not os.environ.get(replicas.POSTGRES_ENV, "").strip():
+            # Named in --parts, the part refuses to run without a server; by default, left out.
+            args.parts = ",".join(p for p in PARTS if p != "replicas")
+            say(f"the replicas part is left out: {replicas.POSTGRES_ENV} is not set")
     args.parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = set(args.parts) - set(PARTS)
     if unknown:
@@ -108,19 +123,22 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
         command=command,
         started=datetime.now(),
     )
+    # Refused at once, before any store is made, when the part cannot run.
+    postgres = replicas.postgres_server() if "replicas" in run.parts else None
     began = time.perf_counter()
     urls = {}
-    for size in run.sizes:
+    # The replicas part makes a store of its own; the others measure these.
+    for size in run.sizes if set(run.parts) - {"replicas"} else ():
         say(f"ctdash demo: {size:,} activities, {run.years} years")
         urls[size] = make_store(workdir / f"store-{size}", activities=size, years=run.years)
-    run.choices = choose_filters(urls[run.sizes[0]])
-    for size in run.sizes:
-        if "data" in run.parts:
+    choices = run.choices = choose_filters(urls[run.sizes[0]]) if urls else None
+    for size, url in urls.items():
+        if "data" in run.parts and choices is not None:
             say(f"data functions at {size:,}")
-            run.data[size] = data_functions(urls[size], run.choices, repeats=run.repeats)
+            run.data[size] = data_functions(url, choices, repeats=run.repeats)
         if "app" in run.parts:
             say(f"page script runs at {size:,}")
-            run.pages[size] = page_runs(urls[size], repeats=run.repeats, budget=120.0)
+            run.pages[size] = page_runs(url, repeats=run.repeats, budget=120.0)
     if "browser" in run.parts or "sessions" in run.parts:
         run.browser = measure_browsers(
             urls,
@@ -143,6 +161,8 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
             loads=args.soak,
             progress=say,
         )
+    if postgres is not None:
+        run.replicas = replicas.measure_replicas(postgres, workdir, quick=args.quick, progress=say)
     run.seconds = time.perf_counter() - began
     return run
 

@@ -203,6 +203,7 @@ start_replica() {
     local i=$1
     CTDASH_DATABASE_URL=$database_url "$VENV/streamlit" run serve.py \
         --server.port "${ports[i]}" --server.address 127.0.0.1 --server.headless true \
+        --server.fileWatcherType none \
         >>"$run_dir/replica$i.log" 2>&1 &
     pids[i]=$!
 }
