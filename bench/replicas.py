@@ -24,14 +24,22 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.measuring import PROJECT_ROOT, BenchError
+from bench.local_deploy import (
+    PROXY_LINE,
+    READY_LINE,
+    LocalSh,
+    create_database,
+    drop_database,
+    start,
+    stop,
+)
+from bench.measuring import BenchError
 from bench.soak_loads import load_failure
 from bench.soak_views import View
 from tests.e2e.launch import free_port
 
 # The PostgreSQL server the part makes its database on, as the tests name it.
 POSTGRES_ENV = "CTDASH_TEST_POSTGRES_URL"
-LOCAL_SH = PROJECT_ROOT / "deploy" / "local.sh"
 REPLICAS = 2
 # The pages each client loads in turn: the one with the most figures and the heaviest one.
 VIEWS = (View("overview", "/"), View("map", "/map"))
@@ -57,15 +65,11 @@ WATCH_LIMIT_SECONDS = 60.0
 # local.sh migrates and seeds the new database, then starts every replica and the proxy.
 START_TIMEOUT = 240.0
 RESTART_TIMEOUT = 180.0
-STOP_TIMEOUT = 60.0
 
 # The name under which the whole machine's busy processor time is given beside the processes'.
 MACHINE = "the whole machine"
 
-# What local.sh prints, one line each.
-REPLICA_LINE = re.compile(r"^replica (\d+): http://127\.0\.0\.1:(\d+) pid (\d+)$")
-PROXY_LINE = re.compile(r"^proxy: http://localhost:(\d+) pid (\d+)$")
-READY_LINE = re.compile(r"^ready: ")
+# What local.sh prints on a rolling restart (bench/local_deploy.py has the rest).
 RESTART_DONE = re.compile(r"^restart: done$")
 RESTART_GAVE_UP = re.compile(r"^restart: .*the others are left running as they are$")
 
@@ -199,89 +203,36 @@ def postgres_server() -> str:
     return url
 
 
-def _on_server(server: str, statement: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
 @contextlib.contextmanager
 def database(server: str) -> Iterator[str]:
     """A new, empty database on the server, dropped at exit whatever happened; its URL."""
-    from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    name = f"ctdash_bench_{uuid.uuid4().hex[:12]}"
     try:
-        _on_server(server, f'CREATE DATABASE "{name}"')
+        url = create_database(server, prefix="ctdash_bench_")
     except SQLAlchemyError as error:
         first = str(error).strip().splitlines()[0]
         raise BenchError(f"could not make a database on the PostgreSQL server: {first}") from None
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        _on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(server, url)
 
 
-@dataclass(frozen=True)
-class Replica:
-    url: str
-    pid: int
-
-
-@dataclass
-class Deployment:
-    """deploy/local.sh running: its process, its run folder, and the lines it has printed
-    (read as they come by a thread of their own)."""
-
-    process: subprocess.Popen[str]
-    run_dir: Path
-    lines: list[str] = field(default_factory=list)
-    closed: bool = False
-    changed: threading.Condition = field(default_factory=threading.Condition)
-
-    def follow(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self.changed:
-                self.lines.append(line.rstrip("\n"))
-                self.changed.notify_all()
-        with self.changed:
-            self.closed = True
-            self.changed.notify_all()
-
-    def mark(self) -> int:
-        """Where the output is now, for waiting on a line printed after it."""
-        with self.changed:
-            return len(self.lines)
+class Deployment(LocalSh):
+    """deploy/local.sh running (bench/local_deploy.py), waited on as the part waits: a line
+    not printed in time is a BenchError."""
 
     def wait_for(self, *patterns: re.Pattern[str], after: int = 0, timeout: float) -> re.Match[str]:
         """The first line from index `after` on that matches one of the patterns; BenchError,
         with what local.sh printed, after `timeout` or once local.sh has ended."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                for line in self.lines[after:]:
-                    for pattern in patterns:
-                        if found := pattern.search(line):
-                            return found
-                left = deadline - time.monotonic()
-                if left <= 0 or self.closed:
-                    wanted = " or ".join(f"/{p.pattern}/" for p in patterns)
-                    why = "ended before it printed" if self.closed else "did not print"
-                    late = "" if self.closed else f" within {timeout:.0f} s"
-                    raise BenchError(f"local.sh {why} {wanted}{late}:\n{self.tail()}")
-                self.changed.wait(min(left, 0.5))
-
-    def replicas(self) -> dict[int, Replica]:
-        """Each replica's address and process id, as local.sh last announced them."""
-        with self.changed:
-            return announced_replicas(self.lines)
+        if found := self.output.wait_for(*patterns, after=after, timeout=timeout):
+            return found
+        wanted = " or ".join(f"/{p.pattern}/" for p in patterns)
+        closed = self.output.closed
+        why = "ended before it printed" if closed else "did not print"
+        late = "" if closed else f" within {timeout:.0f} s"
+        raise BenchError(f"local.sh {why} {wanted}{late}:\n{self.tail()}")
 
     def proxy_pid(self) -> int:
         return int(self.wait_for(PROXY_LINE, timeout=1).group(2))
@@ -293,38 +244,7 @@ class Deployment:
 
     def server_status(self, number: int) -> str:
         """What the proxy says of a replica now (UP, DOWN, MAINT...), from its admin socket."""
-        import socket
-
-        with socket.socket(socket.AF_UNIX) as sock:
-            sock.settimeout(5)
-            sock.connect(str(self.run_dir / "admin.sock"))
-            sock.sendall(b"show stat\n")
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
-        header, *rows = answer.decode().splitlines()
-        columns = header.lstrip("# ").split(",")
-        for row in rows:
-            values = dict(zip(columns, row.split(","), strict=False))
-            if values.get("pxname") == "replicas" and values.get("svname") == f"replica{number}":
-                return values["status"]
-        return "unknown"
-
-    def tail(self, count: int = 30) -> str:
-        """local.sh's last lines, for an error."""
-        with self.changed:
-            return "\n".join(self.lines[-count:])
-
-
-def announced_replicas(lines: Sequence[str]) -> dict[int, Replica]:
-    """Each replica's address and process id from local.sh's lines; a restart's later
-    announcement of a replica replaces the earlier one."""
-    found: dict[int, Replica] = {}
-    for line in lines:
-        if match := REPLICA_LINE.match(line):
-            number, port, pid = map(int, match.groups())
-            found[number] = Replica(f"http://127.0.0.1:{port}", pid)
-    return found
+        return super().server_status(number) or "unknown"
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -346,62 +266,18 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return used
 
 
-def _running(pid: int) -> bool:
-    """Whether a process runs (a zombie no longer counts)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _stop(deployment: Deployment) -> None:
-    """SIGTERM to local.sh, which stops what it started; then whatever is left, by force: its
-    process group (it starts nothing in a session of its own) and each process it announced."""
-    process = deployment.process
-    with deployment.changed:
-        pids = {replica.pid for replica in announced_replicas(deployment.lines).values()}
-        pids |= {int(m.group(2)) for line in deployment.lines if (m := PROXY_LINE.match(line))}
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_TIMEOUT)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    for pid in pids:
-        if _running(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def deployed(database_url: str, run_dir: Path) -> Iterator[Deployment]:
     """`deploy/local.sh --replicas 2` on a free port until exit, once it says it is ready;
     every process it started is stopped at exit, whatever happened."""
-    # local.sh makes the replicas' one cookie secret when none is given.
-    env = {k: v for k, v in os.environ.items() if k != "STREAMLIT_SERVER_COOKIE_SECRET"}
-    command = [str(LOCAL_SH), "--replicas", str(REPLICAS), "--port", str(free_port())]
-    command += ["--database-url", database_url, "--run-dir", str(run_dir)]
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-        start_new_session=True,  # its own process group, so that the stop reaches everything
-    )
+    process = start(database_url, run_dir, port=free_port(), replicas=REPLICAS)
     deployment = Deployment(process, run_dir)
-    threading.Thread(target=deployment.follow, daemon=True).start()
+    deployment.follow()
     try:
         deployment.wait_for(READY_LINE, timeout=START_TIMEOUT)
         yield deployment
     finally:
-        _stop(deployment)
+        stop(deployment)
 
 
 # --- page loads ------------------------------------------------------------------------------

@@ -6,17 +6,17 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
-from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy import Connection, create_engine, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import SQLModel
 
+from bench.local_deploy import create_database, drop_database
 from ctdash.config import get_settings
 from ctdash.db import make_engine
 from ctdash.seed import seed
@@ -108,30 +108,14 @@ def postgres_server() -> str:
     return url
 
 
-def _on_server(server: str, statement: str) -> None:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        admin.dispose()
-
-
-def _database_url(server: str, name: str) -> str:
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
 def create_postgres_database(server: str, *, template: str | None = None) -> str:
     """A new database on the server (a copy of `template` if given); returns its URL."""
-    name = f"ctdash_test_{uuid.uuid4().hex[:12]}"
-    copy = f' TEMPLATE "{template}"' if template else ""
-    _on_server(server, f'CREATE DATABASE "{name}"{copy}')
-    return _database_url(server, name)
+    return create_database(server, prefix="ctdash_test_", template=template)
 
 
 def drop_postgres_database(server: str, url: str) -> None:
     """Drop a database that create_postgres_database made, closing what still uses it."""
-    _on_server(server, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    drop_database(server, url)
 
 
 @pytest.fixture(scope="session")

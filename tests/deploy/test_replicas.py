@@ -24,7 +24,8 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from tests.deploy.conftest import STOPPED_LINE, Deployment, running
+from bench.local_deploy import running
+from tests.deploy.conftest import STOPPED_LINE, Deployment
 from tests.e2e.conftest import settle
 
 CTDASH = str(Path(sys.executable).with_name("ctdash"))

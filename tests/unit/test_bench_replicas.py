@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bench import replicas
+from bench import local_deploy, replicas
 from bench import run as bench
 from bench.replicas import MACHINE, Failover, Load, ReplicasResult, Roll, Throughput
 from bench.report import report
@@ -92,11 +92,9 @@ def test_a_replica_restarted_is_known_by_its_latest_announcement() -> None:
         "replica 1: http://127.0.0.1:40001 pid 201",
         "replica 2: exited (pid 102, killed by signal 9); the proxy sends its pages elsewhere",
     ]
-    found = replicas.announced_replicas(lines)
-    assert found == {
-        1: replicas.Replica("http://127.0.0.1:40001", 201),
-        2: replicas.Replica("http://127.0.0.1:40002", 102),
-    }
+    found = local_deploy.announced_replicas(lines)
+    assert found == {1: local_deploy.Replica(40001, 201), 2: local_deploy.Replica(40002, 102)}
+    assert found[1].url == "http://127.0.0.1:40001"
     assert replicas.RESTART_GAVE_UP.search(
         "restart: replica 2 exited before it was ready; the others are left running as they are"
     )
