@@ -160,3 +160,11 @@ def commit_unless_held(
         outcome.failed = [Problem(None, None, str(error))]
         outcome.status, outcome.stopped = "refused", True
     return outcome
+
+
+def echo_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Print rows under a header, each column as wide as its widest cell."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        typer.echo("  ".join(cells).rstrip())

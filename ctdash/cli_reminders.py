@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.engine import Engine
 
 from ctdash import freshness, mail, reminders
-from ctdash.cli_options import DatabaseUrl
+from ctdash.cli_options import DatabaseUrl, echo_table
 from ctdash.config import ConfigError
 from ctdash.db import make_engine
 from ctdash.seed import seed
@@ -205,7 +205,4 @@ def list_command(database_url: DatabaseUrl = None) -> None:
         )
         for item in listed
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        typer.echo("  ".join(cells).rstrip())
+    echo_table(header, rows)

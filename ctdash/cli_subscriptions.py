@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ctdash import mail, subscriptions
-from ctdash.cli_options import DatabaseUrl, User
+from ctdash.cli_options import DatabaseUrl, User, echo_table
 from ctdash.cli_reminders import DashboardUrl, send_and_echo
 from ctdash.config import ConfigError
 from ctdash.db import make_engine
@@ -114,10 +114,7 @@ def list_command(database_url: DatabaseUrl = None) -> None:
         )
         for item in listed
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        typer.echo("  ".join(cells).rstrip())
+    echo_table(header, rows)
 
 
 @subscriptions_app.command("remove")

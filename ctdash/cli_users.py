@@ -13,7 +13,7 @@ import typer
 from sqlmodel import Session
 
 from ctdash import auth
-from ctdash.cli_options import DatabaseUrl
+from ctdash.cli_options import DatabaseUrl, echo_table
 from ctdash.db import create_schema, make_engine, session_scope
 
 PASSWORD_ENV = "CTDASH_PASSWORD"
@@ -99,10 +99,7 @@ def list_command(database_url: DatabaseUrl = None) -> None:
             for user in auth.list_users(session)
         ]
     header = ("name", "email", "role", "sign-in", "locked until")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        typer.echo("  ".join(cells).rstrip())
+    echo_table(header, rows)
 
 
 @users_app.command("set-role")

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -104,3 +105,13 @@ def running_server() -> Iterator[SmtpServer]:
     if server.handler.hold is not None:
         server.handler.hold.set()
     server.stop()
+
+
+def use_server(server: SmtpServer, monkeypatch: Any, *, sender: str, tmp_path: Path) -> None:
+    """Point the ctdash commands' mail settings at `server`, sending from `sender` with no
+    login and no secrets file (`monkeypatch` is pytest's)."""
+    monkeypatch.setenv("CTDASH_SMTP_URL", server.url)
+    monkeypatch.setenv("CTDASH_MAIL_FROM", sender)
+    for name in ("CTDASH_SMTP_USER", "CTDASH_SMTP_PASSWORD", "CTDASH_TODAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "none.toml"))

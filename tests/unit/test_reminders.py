@@ -22,7 +22,7 @@ from ctdash.cli_reminders import send_and_echo
 from ctdash.db import make_engine, session_scope
 from ctdash.ingest import ObservationRecord
 from ctdash.models import Indicator, Schedule
-from tests.helpers.smtp import SmtpServer, running_server
+from tests.helpers.smtp import SmtpServer, running_server, use_server
 
 pytestmark = pytest.mark.both_backends
 
@@ -56,11 +56,7 @@ def mail_env(
     smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> SmtpServer:
     """The mail settings of the ctdash commands: the test's SMTP server, no login."""
-    monkeypatch.setenv("CTDASH_SMTP_URL", smtp_server.url)
-    monkeypatch.setenv("CTDASH_MAIL_FROM", SENDER)
-    for name in ("CTDASH_SMTP_USER", "CTDASH_SMTP_PASSWORD", "CTDASH_TODAY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "none.toml"))
+    use_server(smtp_server, monkeypatch, sender=SENDER, tmp_path=tmp_path)
     return smtp_server
 
 

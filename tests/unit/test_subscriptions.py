@@ -24,7 +24,7 @@ from ctdash import context, freshness, mail, queries, store, subscriptions
 from ctdash.cli import app
 from ctdash.ingest import ObservationRecord
 from tests.conftest import PROJECT_ROOT
-from tests.helpers.smtp import SmtpServer, running_server
+from tests.helpers.smtp import SmtpServer, running_server, use_server
 
 pytestmark = pytest.mark.both_backends
 
@@ -48,11 +48,7 @@ def mail_env(
     smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> SmtpServer:
     """The mail settings of the ctdash commands: the test's SMTP server, no login."""
-    monkeypatch.setenv("CTDASH_SMTP_URL", smtp_server.url)
-    monkeypatch.setenv("CTDASH_MAIL_FROM", SENDER)
-    for name in ("CTDASH_SMTP_USER", "CTDASH_SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("STREAMLIT_SECRETS_FILES", str(tmp_path / "none.toml"))
+    use_server(smtp_server, monkeypatch, sender=SENDER, tmp_path=tmp_path)
     # A day when the shipped figures are fresh: `brief send-due` has no reminder to send.
     monkeypatch.setattr(freshness, "clock", lambda: date(2023, 5, 1))
     return smtp_server
