@@ -11,7 +11,7 @@ import streamlit as st
 from ctdash import context, freshness, queries
 from ctdash.comparison import Compared
 from ctdash.markdown import markdown_table, md
-from ctdash.sparkline import sparkline
+from ctdash.sparkline import sparkline_markdown
 from ctdash.web import readers
 
 # The colours st.badge takes; freshness.COLOURS names one of them for each state.
@@ -86,10 +86,7 @@ def show_sparkline(version: int, tile: queries.Tile) -> None:
         return
     obs = readers.observations(version)
     dated = obs[(obs["indicator_code"] == tile.code) & (obs["as_of"] <= tile.as_of)]
-    drawn = sparkline(tile.label, tile.history, min(dated["as_of"]), tile.as_of)
-    # Not st.html, whose sanitiser drops SVG. In a <div>, Markdown takes the whole as one block
-    # of HTML and leaves the text inside it alone (sparkline() escapes it).
-    st.markdown(f"<div>{drawn}</div>", unsafe_allow_html=True)
+    st.markdown(sparkline_markdown(tile.label, tile.history, min(dated["as_of"]), tile.as_of))
 
 
 def show_compared(compared: Compared, compare_to: date) -> None:
