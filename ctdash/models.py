@@ -183,12 +183,25 @@ class Activity(SQLModel, table=True):
             "internal",
             "withdrawn_batch_id",
         ),
+        # The reads of one kind (migration 0009): counted, grouped by place or read in date
+        # order from the index alone.
+        Index(
+            "ix_activity_kind_dates",
+            "kind",
+            "start_date",
+            "end_date",
+            "lat",
+            "lon",
+            "country_iso3",
+            "internal",
+            "withdrawn_batch_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, index=True)
     title: str
-    kind: str = Field(index=True)
+    kind: str
     start_date: date = Field(index=True)
     end_date: date = Field(index=True)
     country_iso3: str | None = Field(default=None, index=True)
