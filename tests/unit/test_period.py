@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 
 from ctdash import queries
 from ctdash.period import period_of, summarise
@@ -74,3 +75,25 @@ def test_a_period_is_counted_by_kind_and_country_beside_the_assessments_figure()
 )
 def test_a_store_without_the_assessments_figure_says_so(tiles: list[queries.Tile]) -> None:
     assert summarise(ACTIVITIES, tiles).assessments_figure == "no figure"
+
+
+@pytest.mark.both_backends
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_summary_read_counts_what_every_activity_read_counts(
+    store: Engine, internal: bool
+) -> None:
+    """The Overview summarises a period from its activities' kinds and places alone; the brief,
+    from every column. Both give the same summary for every snapshot's period."""
+    observations = queries.observations(store)
+    dates = queries.snapshot_dates(observations)
+    tiles = queries.build_tiles(queries.indicators(store), observations, dates[0])
+    summaries = 0
+    for as_of in dates:
+        period = period_of(dates, as_of)
+        every = queries.activities(store, period, internal=internal)
+        narrow = queries.activity_kinds_and_places(store, period, internal=internal)
+        assert len(narrow) == len(every)
+        if not every.empty:
+            assert summarise(narrow, tiles) == summarise(every, tiles)
+            summaries += 1
+    assert summaries > 0
