@@ -32,6 +32,10 @@ WHOLE_COMPACT = "The whole Compact"
 # Hover lines longer than this are wrapped: a 500-character note would run off the chart.
 HOVER_WIDTH = 60
 NOTE_COLUMNS = ["Date", "Note", "About", "Source"]
+# Up to this many snapshots, each is marked on its line; past it the markers (10 px on points a
+# few pixels apart) would only thicken the line, and drawing them took the browser seconds
+# (241 snapshots of 8 indicators). The hover still gives each snapshot.
+MARKED_SNAPSHOTS = 60
 
 
 def _plain(text: object) -> str:
@@ -124,6 +128,14 @@ def trend_figure(
     return figure
 
 
+def _mode(snapshots: int) -> str:
+    """How a series is drawn: one snapshot as a marker, never a line; a line with each snapshot
+    marked; past MARKED_SNAPSHOTS, the line alone."""
+    if snapshots == 1:
+        return "markers"
+    return "lines" if snapshots > MARKED_SNAPSHOTS else "lines+markers"
+
+
 def _indicator_trace(code: str, rows: pd.DataFrame, colour: str, *, indexed: bool) -> go.Scatter:
     customdata = list(
         zip(
@@ -137,7 +149,7 @@ def _indicator_trace(code: str, rows: pd.DataFrame, colour: str, *, indexed: boo
         x=[d.isoformat() for d in rows["as_of"]],
         y=[float(v) for v in rows["plotted"]],
         name=html.escape(str(rows["label"].iloc[0])),
-        mode="lines+markers" if len(rows) > 1 else "markers",
+        mode=_mode(len(rows)),
         marker={"size": 10, "color": colour},
         line={"color": colour, "width": 2},
         customdata=customdata,

@@ -6,6 +6,7 @@ import streamlit as st
 from ctdash import export, queries
 from ctdash.web import filters, links, page, readers
 from ctdash.web.engine import data_version, engine
+from ctdash.web.tables import dictionary_encoded
 
 viewer = page.page_start()
 
@@ -59,7 +60,7 @@ if count.total > readers.TABLE_ROWS:
     )
 st.caption(caption)
 st.dataframe(
-    table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS)),
+    dictionary_encoded(table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS))),
     hide_index=True,
     key="activities-table",
     column_config={"Title": st.column_config.TextColumn(width="large")},

@@ -5,6 +5,7 @@ import streamlit as st
 from ctdash import charts, queries, urlstate, views
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
+from ctdash.web.tables import dictionary_encoded
 
 page.page_start()
 
@@ -94,9 +95,14 @@ else:
             "as a dotted line with a marker at the top of the chart."
         )
         st.markdown(charts.notes_table(in_view, labels))
-    with st.expander("The figures behind the chart", expanded=False):
-        st.dataframe(
-            frame[["label", "as_of", "value", "plotted", "as_of_inferred", "source"]],
+    # Drawn when opened: the table's code (1.3 MB) would otherwise load and run beside the
+    # chart's before the chart is drawn.
+    behind = st.expander("The figures behind the chart", key="trends:figures", on_change="rerun")
+    if behind.open:
+        behind.dataframe(
+            dictionary_encoded(
+                frame[["label", "as_of", "value", "plotted", "as_of_inferred", "source"]]
+            ),
             hide_index=True,
             column_config={
                 "label": "Indicator",

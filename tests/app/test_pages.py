@@ -5,9 +5,13 @@ from __future__ import annotations
 import html
 import json
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ctdash import queries
+from ctdash.config import get_settings
+from ctdash.db import make_engine
 from tests.helpers.apptest import APP, page_file
 
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
@@ -262,6 +266,35 @@ def test_trends_indexed_starts_at_100() -> None:
     entities = next(t for t in figure["data"] if t["meta"] == "compact_entities")
     assert entities["y"][0] == 100
     assert entities["y"][-1] == pytest.approx(45 / 38 * 100, abs=0.1)
+
+
+def test_trends_figures_behind_the_chart_are_drawn_when_their_expander_opens() -> None:
+    at = open_page("pages/trends.py", {"ind": "compact_entities~member_states"})
+    labels = [e.label for e in at.expander]
+    assert "The figures behind the chart" in labels
+    assert not at.dataframe
+    at.session_state["trends:figures"] = True
+    at.run()
+    table = at.dataframe[0].value
+    assert list(table["label"]) == ["Compact entities"] * 4 + ["Member States"]
+    assert list(table["value"][:4]) == [38, 43, 45, 45]
+    assert table["source"].str.contains("Secretary-General signs").any()
+
+
+def test_activities_table_cells_are_sent_once_per_distinct_value() -> None:
+    """The table's repeated text (kinds, countries, sources) travels as categories; each
+    cell still reads as stored."""
+    at = open_page("pages/activities.py")
+    table = at.dataframe[0].value
+    assert isinstance(table["Kind"].dtype, pd.CategoricalDtype)
+    assert isinstance(table["Source"].dtype, pd.CategoricalDtype)
+    # Titles rarely repeat: sent as they are.
+    assert not isinstance(table["Title"].dtype, pd.CategoricalDtype)
+    engine = make_engine(get_settings().database_url)
+    stored = queries.activities(engine, limit=len(table))
+    engine.dispose()
+    assert table["Kind"].astype(str).tolist() == stored["kind"].tolist()
+    assert table["Source"].astype(str).tolist() == stored["source"].tolist()
 
 
 def test_activities_table_search_and_downloads_show_the_same_rows() -> None:

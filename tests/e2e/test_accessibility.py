@@ -163,10 +163,12 @@ class Audit:
 
     def check(self, where: str, *ready: Locator) -> None:
         settle(self.page, *ready)
-        # What an expander holds is checked too: open every closed one (opening runs no script).
+        # What an expander holds is checked too: open every closed one, and wait for what an
+        # expander drawn only when opened (Trends' table) has its script draw.
         closed = self.page.locator("[data-testid=stExpander] details:not([open]) > summary")
         for _ in range(closed.count()):
             closed.first.click()
+            settle(self.page)
         self.failures += describe(where, run_axe(self.page, self.axe_js))
 
     def open(self, screen: Screen, base_url: str, *, by_link: bool) -> None:

@@ -252,3 +252,38 @@ def test_target_sentences_name_each_shown_target_and_its_source() -> None:
     assert charts.target_sentences(aim, LABELS) == [
         r"Compact entities: 1,500 by 2026-12-31 (source: [Decision \*7\*](<https://un.org/decision>))"
     ]
+
+
+@pytest.mark.parametrize(
+    ("snapshots", "mode"),
+    [
+        (1, "markers"),
+        (2, "lines+markers"),
+        (charts.MARKED_SNAPSHOTS, "lines+markers"),
+        (charts.MARKED_SNAPSHOTS + 1, "lines"),
+    ],
+)
+def test_a_long_series_is_drawn_as_its_line_and_still_hovers_each_snapshot(
+    snapshots: int, mode: str
+) -> None:
+    days = pd.date_range("2006-01-31", periods=snapshots, freq="ME").date
+    frame = pd.DataFrame(
+        {
+            "indicator_code": "compact_entities",
+            "position": 1,
+            "label": "Compact entities",
+            "as_of": days,
+            "value": range(100, 100 + snapshots),
+            "source": "newsletter",
+            "as_of_inferred": False,
+        }
+    )
+    figure = charts.trend_figure(
+        queries.trend_frame(frame, ["compact_entities"], indexed=False), indexed=False
+    )
+    [trace] = figure.data
+    assert trace.mode == mode
+    # Every snapshot is a point of the trace, and its hover names its figure and source.
+    assert len(trace.x) == snapshots
+    assert [row[0] for row in trace.customdata] == [f"{v:,}" for v in range(100, 100 + snapshots)]
+    assert "source: %{customdata[1]}" in trace.hovertemplate
