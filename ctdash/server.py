@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ctdash import api, failures
+from ctdash import api, failures, freshness
 from ctdash.config import ConfigError, get_settings
 from ctdash.db import head_revision, is_newer_revision, make_engine
 from ctdash.seed import seed
@@ -160,11 +160,15 @@ def prepare_store() -> None:
 
 
 def _warm() -> None:
-    # The link previews of the default views, read once before the first visitor asks.
+    # The default views' reads and their link previews, made once before the first visitor asks.
+    # Imported here, once Streamlit's runtime runs: the readers' caches are then its own.
+    from ctdash.web import readers
+
     try:
+        readers.warm_default_views(freshness.clock())
         api.warm_previews()
     except failures.STORE_FAILURES as error:
-        logger.warning("describing the default views: %s", failures.log_line(error))
+        logger.warning("reading the default views: %s", failures.log_line(error))
 
 
 def on_script_error(error: Exception) -> bool:
