@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -145,6 +146,20 @@ class Preview:
     svg: str
 
 
+# A series of up to this many snapshots is described figure by figure; a longer one by its
+# first and last: a link preview shows a line or two, and each page's HTML carries it.
+SERIES_SAID = 6
+
+
+def series_text(points: list[tuple[date, float]]) -> str:
+    """'38 (2018-02-23) → 43 (2021-10-08) → 45 (2023-04-30)'; past SERIES_SAID snapshots,
+    '3,218 (2006-11-30) → … → 28,250 (2026-11-29), 241 snapshots'."""
+    said = [f"{int(v):,} ({d})" for d, v in points]
+    if len(said) <= SERIES_SAID:
+        return " → ".join(said)
+    return f"{said[0]} → … → {said[-1]}, {len(said)} snapshots"
+
+
 def preview(engine: Engine, view: views.View, *, picture: bool = True) -> Preview:
     """The preview of a page's view as a reader who is not signed in sees it; without
     `picture`, its title and sentence alone (what a page's tags need)."""
@@ -170,8 +185,7 @@ def preview(engine: Engine, view: views.View, *, picture: bool = True) -> Previe
             date_to=values["to"],
         ).sort_values("as_of")
         lines = [
-            f"{label}: "
-            + " → ".join(f"{int(v):,} ({d})" for d, v in zip(g["as_of"], g["value"], strict=True))
+            f"{label}: " + series_text(list(zip(g["as_of"], g["value"], strict=True)))
             for label, g in frame.groupby("label", sort=False)
         ]
         svg = drawing.trend_chart(frame, indexed=indexed) if picture and len(frame) else ""
