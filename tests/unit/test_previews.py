@@ -17,6 +17,6 @@ def test_a_long_series_is_said_by_its_first_and_last_figures() -> None:
     start = date(2006, 11, 30)
     points = [(start + timedelta(days=30 * n), 3_218.0 + n) for n in range(241)]
     said = series_text(points)
-    assert said == "3,218 (2006-11-30) → … → 3,458 (2026-06-11), 241 snapshots"
+    assert said == "3,218 (2006-11-30) → … → 3,458 (2026-08-17), 241 snapshots"
     # Up to SERIES_SAID snapshots, each is said.
     assert series_text(points[:SERIES_SAID]).count("→") == SERIES_SAID - 1
