@@ -27,7 +27,18 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ctdash import cards, export, failures, freshness, openapi, opendata, queries, urlstate, views
+from ctdash import (
+    cards,
+    export,
+    failures,
+    freshness,
+    openapi,
+    opendata,
+    preload,
+    queries,
+    urlstate,
+    views,
+)
 from ctdash.config import ConfigError
 from ctdash.contents import TITLE
 from ctdash.db import make_engine
@@ -387,7 +398,8 @@ class LinkPreviews:
     parameters), so that a link pasted into Teams, Outlook or Slack shows the figures.
 
     Streamlit serves the same index.html at every page's path; this adds the tags to it, and
-    leaves every other answer as it is. A view that cannot be read leaves the page untouched.
+    the hints that fetch the page's heaviest element's code early (ctdash.preload), and leaves
+    every other answer as it is. A view that cannot be read gets no tags.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -415,6 +427,7 @@ class LinkPreviews:
             html_page = "text/html" in headers.get("content-type", "")
             if start["status"] == 200 and html_page and "content-encoding" not in headers:
                 body = await anyio.to_thread.run_sync(with_tags, body, _url(scope))
+                body = with_preloads(body, scope["path"].strip("/"))
                 headers["content-length"] = str(len(body))
                 for validator in ("etag", "last-modified"):
                     if validator in headers:
@@ -426,6 +439,12 @@ class LinkPreviews:
         # the tags (the page is 9 kB).
         plain = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
         await self.app({**scope, "headers": plain}, receive, tagged)
+
+
+def with_preloads(page: bytes, name: str) -> bytes:
+    """The page's HTML with the hints that fetch its heaviest element's code early (preload)."""
+    hints = preload.hints(name, page.decode("utf-8", "replace"))
+    return page.replace(b"</head>", hints.encode() + b"</head>", 1) if hints else page
 
 
 def _page_path(path: str) -> bool:

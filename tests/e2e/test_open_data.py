@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -239,6 +240,18 @@ def test_every_page_states_its_figures_for_a_link_preview(app_url: str) -> None:
         tags.feed(get(f"{app_url}{path}")[2].decode())
         assert tags.tags["og:description"].startswith(start), path
         assert tags.tags["twitter:card"] == "summary_large_image"
+
+
+def test_a_pages_html_fetches_its_heaviest_elements_code_early(app_url: str) -> None:
+    for path, module in [("/trends", "PlotlyChart."), ("/map", "DeckGlJsonChart.")]:
+        page = get(f"{app_url}{path}")[2].decode()
+        found = re.search(
+            rf'<link rel="modulepreload" crossorigin href="(\./static/js/{module}[^"]+)"', page
+        )
+        assert found is not None, path
+        status, headers, _ = get(f"{app_url}/{found[1].removeprefix('./')}")
+        assert status == 200 and "javascript" in headers["content-type"]
+    assert "PlotlyChart." not in get(f"{app_url}/")[2].decode()
 
 
 def test_a_view_in_an_iframe_has_no_navigation_or_filters_and_a_link_to_the_full_page(
