@@ -30,7 +30,7 @@ COLUMNS = {
 
 version = data_version()
 st.title("Activities")
-flt, values = filters.activity_filters(PAGE, version, viewer)
+flt, values = filters.activity_view(PAGE, version, viewer)
 st.text_input(
     "Search",
     key=links.widget_key(PAGE, "q"),
@@ -96,3 +96,4 @@ with st.container(horizontal=True):
     )
 
 links.share_link(PAGE, params)
+filters.filter_widgets(PAGE, version, viewer)

@@ -19,15 +19,9 @@ DETAIL_ROWS = 1_000
 
 version = data_version()
 st.title("Where the Compact worked")
-flt, values = filters.activity_filters(PAGE, version, viewer)
-with st.sidebar:
-    view = st.segmented_control(
-        "Map view",
-        tuple(VIEWS),
-        key=links.widget_key(PAGE, "view"),
-        format_func=VIEWS.__getitem__,
-        required=True,
-    )
+flt, values = filters.activity_view(PAGE, version, viewer)
+# Set by the sidebar's control, drawn with the filters after the map.
+view = st.session_state[links.widget_key(PAGE, "view")]
 params = links.sync_url(PAGE, {**values, "view": view})
 
 places = readers.activity_places(version, flt, viewer)
@@ -147,3 +141,12 @@ if view == "countries":
     )
 
 links.share_link(PAGE, params)
+filters.filter_widgets(PAGE, version, viewer)
+with st.sidebar:
+    st.segmented_control(
+        "Map view",
+        tuple(VIEWS),
+        key=links.widget_key(PAGE, "view"),
+        format_func=VIEWS.__getitem__,
+        required=True,
+    )

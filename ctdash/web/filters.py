@@ -14,14 +14,23 @@ from ctdash.web.readers import activity_date_span, entity_names
 from ctdash.web.signin import Viewer
 
 
-def activity_filters(
+def activity_view(
     page: str, version: int, viewer: Viewer | None
 ) -> tuple[queries.ActivityFilter, dict[str, Any]]:
+    """The Map's or Activities' filter, as the URL gives it or the sidebar's widgets last set
+    it (their values are in the session before the run), and its values.
+
+    The widgets themselves are drawn by `filter_widgets` at the end of the page: a fresh
+    browser then fetches and starts the page's map or table before the widgets' code."""
+    values = url_view(page, views.activity_choices(entity_names(version, viewer)))
+    return views.activity_filter(values), values
+
+
+def filter_widgets(page: str, version: int, viewer: Viewer | None) -> None:
     """The sidebar filters shared by the Map and Activities pages, synced with the URL; the
     entities and dates offered are those of the activities the viewer may see."""
     key = partial(widget_key, page)
     entities = entity_names(version, viewer)
-    values = url_view(page, views.activity_choices(entities))
     first, last = activity_date_span(version, viewer)
     with st.sidebar:
         st.header("Filters")
@@ -51,5 +60,3 @@ def activity_filters(
             placeholder="All countries",
         )
         st.multiselect("Region", geo.regions(), key=key("region"), placeholder="All regions")
-    values = {name: st.session_state[key(name)] for name in values}
-    return views.activity_filter(values), values
