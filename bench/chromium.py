@@ -4,6 +4,7 @@ clock, in a fresh browser context that reaches no other host."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,8 @@ from bench.measuring import BenchError
 from tests.e2e.launch import CHROMIUM_ARGS, MAP_CAPTION, VIEWPORT, find_chromium, is_external
 
 BROWSER_TIMEOUT_MS = 180_000
+# The Activities page's caption once its count is read: "95,040 activities match."
+MATCH_CAPTION = re.compile(r"([\d,]+) activit(y matches|ies match)\.")
 
 # An element counts as visible as Playwright judges it: a non-empty box, not visibility:hidden.
 VISIBLE_JS = """const visible = (e) => { if (!e) return false; const r = e.getBoundingClientRect();
@@ -51,6 +54,62 @@ DRAWN_POINTS = Ready(
     ],
 )
 """The Map's deck canvas and its caption "N of M matching activities"."""
+
+DRAWN_CHART = Ready(
+    f"""() => {{ {VISIBLE_JS}
+  const chart = document.querySelector('[data-testid=stPlotlyChart] .main-svg');
+  const paths = document.querySelectorAll('[data-testid=stPlotlyChart] .scatterlayer .trace path');
+  return visible(chart) && [...paths].some((p) => (p.getAttribute('d') || '').length > 1);
+}}""",
+    lambda page: [
+        page.get_by_test_id("stPlotlyChart").locator(".main-svg").first,
+        page.get_by_test_id("stPlotlyChart").locator(".scatterlayer .trace").first,
+    ],
+)
+"""Trends' Plotly chart drawn: its SVG visible, and a trace with a path (a line or a point)."""
+
+# The grid is a canvas (Glide Data Grid): its rows are drawn, not elements. Rows count as drawn
+# once the band below the header (Streamlit's header is 35 px high) holds ink: at least 20
+# pixels of the first columns that differ clearly from the band's commonest colour, which a
+# blank or background-only canvas lacks. Its accessible table of rows comes a few frames later.
+INKED_ROWS_JS = """const inked = (canvas) => {
+  const scale = canvas.height / canvas.getBoundingClientRect().height;
+  const top = Math.round(40 * scale), height = Math.round(60 * scale);
+  const width = Math.min(canvas.width, Math.round(400 * scale));
+  if (canvas.height < top + height || width < 1) return false;
+  const drawing = canvas.getContext('2d');
+  if (!drawing) return false;
+  const pixels = drawing.getImageData(0, top, width, height).data;
+  const counts = new Map();
+  for (let i = 0; i < pixels.length; i += 4) {
+    const key = (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2];
+    counts.set(key, (counts.get(key) || 0) + 1);
+  }
+  const common = [...counts.entries()].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const [r, g, b] = [(common >> 16) & 255, (common >> 8) & 255, common & 255];
+  let ink = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    const far = Math.abs(pixels[i] - r) + Math.abs(pixels[i + 1] - g) + Math.abs(pixels[i + 2] - b);
+    if (pixels[i + 3] > 0 && far > 150) ink += 1;
+  }
+  return ink >= 20;
+};"""
+
+FIRST_ROWS = Ready(
+    f"""() => {{ {VISIBLE_JS} {INKED_ROWS_JS}
+  const grid = document.querySelector('[data-testid=stDataFrame]');
+  const canvas = grid && grid.querySelector('canvas[data-testid=data-grid-canvas]');
+  const captions = [...document.querySelectorAll('[data-testid=stCaptionContainer]')];
+  const counted = (c) => /{MATCH_CAPTION.pattern}/.test(c.textContent) && visible(c);
+  return visible(canvas) && inked(canvas) && captions.some(counted);
+}}""",
+    lambda page: [
+        page.get_by_test_id("stDataFrame").locator("canvas[data-testid=data-grid-canvas]").first,
+        page.get_by_test_id("stCaptionContainer").filter(has_text=MATCH_CAPTION).first,
+    ],
+)
+"""Activities' first rows: the grid's canvas with its first rows drawn, and the caption
+"N activities match."."""
 
 
 @contextlib.asynccontextmanager

@@ -27,6 +27,11 @@ def megabytes_text(size: int | None) -> str:
     return "—" if size is None else f"{size / MB:,.0f} MB"
 
 
-def result_text(ok: bool | None) -> str:
-    """Whether a target holds: "pass", "**FAIL**", or "—" when it was not judged."""
-    return "—" if ok is None else ("pass" if ok else "**FAIL**")
+def result_text(ok: bool | None, *, required: bool = True) -> str:
+    """Whether a target holds: "pass", "**FAIL**", or "—" when it was not judged; for a
+    target reported rather than required, "within (reported)" or "over (reported)"."""
+    if ok is None:
+        return "—"
+    if not required:
+        return "within (reported)" if ok else "over (reported)"
+    return "pass" if ok else "**FAIL**"

@@ -47,12 +47,37 @@ def _on_server(server: str, statement: str) -> None:
 def create_database(server: str, *, prefix: str, template: str | None = None) -> str:
     """A new database on the PostgreSQL server, named `prefix` and a random part (a copy of
     `template` if given); its URL."""
-    from sqlalchemy import make_url
+    return create_named_database(server, f"{prefix}{uuid.uuid4().hex[:12]}", template=template)
 
-    name = f"{prefix}{uuid.uuid4().hex[:12]}"
+
+def create_named_database(server: str, name: str, *, template: str | None = None) -> str:
+    """A new database called `name` on the PostgreSQL server (a copy of `template` if
+    given); its URL."""
     copy = f' TEMPLATE "{template}"' if template else ""
     _on_server(server, f'CREATE DATABASE "{name}"{copy}')
+    return database_url(server, name)
+
+
+def database_url(server: str, name: str) -> str:
+    """The URL of the database called `name` on the PostgreSQL server."""
+    from sqlalchemy import make_url
+
     return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def database_exists(server: str, name: str) -> bool:
+    """Whether the PostgreSQL server holds a database called `name`."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server)
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            return found.first() is not None
+    finally:
+        admin.dispose()
 
 
 def drop_database(server: str, url: str) -> None:

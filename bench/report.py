@@ -10,14 +10,19 @@ import statistics
 from pathlib import Path
 
 from bench.api_calls import ApiResult
+from bench.browser import WAITS_FOR
 from bench.formatting import count_text, megabytes_text, result_text, seconds_text, times_text
 from bench.measuring import ratio
-from bench.report_browser import browser_table
+from bench.postgres_store import kept_name
+from bench.report_browser import browser_table, cold_section
+from bench.report_postgres import postgres_section
 from bench.report_replicas import replicas_section
+from bench.report_timeline import timeline_section
 from bench.results import Run
 from bench.soak import SoakResult
-from bench.stores import DEFAULT_SIZES, KIND
+from bench.stores import DEFAULT_YEARS, KIND, PUBLISHED_SIZES
 from bench.targets import growth, verdicts
+from bench.timeline import FLOOR
 
 
 def report(run: Run) -> str:
@@ -36,7 +41,12 @@ def report(run: Run) -> str:
         lines += [
             f"Each size is a synthetic store made by `ctdash demo --activities N --years "
             f"{run.years}` ({run.years} years of monthly snapshots of the eight indicators), in "
-            "a SQLite file of its own. Reads are made as a viewer who is not signed in.",
+            "a SQLite file of its own. Reads are made as a viewer who is not signed in."
+            + (
+                " The largest is measured on PostgreSQL too (the section On PostgreSQL)."
+                if run.postgres
+                else ""
+            ),
             "",
             "The machine is shared and noisy: every figure is the median of several repeats "
             f"({run.repeats} for reads and script runs, {run.loads} fresh page loads in the "
@@ -50,7 +60,10 @@ def report(run: Run) -> str:
         "| target | measured | result |",
         "|---|---|---|",
     ]
-    lines += [f"| {v.target} | {v.measured} | {result_text(v.ok)} |" for v in verdicts(run)]
+    lines += [
+        f"| {v.target} | {v.measured} | {result_text(v.ok, required=v.required)} |"
+        for v in verdicts(run)
+    ]
     lines += [""]
     if run.data:
         lines += data_tables(run)
@@ -58,30 +71,51 @@ def report(run: Run) -> str:
         lines += page_table(run)
     if run.browser:
         lines += browser_table(run)
+    if run.cold:
+        lines += cold_section(run)
+    if run.timeline:
+        lines += timeline_section(run.timeline, run.sizes[-1], waits_for=timeline_waits())
+    if run.postgres:
+        lines += postgres_section(run)
     if run.soak:
         lines += soak_section(run.soak, run.sizes[-1])
     if run.api:
         lines += api_section(run.api, run.sizes[-1])
     if run.replicas:
         lines += replicas_section(run, info)
-    lines += [
+    lines += rerun_section()
+    return "\n".join(lines)
+
+
+def rerun_section() -> list[str]:
+    """The commands that made this report, and the options that change what it measures."""
+    return [
         "## How to rerun",
         "",
         "```bash",
         ".venv/bin/pip install -e '.[test]'    # Playwright; the browser is Debian's chromium",
-        ".venv/bin/python -m bench.run --sizes "
-        + ",".join(str(s) for s in DEFAULT_SIZES)
-        + " --out docs/performance.md",
+        "CTDASH_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5433/postgres \\",
+        "  .venv/bin/python -m bench.run --sizes "
+        + ",".join(str(s) for s in PUBLISHED_SIZES)
+        + " --workdir /tmp/ctdash-bench --out docs/performance.md",
         ".venv/bin/python -m bench.run --quick --out /tmp/performance.md   # a smoke run",
         "```",
         "",
-        "`--parts data,app,browser,sessions,soak,api,replicas` chooses what to measure, "
-        "`--repeats`, `--loads` and `--soak` how often; `python -m bench.run --help` lists "
-        "every option. The replicas part needs HAProxy and a PostgreSQL server to make a "
-        "database on, named by CTDASH_TEST_POSTGRES_URL.",
+        "`--parts data,app,browser,cold,timeline,sessions,soak,api,replicas` chooses what to measure, "
+        "`--repeats`, `--loads`, `--cold-starts` and `--soak` how often; `python -m bench.run "
+        "--help` lists every option. `--workdir` keeps the stores for the next run: "
+        "`ctdash demo` takes minutes at 1,000,000 activities. With a PostgreSQL server named "
+        "by CTDASH_TEST_POSTGRES_URL, the largest size is measured on PostgreSQL too (the app, "
+        "browser and cold parts; `--no-postgres` leaves it out) in a database of the run's own "
+        f"(`{kept_name(PUBLISHED_SIZES[-1], DEFAULT_YEARS)}` with `--workdir`, kept and used "
+        "again), and the replicas part runs; it needs HAProxy too.",
         "",
     ]
-    return "\n".join(lines)
+
+
+def timeline_waits() -> dict[str, str]:
+    """What each load of the timeline part waits for, by the names it reports pages under."""
+    return {FLOOR: "its metric", **WAITS_FOR}
 
 
 def machine() -> dict[str, str]:

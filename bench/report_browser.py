@@ -1,43 +1,47 @@
-"""The report's browser section: fresh page loads beside the one-line app, and the sessions
-opening the Overview at once, by browser and by Streamlit's protocol."""
+"""The report's browser sections: fresh page loads beside the one-line app, the server's
+memory with sessions open, the sessions opening the Overview at once (by browser and by
+Streamlit's protocol), and the cold start."""
 
 from __future__ import annotations
 
 import os
 import statistics
 
-from bench.browser import BrowserResult
-from bench.formatting import count_text, seconds_text, times_text
+from bench.browser import PAGES, WAITS_FOR, BrowserResult
+from bench.cold_start import ColdStarts
+from bench.formatting import count_text, megabytes_text, seconds_text, times_text
+from bench.open_sessions import OpenSessions
 from bench.results import Run
+
+# Each page as the report names it.
+PAGE_NAMES = {"overview": "Overview", "trends": "Trends", "map": "Map", "activities": "Activities"}
 
 
 def browser_table(run: Run) -> list[str]:
-    """Fresh page loads beside the one-line app, then the sessions at once."""
+    """Fresh page loads beside the one-line app, the memory with sessions open, then the
+    sessions at once."""
+    waits = "; ".join(f"{PAGE_NAMES[page]}, {what}" for page, what in WAITS_FOR.items())
     lines = [
         "## In the browser",
         "",
-        "Time from navigation to the Overview's first tile (`stMetric`) and to the Map's "
-        'drawn points (the deck\'s canvas and the caption "N of M matching activities"), in '
-        'a fresh browser context each time, beside the one-line app `st.metric("x", 1)` '
-        "started the same way (its time is the floor Streamlit itself sets). Loads of the "
-        "three are interleaved, and each load waits (untimed) until its script has finished "
-        "before the next begins; one untimed load of each comes first, so the server's caches "
-        "are warm, as for every visitor after the first.",
+        "Time from navigation to each page's first meaningful element, in a fresh browser "
+        'context each time, beside the one-line app `st.metric("x", 1)` started the same way '
+        f"(its time is the floor Streamlit itself sets). What each waits for: {waits}. Each is "
+        "timed by the page's own clock, checked on every animation frame. Loads of the five "
+        "are interleaved, and each load waits (untimed) until its script has finished before "
+        "the next begins; one untimed load of each comes first, so the server's caches are "
+        "warm, as for every visitor after the first. The times are this machine's; the ratios "
+        "are what compares between machines.",
         "",
-        "| activities | one-line app | Overview | ratio | Map | ratio |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| activities | one-line app | "
+        + " | ".join(f"{PAGE_NAMES[page]} | ratio" for page in PAGES)
+        + " |",
+        "|---:|---:|" + "---:|---:|" * len(PAGES),
     ]
     for size in run.sizes:
         result = run.browser.get(size)
-        if not result or not result.floor:
-            continue
-        floor = statistics.median(result.floor)
-        over, points = statistics.median(result.overview), statistics.median(result.map)
-        lines.append(
-            f"| {count_text(size)} | {seconds_text(floor)} | {seconds_text(over)} | "
-            f"{times_text(over / floor)} | {seconds_text(points)} | "
-            f"{times_text(points / floor)} |"
-        )
+        if result and result.floor:
+            lines.append(f"| {count_text(size)} | {loads_cells(result)} |")
     largest = run.browser.get(run.sizes[-1])
     if largest and largest.together and largest.overview:
         single = statistics.median(largest.overview)
@@ -63,7 +67,7 @@ def browser_table(run: Run) -> list[str]:
                 "much of the ratio above is the machine's rather than ctdash's.",
             ]
         lines += server_lines(largest)
-    return [*lines, ""]
+    return [*lines, *open_sessions_lines(run), ""]
 
 
 def server_lines(result: BrowserResult) -> list[str]:
@@ -100,3 +104,97 @@ def server_lines(result: BrowserResult) -> list[str]:
             f"{seconds_text(max(result.among_others))}, against {seconds_text(single)} alone.",
         ]
     return lines
+
+
+def loads_cells(result: BrowserResult) -> str:
+    """The one-line app's median load, then each page's median and its ratio to it."""
+    floor = statistics.median(result.floor)
+    cells = [seconds_text(floor)]
+    for page in PAGES:
+        times = result.loads.get(page)
+        if times:
+            seconds = statistics.median(times)
+            cells += [seconds_text(seconds), times_text(seconds / floor)]
+        else:
+            cells += ["—", "—"]
+    return " | ".join(cells)
+
+
+def pages_text(opened: OpenSessions) -> str:
+    """How many sessions each page had: "3 Overview, 3 Trends, 2 Map, 2 Activities"."""
+    counts = {page: opened.pages.count(page) for page in dict.fromkeys(opened.pages)}
+    return ", ".join(f"{n} {PAGE_NAMES.get(page, page)}" for page, n in counts.items())
+
+
+def open_sessions_lines(run: Run) -> list[str]:
+    """The server's resident memory with sessions open, at each size."""
+    rows = [(size, result.open) for size, result in sorted(run.browser.items()) if result.open]
+    if not rows:
+        return []
+    first = rows[0][1]
+    lines = [
+        "",
+        f"### The server's memory with {len(first.pages)} sessions open",
+        "",
+        "Resident memory (VmRSS) of the server's process and its children with "
+        f"{len(first.pages)} browser sessions open on it at once, a page each in turn "
+        f"({pages_text(first)}), read once the last has drawn its first element and "
+        "finished its script run. They open one after another, each when the one before "
+        "has drawn, and all stay open; before: the same server just before the first opened, "
+        "after the loads above (its caches warm).",
+        "",
+        "| activities | before | with the sessions open | growth | median time to the first "
+        "element |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {count_text(size)} | {megabytes_text(opened.resident_before)} | "
+        f"{megabytes_text(opened.resident_open)} | "
+        f"{megabytes_text(opened.resident_open - opened.resident_before)} | "
+        f"{seconds_text(statistics.median(opened.seconds))} |"
+        for size, opened in rows
+    ]
+    largest = run.browser.get(run.sizes[-1])
+    floor_open = largest.floor_open if largest else None
+    if floor_open:
+        lines += [
+            "",
+            f"The one-line app's server with as many sessions open on it: "
+            f"{megabytes_text(floor_open.resident_open)} "
+            f"({megabytes_text(floor_open.resident_before)} before they opened).",
+        ]
+    return lines
+
+
+def cold_section(run: Run) -> list[str]:
+    """The cold starts at each size beside the one-line app's."""
+    rows = [(size, cold) for size, cold in sorted(run.cold.items()) if cold.app and cold.floor]
+    if not rows:
+        return []
+    starts = len(rows[0][1].app)
+    lines = [
+        "## Cold start",
+        "",
+        "From starting the server process (`streamlit run serve.py`, as the browser part "
+        "starts it) to the first tile of the first visitor: a Chromium already running asks "
+        "for the Overview as soon as the server's port accepts a connection (tried every "
+        "10 ms, the navigation tried again while the server refuses it), and the time runs to "
+        "the frame in which the first tile shows, as the page's clock says. The one-line app "
+        "is started the same way, in turn with the app, "
+        f"{starts} time{'' if starts == 1 else 's'} each after one untimed start of each: that "
+        "one brings the store's schema up to date if it is not, and puts the files both read "
+        "in the system's page cache, so the process starts cold and the disk warm, as on a "
+        "machine that restarts its server. Medians; the times are this machine's.",
+        "",
+        "| activities | one-line app | ctdash | ratio | ctdash's starts |",
+        "|---:|---:|---:|---:|---|",
+    ]
+    lines += [f"| {count_text(size)} | {cold_cells(cold)} |" for size, cold in rows]
+    return [*lines, ""]
+
+
+def cold_cells(cold: ColdStarts) -> str:
+    """The medians of both servers' cold starts, their ratio, and each of the app's."""
+    floor, app = statistics.median(cold.floor), statistics.median(cold.app)
+    each = ", ".join(seconds_text(seconds) for seconds in cold.app)
+    return f"{seconds_text(floor)} | {seconds_text(app)} | {times_text(app / floor)} | {each}"

@@ -7,11 +7,25 @@ from datetime import datetime
 
 from bench.api_calls import ApiResult
 from bench.browser import BrowserResult
+from bench.cold_start import ColdStarts
 from bench.page_scripts import PageRuns
+from bench.postgres_store import PostgresStore
 from bench.reads import DataResult
 from bench.replicas import ReplicasResult
 from bench.soak import SoakResult
 from bench.stores import FilterChoices
+from bench.timeline import Timeline
+
+
+@dataclass
+class PostgresRun:
+    """The largest size measured again on PostgreSQL: the store, and each part's results."""
+
+    store: PostgresStore
+    size: int
+    pages: dict[str, PageRuns] | None = None
+    browser: BrowserResult | None = None
+    cold: ColdStarts | None = None
 
 
 @dataclass
@@ -30,6 +44,9 @@ class Run:
     data: dict[int, DataResult] = field(default_factory=dict)
     pages: dict[int, dict[str, PageRuns]] = field(default_factory=dict)
     browser: dict[int, BrowserResult] = field(default_factory=dict)
+    cold: dict[int, ColdStarts] = field(default_factory=dict)
     soak: SoakResult | None = None
     api: ApiResult | None = None
     replicas: ReplicasResult | None = None
+    postgres: PostgresRun | None = None
+    timeline: dict[str, list[Timeline]] = field(default_factory=dict)

@@ -1,27 +1,42 @@
 """How ctdash's reads and pages scale with the number of activities, measured in one run.
 
     .venv/bin/python -m bench.run                       # 1,000, 10,000 and 100,000 activities
+    .venv/bin/python -m bench.run --sizes 1000,100000,1000000 --workdir /tmp/ctdash-bench \
+        --out docs/performance.md                       # the published report
     .venv/bin/python -m bench.run --quick               # a smoke run on small stores
     .venv/bin/python -m bench.run --sizes 1000,10000 --parts data,app --out /tmp/perf.md
     .venv/bin/python -m bench.run --sizes 100000 --parts soak --soak 2000   # the soak alone
 
-Each size gets its own synthetic store, made by `ctdash demo` in a temporary folder. The
-parts: `data` times the read functions the pages call and measures the map's JSON; `app`
-times each page's script run through AppTest, warm and after a filter change; `browser`
-times fresh page loads in Debian's Chromium beside a one-line Streamlit app; `sessions`
-opens the Overview in ten sessions at once (largest size only): ten browsers, ten sessions
-of Streamlit's protocol without a browser (bench/protocol.py), and one browser among nine
-such sessions; `soak` loads every page of the served app 2,000 times with changing filters
+Each size gets its own synthetic store, made by `ctdash demo` in a temporary folder (or in
+--workdir, kept and used again). The parts: `data` times the read functions the pages call and
+measures the map's JSON; `app` times each page's script run through AppTest, warm and after a
+filter change; `browser` times fresh page loads in Debian's Chromium, each page to its first
+meaningful element (the Overview's first tile, Trends' chart drawn, the Map's points, the
+Activities grid's first rows), interleaved with loads of a one-line Streamlit app, then keeps
+ten sessions open over the four pages and reads the server's resident memory; `cold` times
+from starting the server process to the first tile of a visitor who asks as soon as the port
+accepts, beside the one-line app started the same way (bench/cold_start.py); `timeline` takes each
+page's load apart at the largest size (bench/timeline.py): the WebSocket messages, the
+JavaScript fetched and the main thread's work until its first meaningful element, beside the
+one-line app's; `sessions` opens
+the Overview in ten sessions at once (largest size only): ten browsers, ten sessions of
+Streamlit's protocol without a browser (bench/protocol.py), and one browser among nine such
+sessions; `soak` loads every page of the served app 2,000 times with changing filters
 (largest size only; bench/soak.py), judging that none fails and that the server's resident
 memory after the last load is within 1.25× that after load 200; `api` asks the open data API,
 a figure card and link previews over HTTP, and streams every activity as CSV watching the
-server's peak memory (largest size only; bench/api_calls.py). The browser, sessions, soak and
-api parts serve the app as it is deployed, `streamlit run serve.py`. `replicas` starts
-`deploy/local.sh --replicas 2` (two replicas behind HAProxy) on a PostgreSQL database of its own
-with the shipped data, made on the server CTDASH_TEST_POSTGRES_URL names and dropped after; it
-counts page loads per second through the proxy against one replica direct, then loads pages
-through the proxy across a rolling restart and a replica killed (bench/replicas.py). It uses
-none of the sizes' stores, which are not made when it is the only part.
+server's peak memory (largest size only; bench/api_calls.py). The browser, cold, sessions,
+soak and api parts serve the app as it is deployed, `streamlit run serve.py`.
+
+With a PostgreSQL server named by CTDASH_TEST_POSTGRES_URL (or --postgres), the largest size
+is measured again on PostgreSQL by the app, browser and cold parts, on a store `ctdash demo`
+fills in a database of the run's own (bench/postgres_store.py): with --workdir it is called
+ctdash_bench_<activities>_<years> and kept for the next run, else it is dropped at the end.
+`replicas` starts `deploy/local.sh --replicas 2` (two replicas behind HAProxy) on a PostgreSQL
+database of its own with the shipped data, made on that server and dropped after; it counts
+page loads per second through the proxy against one replica direct, then loads pages through
+the proxy across a rolling restart and a replica killed (bench/replicas.py). It uses none of
+the sizes' stores, which are not made when it is the only part.
 
 Every figure is a median of several repeats, and the targets are judged by ratios taken in
 the same run, because the machines this runs on are shared and noisy.
@@ -42,17 +57,26 @@ from pathlib import Path
 from bench import replicas, soak
 from bench.api_calls import measure_api
 from bench.browser import measure_browsers
+from bench.cold_start import COLD_STARTS, QUICK_COLD_STARTS, measure_cold_starts
 from bench.measuring import BenchError
 from bench.page_scripts import page_runs
+from bench.postgres_store import postgres_store
 from bench.reads import data_functions
 from bench.report import report
-from bench.results import Run
+from bench.results import PostgresRun, Run
 from bench.servers import SERVED_APP
 from bench.sessions import SESSIONS
-from bench.stores import DEFAULT_SIZES, QUICK_SIZES, choose_filters, make_store
+from bench.stores import DEFAULT_SIZES, DEFAULT_YEARS, QUICK_SIZES, choose_filters, make_store
+from bench.timeline import measure_timelines
 from tests.e2e.launch import ProcessError
 
-PARTS = ("data", "app", "browser", "sessions", "soak", "api", "replicas")
+PARTS = ("data", "app", "browser", "cold", "timeline", "sessions", "soak", "api", "replicas")
+# The parts that measure the largest size on PostgreSQL too, with --postgres.
+POSTGRES_PARTS = ("app", "browser", "cold")
+# Loads of each page traced by Chromium for the timeline part's main-thread split.
+TRACED_LOADS = 2
+# The seconds the app part's timed runs of one page may take together before it stops early.
+SCRIPT_BUDGET = 120.0
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -61,7 +85,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bench.run", description=__doc__.split("\n")[0] if __doc__ else None
     )
     parser.add_argument("--sizes", help="activities per store, e.g. 1000,10000,100000")
-    parser.add_argument("--years", type=int, help="years of monthly snapshots (default 20)")
+    parser.add_argument(
+        "--years", type=int, help=f"years of monthly snapshots (default {DEFAULT_YEARS})"
+    )
     parser.add_argument("--repeats", type=int, help="repeats of each read and script run (5)")
     parser.add_argument("--loads", type=int, help="fresh page loads of each kind (5)")
     parser.add_argument("--sessions", type=int, help=f"sessions at once ({SESSIONS})")
@@ -75,6 +101,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"what to measure, of {','.join(PARTS)} (default: all; replicas only when "
         f"{replicas.POSTGRES_ENV} names a PostgreSQL server)",
     )
+    parser.add_argument(
+        "--cold-starts",
+        type=int,
+        help=f"timed cold starts of each server ({COLD_STARTS}; {QUICK_COLD_STARTS} with --quick)",
+    )
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        help=f"measure the largest size on PostgreSQL too ({', '.join(POSTGRES_PARTS)} parts; "
+        f"default: on when {replicas.POSTGRES_ENV} names a server)",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown report here too")
     parser.add_argument("--workdir", type=Path, help="keep the stores here (default: a temp dir)")
     parser.add_argument(
@@ -87,13 +124,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     quick = args.quick
     sizes = args.sizes or ",".join(str(s) for s in (QUICK_SIZES if quick else DEFAULT_SIZES))
     args.sizes = sorted({int(s.replace("_", "")) for s in sizes.split(",") if s.strip()})
-    args.years = args.years or (2 if quick else 20)
+    args.years = args.years or (2 if quick else DEFAULT_YEARS)
     args.repeats = args.repeats or (1 if quick else 5)
     args.loads = args.loads or (1 if quick else 5)
     args.sessions = SESSIONS if args.sessions is None else args.sessions
     args.soak = args.soak or (soak.QUICK_LOADS if quick else soak.LOADS)
     if args.soak < 1:
         parser.error("--soak needs at least one page load")
+    args.cold_starts = args.cold_starts or (QUICK_COLD_STARTS if quick else COLD_STARTS)
     if args.parts is None:
         args.parts = ",".join(PARTS)
         if not os.environ.get(replicas.POSTGRES_ENV, "").strip():
@@ -104,6 +142,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    has_server = bool(os.environ.get(replicas.POSTGRES_ENV, "").strip())
+    if args.postgres and not has_server:
+        parser.error(f"--postgres needs a PostgreSQL server: set {replicas.POSTGRES_ENV}")
+    if args.postgres is None:
+        args.postgres = has_server
+        if not has_server and set(args.parts) & set(POSTGRES_PARTS):
+            say(f"PostgreSQL is left out: {replicas.POSTGRES_ENV} is not set")
+    args.postgres = args.postgres and bool(set(args.parts) & set(POSTGRES_PARTS))
     return args
 
 
@@ -124,21 +170,12 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
         started=datetime.now(),
     )
     # Refused at once, before any store is made, when the part cannot run.
-    postgres = replicas.postgres_server() if "replicas" in run.parts else None
+    replicas_server = replicas.postgres_server() if "replicas" in run.parts else None
+    postgres_server = replicas.postgres_server() if args.postgres else None
     began = time.perf_counter()
-    urls = {}
-    # The replicas part makes a store of its own; the others measure these.
-    for size in run.sizes if set(run.parts) - {"replicas"} else ():
-        say(f"ctdash demo: {size:,} activities, {run.years} years")
-        urls[size] = make_store(workdir / f"store-{size}", activities=size, years=run.years)
-    choices = run.choices = choose_filters(urls[run.sizes[0]]) if urls else None
+    urls = make_stores(run, workdir)
     for size, url in urls.items():
-        if "data" in run.parts and choices is not None:
-            say(f"data functions at {size:,}")
-            run.data[size] = data_functions(url, choices, repeats=run.repeats)
-        if "app" in run.parts:
-            say(f"page script runs at {size:,}")
-            run.pages[size] = page_runs(url, repeats=run.repeats, budget=120.0)
+        measure_size(run, size, url)
     if "browser" in run.parts or "sessions" in run.parts:
         run.browser = measure_browsers(
             urls,
@@ -147,6 +184,15 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
             sessions=args.sessions if "sessions" in run.parts else 0,
             progress=say,
         )
+    if "cold" in run.parts:
+        run.cold = measure_cold_starts(urls, workdir, repeats=args.cold_starts, progress=say)
+    if "timeline" in run.parts:
+        largest = run.sizes[-1]
+        run.timeline = measure_timelines(
+            urls[largest], workdir, loads=run.loads, traced=TRACED_LOADS, progress=say
+        )
+    if postgres_server is not None:
+        run.postgres = measure_postgres(run, postgres_server, workdir, args)
     if "api" in run.parts:
         largest = run.sizes[-1]
         say(f"the open data API at {largest:,}")
@@ -161,10 +207,59 @@ def measure(args: argparse.Namespace, workdir: Path, command: str) -> Run:
             loads=args.soak,
             progress=say,
         )
-    if postgres is not None:
-        run.replicas = replicas.measure_replicas(postgres, workdir, quick=args.quick, progress=say)
+    if replicas_server is not None:
+        run.replicas = replicas.measure_replicas(
+            replicas_server, workdir, quick=args.quick, progress=say
+        )
     run.seconds = time.perf_counter() - began
     return run
+
+
+def make_stores(run: Run, workdir: Path) -> dict[int, str]:
+    """Each size's SQLite store, by size; the filters chosen from the smallest. The replicas
+    part makes a store of its own, so none is made when it is the only part."""
+    urls = {}
+    for size in run.sizes if set(run.parts) - {"replicas"} else ():
+        say(f"ctdash demo: {size:,} activities, {run.years} years")
+        urls[size] = make_store(workdir / f"store-{size}", activities=size, years=run.years)
+    run.choices = choose_filters(urls[run.sizes[0]]) if urls else None
+    return urls
+
+
+def measure_size(run: Run, size: int, url: str) -> None:
+    """The parts measured in this process, on one size's store: reads and script runs."""
+    if "data" in run.parts and run.choices is not None:
+        say(f"data functions at {size:,}")
+        run.data[size] = data_functions(url, run.choices, repeats=run.repeats)
+    if "app" in run.parts:
+        say(f"page script runs at {size:,}")
+        run.pages[size] = page_runs(url, repeats=run.repeats, budget=SCRIPT_BUDGET)
+
+
+def measure_postgres(run: Run, server: str, workdir: Path, args: argparse.Namespace) -> PostgresRun:
+    """The largest size again, on a PostgreSQL store: script runs, page loads beside the
+    one-line app, the memory with sessions open, and cold starts."""
+    largest = run.sizes[-1]
+    keep = args.workdir is not None
+    with postgres_store(
+        server, activities=largest, years=run.years, keep=keep, progress=say
+    ) as store:
+        result = PostgresRun(store, largest)
+        urls = {largest: store.url}
+        if "app" in run.parts:
+            say(f"page script runs at {largest:,} on PostgreSQL")
+            result.pages = page_runs(store.url, repeats=run.repeats, budget=SCRIPT_BUDGET)
+        if "browser" in run.parts:
+            browser = measure_browsers(
+                urls, workdir, loads=run.loads, sessions=0, progress=say, kind="PostgreSQL"
+            )
+            result.browser = browser[largest]
+        if "cold" in run.parts:
+            cold = measure_cold_starts(
+                urls, workdir, repeats=args.cold_starts, progress=say, kind="PostgreSQL"
+            )
+            result.cold = cold[largest]
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
