@@ -101,7 +101,8 @@ def rerun_section() -> list[str]:
         ".venv/bin/python -m bench.run --quick --out /tmp/performance.md   # a smoke run",
         "```",
         "",
-        "`--parts data,app,browser,cold,timeline,sessions,soak,api,replicas` chooses what to measure, "
+        "`--parts data,app,browser,cold,timeline,sessions,soak,api,replicas` chooses what to "
+        "measure, "
         "`--repeats`, `--loads`, `--cold-starts` and `--soak` how often; `python -m bench.run "
         "--help` lists every option. `--workdir` keeps the stores for the next run: "
         "`ctdash demo` takes minutes at 1,000,000 activities. With a PostgreSQL server named "
