@@ -15,15 +15,20 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import streamlit
 
 logger = logging.getLogger(__name__)
 
 # Streamlit's built frontend: its page, where it keeps its modules, the path the page names
-# them by, and the page's main module.
-PAGE = Path(streamlit.__file__).parent / "static" / "index.html"
+# them by, and the page's main module. Found without importing Streamlit: the library runs
+# without it (docs/architecture.md).
+_STREAMLIT = find_spec("streamlit")
+PAGE = (
+    Path((_STREAMLIT.submodule_search_locations or ["."])[0] if _STREAMLIT else ".")
+    / "static"
+    / "index.html"
+)
 SCRIPTS = PAGE.parent / "static" / "js"
 SCRIPTS_URL = "./static/js/"
 MAIN_MODULE = re.compile(r'<script type="module"[^>]* src="\./static/js/(?P<file>[^"]+\.js)"')

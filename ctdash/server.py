@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ctdash import api, failures, freshness
+from ctdash import api, failures
 from ctdash.config import ConfigError, get_settings
 from ctdash.db import head_revision, is_newer_revision, make_engine
 from ctdash.seed import seed
@@ -132,18 +132,26 @@ MIDDLEWARE = [
 ]
 
 
-@asynccontextmanager
-async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """At start, create and seed the store if it needs it, and say in the log what failed."""
-    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
-    logging.getLogger("ctdash").setLevel(logging.INFO)
-    await anyio.to_thread.run_sync(prepare_store)
-    yield
+def lifespan_warming(
+    *warmers: Callable[[], None],
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """The server's lifespan: at start, create and seed the store if it needs it, and say in
+    the log what failed; then, in the background, call each of `warmers` (the pages' reads of
+    their default views, which serve.py names: the server does not lean on the pages' code)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+        logging.getLogger("ctdash").setLevel(logging.INFO)
+        await anyio.to_thread.run_sync(prepare_store, warmers)
+        yield
+
+    return lifespan
 
 
-def prepare_store() -> None:
+def prepare_store(warmers: Sequence[Callable[[], None]] = ()) -> None:
     """Bring the store up to date before the first visitor; a failure is logged in one line,
-    and the pages say it and try again."""
+    and the pages say it and try again. Then make the default views' reads in the background."""
     try:
         engine = make_engine()
     except ConfigError as error:
@@ -156,19 +164,16 @@ def prepare_store() -> None:
         return
     finally:
         engine.dispose()
-    threading.Thread(target=_warm, name="ctdash-warm", daemon=True).start()
+    threading.Thread(target=_warm, args=(warmers,), name="ctdash-warm", daemon=True).start()
 
 
-def _warm() -> None:
+def _warm(warmers: Sequence[Callable[[], None]]) -> None:
     # The default views' reads and their link previews, made once before the first visitor asks.
-    # Imported here, once Streamlit's runtime runs: the readers' caches are then its own.
-    from ctdash.web import readers
-
-    try:
-        readers.warm_default_views(freshness.clock())
-        api.warm_previews()
-    except failures.STORE_FAILURES as error:
-        logger.warning("reading the default views: %s", failures.log_line(error))
+    for warm in (*warmers, api.warm_previews):
+        try:
+            warm()
+        except failures.STORE_FAILURES as error:
+            logger.warning("reading the default views: %s", failures.log_line(error))
 
 
 def on_script_error(error: Exception) -> bool:
