@@ -149,20 +149,31 @@ async def timed_load(context: Any, url: str, ready: Ready) -> float:
 
     page = await context.new_page()
     await page.goto(url, wait_until="commit", timeout=BROWSER_TIMEOUT_MS)
-    # The predicate runs on every animation frame; the time is the page's own clock when it
-    # first held, in seconds from the start of the navigation.
+    elapsed = await ready_ms(page, ready) / 1000
+    for locator in ready.locators(page):
+        await expect(locator).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+    await script_finished(page)
+    return elapsed
+
+
+async def ready_ms(page: Any, ready: Ready) -> float:
+    """Milliseconds from the start of the page's navigation until `ready` first held, by the
+    page's own clock: the predicate runs on every animation frame."""
     handle = await page.wait_for_function(
         f"() => ({ready.script})() && performance.now()",
         polling="raf",
         timeout=BROWSER_TIMEOUT_MS,
     )
-    elapsed = float(await handle.json_value()) / 1000
-    for locator in ready.locators(page):
-        await expect(locator).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
-    # Untimed: the script finishes its run, so that its rest does not slow the next load.
+    return float(await handle.json_value())
+
+
+async def script_finished(page: Any) -> None:
+    """Wait (untimed) until the page's script run has finished, so that its rest does not slow
+    the next load."""
+    from playwright.async_api import expect
+
     idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
     await expect(idle).to_have_count(1, timeout=BROWSER_TIMEOUT_MS)
-    return elapsed
 
 
 async def fresh_load(browser: Any, url: str, ready: Ready) -> float:

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.chromium import BROWSER_TIMEOUT_MS, FIRST_TILE, guarded_context, launched_chromium
+from bench.chromium import (
+    BROWSER_TIMEOUT_MS,
+    FIRST_TILE,
+    guarded_context,
+    launched_chromium,
+    ready_ms,
+    script_finished,
+)
 from bench.measuring import BenchError
 from bench.servers import ONE_LINE_APP, SERVED_APP, server_env
 from tests.e2e.launch import START_TIMEOUT, background_process, free_port, streamlit_command
@@ -98,7 +105,6 @@ async def cold_start(
 ) -> float:
     """Seconds from starting `streamlit run script` to the first tile of a visitor who asks
     for the page as soon as the port accepts; the server is stopped after its script run."""
-    from playwright.async_api import expect
 
     context = await guarded_context(browser)
     try:
@@ -110,14 +116,8 @@ async def cold_start(
             await accepting(port, process, log)
             navigated = await first_visit(page, url, process)
             # The page's own clock, from the start of its navigation, as chromium.timed_load.
-            handle = await page.wait_for_function(
-                f"() => ({FIRST_TILE.script})() && performance.now()",
-                polling="raf",
-                timeout=BROWSER_TIMEOUT_MS,
-            )
-            seconds = navigated - began + float(await handle.json_value()) / 1000
-            idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-            await expect(idle).to_have_count(1, timeout=BROWSER_TIMEOUT_MS)
+            seconds = navigated - began + await ready_ms(page, FIRST_TILE) / 1000
+            await script_finished(page)
         return seconds
     finally:
         await context.close()

@@ -18,7 +18,14 @@ from google.protobuf.message import DecodeError
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.chromium import BROWSER_TIMEOUT_MS, Ready, guarded_context, launched_chromium
+from bench.chromium import (
+    BROWSER_TIMEOUT_MS,
+    Ready,
+    guarded_context,
+    launched_chromium,
+    ready_ms,
+    script_finished,
+)
 from bench.measuring import BenchError
 
 # The name page_timelines' caller gives the one-line app, which the report sets the pages beside.
@@ -30,7 +37,6 @@ RESOURCES_JS = """() => performance.getEntriesByType("resource").map((e) => ({
   name: e.name, start: e.startTime, end: e.responseEnd, transfer: e.transferSize,
   decoded: e.decodedBodySize, initiator: e.initiatorType }))"""
 FETCH_START_JS = '() => performance.getEntriesByType("navigation")[0].fetchStart'
-SCRIPT_DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 TRACE_CATEGORIES = ",".join(
     [
@@ -225,18 +231,13 @@ async def traced_load(browser: Any, url: str, ready: Ready, *, trace: bool) -> T
                 {"categories": TRACE_CATEGORIES, "transferMode": "ReportEvents"},
             )
         await page.goto(url, wait_until="commit", timeout=BROWSER_TIMEOUT_MS)
-        handle = await page.wait_for_function(
-            f"() => ({ready.script})() && performance.now()",
-            polling="raf",
-            timeout=BROWSER_TIMEOUT_MS,
-        )
-        ready_ms = float(await handle.json_value())
+        ready_at = await ready_ms(page, ready)
         if trace:
             await cdp.send("Tracing.end")
             await asyncio.wait_for(capture.trace_done.wait(), BROWSER_TIMEOUT_MS / 1000)
         for locator in ready.locators(page):
             await expect(locator).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
-        await expect(page.locator(SCRIPT_DONE)).to_have_count(1, timeout=BROWSER_TIMEOUT_MS)
+        await script_finished(page)
         resources = [_resource(entry) for entry in await page.evaluate(RESOURCES_JS)]
         fetch_start_ms = float(await page.evaluate(FETCH_START_JS))
     finally:
@@ -250,8 +251,8 @@ async def traced_load(browser: Any, url: str, ready: Ready, *, trace: bool) -> T
     split = None
     if trace:
         start_us = zero * 1e6
-        split = main_thread_split(capture.trace_events, start_us, start_us + ready_ms * 1e3)
-    return Timeline(url, ready_ms, resources, frames, split)
+        split = main_thread_split(capture.trace_events, start_us, start_us + ready_at * 1e3)
+    return Timeline(url, ready_at, resources, frames, split)
 
 
 def _resource(entry: dict[str, Any]) -> Resource:

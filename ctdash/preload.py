@@ -47,8 +47,8 @@ MODULE_LIST = re.compile(
 
 @cache
 def element_modules() -> dict[str, tuple[str, ...]]:
-    """Each lazily loaded element's module and the modules it needs, by element name; empty
-    when the build does not read as expected."""
+    """Each lazily loaded element's module and the modules it needs (those the build holds),
+    by element name; empty when the build does not read as expected."""
     try:
         named = MAIN_MODULE.search(PAGE.read_text(encoding="utf-8"))
         source = (SCRIPTS / named["file"]).read_text(encoding="utf-8") if named else ""
@@ -64,7 +64,8 @@ def element_modules() -> dict[str, tuple[str, ...]]:
     for found in LAZY_IMPORT.finditer(source):
         needs = [files[int(i)] for i in found["needs"].split(",") if i and int(i) < len(files)]
         own = f"{found['name']}.{found['rest']}"
-        modules[found["name"]] = tuple(dict.fromkeys([own, *needs]))
+        held = (module for module in dict.fromkeys([own, *needs]) if (SCRIPTS / module).is_file())
+        modules[found["name"]] = tuple(held)
     return modules
 
 
@@ -77,5 +78,5 @@ def hints(page: str, html: str) -> str:
     return "".join(
         f'<link rel="modulepreload" crossorigin href="{SCRIPTS_URL}{module}">'
         for module in element_modules().get(element, ())
-        if module not in html and (SCRIPTS / module).is_file()
+        if module not in html
     )

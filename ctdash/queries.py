@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
 import pandas as pd
 from sqlalchemy import Select, case, func, or_, tuple_
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -288,28 +289,25 @@ def _visible(query: Select, *, internal: bool) -> Select:
     return query if internal else query.where(col(Activity.internal).is_(False))
 
 
-# The longest activity of each store at each figures version: reading it scans every activity
-# (0.8 s at a million), and only a write of figures or activities can change it.
-_longest_by_version: dict[tuple[str, int], int] = {}
-
-
 def _longest_days(session: Session) -> int:
     """The most days any activity lasts: how far before a date one ending after it may start.
 
     Read once per store and figures version (moved by every write of activities)."""
-    bind = session.get_bind()
     version = session.exec(select(DataVersion.figures_version)).one()
-    key = (bind.engine.url.render_as_string(hide_password=False), version)
-    if key not in _longest_by_version:
-        start, end = col(Activity.start_date), col(Activity.end_date)
-        if bind.dialect.name == "sqlite":
-            length = func.julianday(end) - func.julianday(start)
-        else:
-            length = end - start  # PostgreSQL: date minus date is a number of days
-        if len(_longest_by_version) > 32:
-            _longest_by_version.clear()
-        _longest_by_version[key] = int(session.execute(sa_select(func.max(length))).scalar() or 0)
-    return _longest_by_version[key]
+    return _longest_at(session.get_bind(), version)
+
+
+@lru_cache(maxsize=32)
+def _longest_at(bind: Engine | Connection, figures_version: int) -> int:
+    # Cached: it scans every activity (0.8 s at a million), and only a write of figures or
+    # activities, which moves `figures_version`, can change it.
+    start, end = col(Activity.start_date), col(Activity.end_date)
+    if bind.dialect.name == "sqlite":
+        length = func.julianday(end) - func.julianday(start)
+    else:
+        length = end - start  # PostgreSQL: date minus date is a number of days
+    with Session(bind) as session:
+        return int(session.execute(sa_select(func.max(length))).scalar() or 0)
 
 
 def _filtered(
@@ -414,9 +412,7 @@ def activities(
     columns = zip(*rows, strict=True) if rows else ([] for _ in names_read)
     frame = pd.DataFrame(dict(zip(names_read, columns, strict=True)))
     frame["entities"] = [entities.get(i, "") for i in frame["id"]]
-    names_of = {code: geo.country_name(code) for code in frame["country_iso3"].dropna().unique()}
-    frame["country"] = frame["country_iso3"].map(names_of)
-    frame = frame[ACTIVITY_COLUMNS]
+    frame = _with_country_names(frame)[ACTIVITY_COLUMNS]
     return frame.astype({"id": "Int64", "source_line": "Int64"})
 
 
@@ -433,6 +429,11 @@ def activity_kinds_and_places(
         longest = _longest_days(session) if flt.date_from is not None else 0
         rows = session.execute(_filtered(query, flt, internal=internal, longest_days=longest))
         frame = pd.DataFrame(rows.all(), columns=names_read)
+    return _with_country_names(frame)
+
+
+def _with_country_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """The activities with a `country` column: the name of each one's country_iso3."""
     names_of = {code: geo.country_name(code) for code in frame["country_iso3"].dropna().unique()}
     frame["country"] = frame["country_iso3"].map(names_of)
     return frame

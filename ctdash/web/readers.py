@@ -174,9 +174,9 @@ def _activity_date_span(version: int, *, internal: bool) -> tuple[date | None, d
 
 def warm_default_views(today: date) -> None:
     """Read what the default view of each page reads for a viewer who is not signed in, into
-    the caches the pages read: the first visitor after a start, or after a write, finds them
-    made (at a million activities the Map's first read takes about 4 s, the Overview's 1.4 s).
-    """
+    the caches the pages read: the first visitor after the server starts finds them made (at a
+    million activities the Map's first reads take about 4 s, the Overview's 1.4 s). After a
+    write, the first visitor of each view reads it again, as before."""
     version = queries.data_version(engine())
     for reader in (indicators, observations, schedules, targets, notes):
         reader(version)
