@@ -100,10 +100,16 @@ def echo_outcome(
         typer.echo(f"{name}: read {read} (dry run; nothing was written).")
     elif result is not None and result.duplicate_of is not None:
         typer.echo(f"{name} was imported before (write {result.duplicate_of}); nothing was added.")
+    elif result is not None and result.batch_id is None:
+        typer.echo(
+            f"{name}: read {read}; nothing was written: the store holds every figure and "
+            f"activity of it already{result.already_stored_text()}."
+        )
     elif result is not None:
         typer.echo(
             f"{name}: read {read}; wrote {result.observations} figures and "
-            f"{result.activities} activities (write {result.batch_id})."
+            f"{result.activities} activities (write {result.batch_id})"
+            f"{result.already_stored_text()}."
         )
 
 

@@ -30,9 +30,15 @@ def committed(result: store.CommitResult, file_name: str) -> str:
     """What the desk says once a commit is done: what it wrote, or that the file came before."""
     if result.duplicate_of is not None:
         return f"This file was committed before (write {result.duplicate_of}); nothing added."
+    if result.batch_id is None:
+        return (
+            f"Nothing was written: the store holds every figure and activity of {file_name} "
+            f"already{result.already_stored_text()}."
+        )
     return (
         f"Committed write {result.batch_id}: {plural(result.observations, 'figure')} and "
-        f"{plural(result.activities, 'activity')} from {file_name}."
+        f"{plural(result.activities, 'activity')} from {file_name}"
+        f"{result.already_stored_text()}."
     )
 
 

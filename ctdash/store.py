@@ -45,12 +45,24 @@ class StoreUnavailable(StoreError):
 
 @dataclass(frozen=True)
 class CommitResult:
-    """What a commit wrote: its batch, the rows added, and whether the file was known."""
+    """What a commit wrote: its batch, the rows added, whether the file was known, and how
+    many of its activities were in the store already (and so not added again)."""
 
     batch_id: int | None
     observations: int
     activities: int
     duplicate_of: int | None = None
+    already_stored: int = 0
+
+    def already_stored_text(self) -> str:
+        """'; 56 activities were in the store already and were not added again', or ''."""
+        if not self.already_stored:
+            return ""
+        one = self.already_stored == 1
+        return (
+            f"; {self.already_stored} {'activity was' if one else 'activities were'} in the "
+            "store already and not added again"
+        )
 
     @property
     def written(self) -> int:
@@ -147,7 +159,9 @@ def commit(
     """Write an upload's figures and activities in one transaction, keeping the file as source.
 
     A file whose bytes were committed before adds nothing. A figure equal to the current one
-    adds nothing; a different one becomes the next revision. Raises StoreError, with nothing
+    adds nothing; a different one becomes the next revision. An activity the store holds
+    already, in force (_identity: the same newsletter pasted again, or a spreadsheet
+    overlapping an earlier one), is not added again. Raises StoreError, with nothing
     written, when the store cannot take the write.
     """
     try:
@@ -163,7 +177,10 @@ def commit(
             session.flush()
             assert batch.id is not None and source.id is not None
             written = _add_revisions(session, observations, source_id=source.id, batch_id=batch.id)
-            for number, activity in enumerate(activities, start=1):
+            stored = _stored_activities(session, activities)
+            new = [a for a in activities if _identity(a) not in stored]
+            kept = len(activities) - len(new)
+            for number, activity in enumerate(new, start=1):
                 _add_activity(
                     session,
                     activity,
@@ -171,11 +188,11 @@ def commit(
                     source_id=source.id,
                     batch_id=batch.id,
                 )
-            if written == 0 and not activities:
+            if written == 0 and not new:
                 session.rollback()
-                return CommitResult(None, 0, 0)
+                return CommitResult(None, 0, 0, already_stored=kept)
             commit_write(session)
-            return CommitResult(batch.id, written, len(activities))
+            return CommitResult(batch.id, written, len(new), already_stored=kept)
     except IntegrityError as error:
         raise StoreError(
             "Another write changed the same figures, or uploaded the same file, at the same "
@@ -209,6 +226,51 @@ def _add_revisions(
         slots[(record.code, record.as_of)] = Slot(record.value, slot.revision + 1)
         written += 1
     return written
+
+
+# Typographic quotes and apostrophes read as their plain forms: the same newsletter pasted from
+# its PDF and typed in a spreadsheet writes them differently.
+_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _identity(activity: ActivityRecord | Activity) -> tuple[object, ...]:
+    """What makes two activities the same one, whichever file each came from: the same title
+    (white space, letter case and typographic quotes aside), kind, dates, place, working
+    group, and whether online and internal."""
+    title = " ".join(activity.title.translate(_PLAIN_QUOTES).casefold().split())
+    return (
+        title,
+        activity.kind,
+        activity.start_date,
+        activity.end_date,
+        activity.country_iso3,
+        activity.city,
+        activity.region,
+        activity.working_group,
+        activity.online,
+        activity.internal,
+    )
+
+
+# Dates looked up at a time: well under the bound parameters SQLite takes in one statement.
+DATES_PER_LOOKUP = 1_000
+
+
+def _stored_activities(
+    session: Session, activities: Sequence[ActivityRecord]
+) -> set[tuple[object, ...]]:
+    """The identities of the activities in force that start on a day one of these starts."""
+    days = sorted({a.start_date for a in activities})
+    found: set[tuple[object, ...]] = set()
+    for start in range(0, len(days), DATES_PER_LOOKUP):
+        chunk = days[start : start + DATES_PER_LOOKUP]
+        rows = session.exec(
+            select(Activity).where(
+                col(Activity.start_date).in_(chunk), col(Activity.withdrawn_batch_id).is_(None)
+            )
+        )
+        found |= {_identity(row) for row in rows}
+    return found
 
 
 def _add_activity(

@@ -165,6 +165,87 @@ def test_activities_upload_and_undo(store) -> None:
     assert "Workshop on X" not in set(queries.activities(store)["title"])
 
 
+def shipped_activity_again(store) -> ActivityRecord:
+    """A shipped activity as a file read from another source (a newsletter pasted from its PDF)
+    would give it: the same activity, another row."""
+    first = queries.activities(store).iloc[0]
+
+    def text(name: str) -> str | None:
+        return None if first[name] is None or first[name] != first[name] else str(first[name])
+
+    return ActivityRecord(
+        row=40,
+        title=str(first["title"]),
+        kind=str(first["kind"]),
+        start_date=first["start_date"],
+        end_date=first["end_date"],
+        country_iso3=text("country_iso3"),
+        city=text("city"),
+        region=text("region"),
+        working_group=text("working_group"),
+        online=bool(first["online"]),
+    )
+
+
+def test_an_activity_the_store_holds_already_is_not_added_again(store) -> None:
+    before = len(queries.activities(store))
+    again = shipped_activity_again(store)
+    other = ActivityRecord(
+        row=41,
+        title="Workshop on Y",
+        kind="workshop",
+        start_date=date(2023, 6, 2),
+        end_date=date(2023, 6, 2),
+        country_iso3="KEN",
+    )
+    result = writes.commit(
+        store, file_name="pasted.txt", data=b"pasted", user="ana", activities=[again, other]
+    )
+    assert (result.activities, result.already_stored) == (1, 1)
+    assert len(queries.activities(store)) == before + 1
+    assert result.already_stored_text() == (
+        "; 1 activity was in the store already and not added again"
+    )
+    # Undoing the write takes away what it added, and only that.
+    writes.undo(store, batch_id=result.batch_id, user="ana")
+    assert len(queries.activities(store)) == before
+
+
+def test_the_same_title_typed_with_other_quotes_or_spaces_is_the_same_activity(store) -> None:
+    def activity(title: str) -> ActivityRecord:
+        day = date(2023, 3, 8)
+        return ActivityRecord(row=2, title=title, kind="other", start_date=day, end_date=day)
+
+    typed = writes.commit(
+        store,
+        file_name="typed.csv",
+        data=b"typed",
+        user="ana",
+        activities=[activity("Women's day")],
+    )
+    pasted = writes.commit(
+        store,
+        file_name="pasted.txt",
+        data=b"pasted",
+        user="ana",
+        activities=[activity("Women\u2019s  Day"), activity("Women's night")],
+    )
+    assert (typed.activities, pasted.activities, pasted.already_stored) == (1, 1, 1)
+
+
+def test_a_file_whose_every_row_is_stored_writes_nothing(store) -> None:
+    checksum = tables_checksum(store)
+    result = writes.commit(
+        store,
+        file_name="pasted.txt",
+        data=b"pasted again",
+        user="ana",
+        activities=[shipped_activity_again(store)],
+    )
+    assert (result.batch_id, result.written, result.already_stored) == (None, 0, 1)
+    assert tables_checksum(store) == checksum
+
+
 def test_warnings_know_the_indicators(store) -> None:
     records = figures(
         ("ct_platform_visits", 150000), ("member_states", 300), ("focal_points", 1100)
