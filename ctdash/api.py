@@ -398,8 +398,9 @@ class LinkPreviews:
     parameters), so that a link pasted into Teams, Outlook or Slack shows the figures.
 
     Streamlit serves the same index.html at every page's path; this adds the tags to it, and
-    the hints that fetch the page's heaviest element's code early (ctdash.preload), and leaves
-    every other answer as it is. A view that cannot be read gets no tags.
+    the page's style, the app's root and the hints that fetch its heaviest element's code early
+    (ctdash.preload.head), and leaves every other answer as it is. A view that cannot be read gets
+    no tags.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -442,14 +443,17 @@ class LinkPreviews:
 
 
 def with_preloads(page: bytes, name: str) -> bytes:
-    """The page's HTML with the hints that fetch its heaviest element's code early (preload)."""
-    hints = preload.hints(name, page.decode("utf-8", "replace"))
-    return page.replace(b"</head>", hints.encode() + b"</head>", 1) if hints else page
+    """The page's HTML with its style, the app's root named to Streamlit's frontend and the
+    hints that fetch its heaviest element's code early (preload.head)."""
+    added = preload.head(name, page.decode("utf-8", "replace"))
+    return page.replace(b"</head>", added.encode() + b"</head>", 1)
 
 
 def _page_path(path: str) -> bool:
-    """The root (the Overview) or a page with a view; any other path is left as it is."""
-    return path == "/" or path.strip("/") in PREVIEWED
+    """The root (the Overview), a page with a view, or one without (the desk, sign-in); any
+    other path is left as it is. Only a page with a view gets tags (with_tags)."""
+    name = path.strip("/")
+    return path == "/" or name in PREVIEWED or name in views.NOT_VIEWS
 
 
 def _url(scope: Scope) -> str:

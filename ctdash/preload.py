@@ -1,6 +1,7 @@
 """Hints in a page's HTML that let a fresh browser fetch the code of the page's heaviest
 element (the Plotly chart, the deck, the table) while Streamlit's own code starts, rather than
-after its first script run names that element.
+after its first script run names that element; that tell Streamlit's frontend where its
+server is, so that a page other than the root connects at once; and the page's own style.
 
 Streamlit loads each element's code when the first element of its kind arrives, and that code
 then asks for the modules it imports: Trends waited for 4.7 MB of chart code that its first run
@@ -32,8 +33,16 @@ PAGE = (
 SCRIPTS = PAGE.parent / "static" / "js"
 SCRIPTS_URL = "./static/js/"
 MAIN_MODULE = re.compile(r'<script type="module"[^>]* src="\./static/js/(?P<file>[^"]+\.js)"')
-# The element whose code each page draws first, as Streamlit's build names its module.
-HEAVIEST = {"trends": "PlotlyChart", "map": "DeckGlJsonChart", "activities": "DataFrame"}
+# The elements whose code each page needs for its first figures, as Streamlit's build names
+# their modules, heaviest first. The Overview ("" at the root) has its page link and the
+# brief's button.
+EARLY_ELEMENTS = {
+    "": ("PageLink", "DownloadButton"),
+    "overview": ("PageLink", "DownloadButton"),
+    "trends": ("PlotlyChart",),
+    "map": ("DeckGlJsonChart",),
+    "activities": ("DataFrame",),
+}
 # The main module's lazy import of an element: import(`./Name.hash.js`)[.then(...)], then the
 # indexes of the modules it needs in the build's list (__vite__mapDeps).
 LAZY_IMPORT = re.compile(
@@ -69,14 +78,70 @@ def element_modules() -> dict[str, tuple[str, ...]]:
     return modules
 
 
-def hints(page: str, html: str) -> str:
-    """The <link rel="modulepreload"> tags for `page`'s heaviest element, leaving out the
-    modules the page's HTML names already; "" for a page without one."""
-    element = HEAVIEST.get(page)
-    if element is None:
+# Streamlit's frontend takes its server's address from window.__streamlit.BACKEND_BASE_URL,
+# which a host page may set. Without it, a page at /trends first asks /trends/_stcore/health
+# whether the app is served from /trends, and after that 404 waits half a second before asking
+# the root: half a second more than the Overview before its first script run.
+SERVER_ADDRESS_READ = ("window.__streamlit", "BACKEND_BASE_URL")
+
+
+@cache
+def reads_server_address() -> bool:
+    """Whether Streamlit's build takes its server's address from the page."""
+    try:
+        named = MAIN_MODULE.search(PAGE.read_text(encoding="utf-8"))
+        source = (SCRIPTS / named["file"]).read_text(encoding="utf-8") if named else ""
+    except OSError as error:
+        logger.info("no server address hint: %s", error)
+        return False
+    return all(part in source for part in SERVER_ADDRESS_READ)
+
+
+def server_address(page: str) -> str:
+    """The script that gives Streamlit's frontend the app's root: the page's address less its
+    own name, so that it holds behind a proxy that serves the app under a path; "" when the
+    build does not read it. `page` is one of the app's own page names, never user text."""
+    if not reads_server_address():
         return ""
+    root = 'location.pathname.replace(/\\/+$/,"")'
+    if page:
+        root += f'.replace(/\\/{page}$/,"")'
+    return (
+        "<script>window.__streamlit=window.__streamlit||"
+        f'{{BACKEND_BASE_URL:location.origin+{root}+"/"}};</script>'
+    )
+
+
+# Focus made plain where Streamlit's own is faint: page links, text boxes, the map. In the
+# page's head rather than drawn by st.html on every run, which made each fresh page load
+# Streamlit's HTML element and its sanitiser before the first figure.
+FOCUS_STYLE = """<style>
+[data-testid="stSidebarNavLink"]:focus-visible,
+[data-testid="stBaseButton-elementToolbar"]:focus-visible,
+[data-testid="stDeckGlJsonChart"] [tabindex]:focus-visible,
+[data-testid="stTextInputRootElement"]:focus-within {
+  outline: 2px solid #a52f3b;
+  outline-offset: 2px;
+}
+</style>"""
+
+
+def head(page: str, html: str) -> str:
+    """Everything ctdash adds to the head of `page`'s HTML: its style, the app's root for
+    Streamlit's frontend, and the hints for its heaviest element's code."""
+    return FOCUS_STYLE + server_address(page) + hints(page, html)
+
+
+def hints(page: str, html: str) -> str:
+    """The <link rel="modulepreload"> tags for the code of `page`'s elements that Streamlit
+    loads only when a run sends them (EARLY_ELEMENTS), leaving out the modules the page's HTML
+    names already; "" for a page without such elements."""
+    modules = element_modules()
+    wanted = (
+        module for element in EARLY_ELEMENTS.get(page, ()) for module in modules.get(element, ())
+    )
     return "".join(
         f'<link rel="modulepreload" crossorigin href="{SCRIPTS_URL}{module}">'
-        for module in element_modules().get(element, ())
+        for module in dict.fromkeys(wanted)
         if module not in html
     )

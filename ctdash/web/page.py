@@ -41,17 +41,6 @@ def mark_navigation() -> None:
     st.session_state[NAVIGATION_KEY] = True
 
 
-FOCUS_STYLE = """<style>
-[data-testid="stSidebarNavLink"]:focus-visible,
-[data-testid="stBaseButton-elementToolbar"]:focus-visible,
-[data-testid="stDeckGlJsonChart"] [tabindex]:focus-visible,
-[data-testid="stTextInputRootElement"]:focus-within {
-  outline: 2px solid #a52f3b;
-  outline-offset: 2px;
-}
-</style>"""
-
-
 @st.cache_data(show_spinner=False, max_entries=2)
 def synthetic(version: int) -> bool:
     """Cached: whether the store holds generated data (`ctdash demo`)."""
@@ -64,8 +53,6 @@ def start_run() -> Viewer | None:
     Returns the viewer of this run.
     """
     check_sso_secret()
-    # Focus made plain where Streamlit's own is faint: page links, text boxes, the map.
-    st.html(FOCUS_STYLE)
     if synthetic(data_version()):
         st.warning(
             "**Synthetic data.** This store was filled by `ctdash demo` for demonstration and "

@@ -254,6 +254,18 @@ def test_a_pages_html_fetches_its_heaviest_elements_code_early(app_url: str) -> 
     assert "PlotlyChart." not in get(f"{app_url}/")[2].decode()
 
 
+def test_a_page_other_than_the_overview_asks_only_the_roots_health(
+    page: Page, app_url: str
+) -> None:
+    # Without the page naming the app's root, Streamlit first asks /activities/_stcore/health
+    # and waits half a second after its 404 (ctdash.preload.server_address).
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url.removeprefix(app_url)))
+    page.goto(f"{app_url}/activities?kind=training")
+    expect(page.get_by_text("5 activities match.")).to_be_visible()
+    assert [path for path in asked if path.endswith("/_stcore/health")] == ["/_stcore/health"]
+
+
 def test_a_view_in_an_iframe_has_no_navigation_or_filters_and_a_link_to_the_full_page(
     page: Page, app_url: str
 ) -> None:

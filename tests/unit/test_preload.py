@@ -12,9 +12,15 @@ from ctdash import preload
 
 @pytest.mark.parametrize(
     ("page", "element"),
-    [("trends", "PlotlyChart"), ("map", "DeckGlJsonChart"), ("activities", "DataFrame")],
+    [
+        ("", "PageLink"),
+        ("overview", "PageLink"),
+        ("trends", "PlotlyChart"),
+        ("map", "DeckGlJsonChart"),
+        ("activities", "DataFrame"),
+    ],
 )
-def test_each_page_preloads_its_heaviest_elements_code_from_the_build(
+def test_each_page_preloads_its_first_elements_code_from_the_build(
     page: str, element: str
 ) -> None:
     html = preload.PAGE.read_text(encoding="utf-8")
@@ -31,8 +37,22 @@ def test_each_page_preloads_its_heaviest_elements_code_from_the_build(
     assert hints.count('rel="modulepreload"') == len(named)
 
 
-def test_the_overview_needs_no_hint() -> None:
-    assert preload.hints("overview", preload.PAGE.read_text(encoding="utf-8")) == ""
+def test_the_overview_preloads_its_page_link_and_the_briefs_button_and_no_chart() -> None:
+    hints = preload.hints("", preload.PAGE.read_text(encoding="utf-8"))
+    assert "/PageLink." in hints and "/DownloadButton." in hints
+    assert "PlotlyChart" not in hints and "DeckGlJsonChart" not in hints
+
+
+def test_a_page_without_elements_to_preload_gets_no_hint() -> None:
+    assert preload.hints("desk", preload.PAGE.read_text(encoding="utf-8")) == ""
+
+
+def test_every_page_gets_its_focus_style_and_the_apps_root() -> None:
+    html = preload.PAGE.read_text(encoding="utf-8")
+    for page in ("", "trends", "desk"):
+        added = preload.head(page, html)
+        assert added.count(preload.FOCUS_STYLE) == 1
+        assert preload.server_address(page) in added
 
 
 def test_a_build_laid_out_otherwise_gives_no_hints(
@@ -48,3 +68,30 @@ def test_a_build_laid_out_otherwise_gives_no_hints(
         assert preload.hints("trends", page.read_text()) == ""
     finally:
         preload.element_modules.cache_clear()
+
+
+def test_the_build_takes_its_servers_address_from_the_page() -> None:
+    assert preload.reads_server_address(), (
+        "Streamlit's build no longer reads window.__streamlit.BACKEND_BASE_URL: read the new "
+        "build's main module for how a host page names the server and update "
+        "SERVER_ADDRESS_READ and server_address in ctdash/preload.py (without it the pages "
+        "other than the Overview still load, half a second later)."
+    )
+    script = preload.server_address("trends")
+    assert script.startswith("<script>") and script.endswith("</script>")
+    assert "BACKEND_BASE_URL" in script and r"/\/trends$/" in script
+
+
+def test_a_build_that_does_not_read_the_servers_address_is_given_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "index.html"
+    page.write_text('<script type="module" src="./static/js/main.js"></script>')
+    (tmp_path / "main.js").write_text("const base = window.location.href;")
+    monkeypatch.setattr(preload, "PAGE", page)
+    monkeypatch.setattr(preload, "SCRIPTS", tmp_path)
+    preload.reads_server_address.cache_clear()
+    try:
+        assert preload.server_address("trends") == ""
+    finally:
+        preload.reads_server_address.cache_clear()
