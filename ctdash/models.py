@@ -196,6 +196,18 @@ class Activity(SQLModel, table=True):
             "internal",
             "withdrawn_batch_id",
         ),
+        # The map's places of one kind (migration 0010): grouped in the index's order.
+        Index(
+            "ix_activity_kind_place",
+            "kind",
+            "lat",
+            "lon",
+            "start_date",
+            "end_date",
+            "country_iso3",
+            "internal",
+            "withdrawn_batch_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
