@@ -89,9 +89,15 @@ if compare_to is not None:
     st.header(f"Compared with {compare_to}")
     st.markdown(tile_view.comparison_table(list(compared.values()), as_of, compare_to))
 
-# The tiles in one table, to read or copy: each sparkline's figures are here too.
-with st.expander("The tiles as a table, with the figures of each sparkline"):
-    st.markdown(
+# The tiles in one table, to read or copy: each sparkline's figures are here too. Drawn when
+# opened: a fresh page draws the tiles sooner without it.
+table = st.expander(
+    "The tiles as a table, with the figures of each sparkline",
+    key="overview:table",
+    on_change="rerun",
+)
+if table.open:
+    table.markdown(
         markdown_table(
             [
                 {

@@ -281,6 +281,18 @@ def test_trends_figures_behind_the_chart_are_drawn_when_their_expander_opens() -
     assert table["source"].str.contains("Secretary-General signs").any()
 
 
+def test_the_overviews_tiles_table_is_drawn_when_its_expander_opens() -> None:
+    at = open_page("pages/overview.py")
+    table = "The tiles as a table, with the figures of each sparkline"
+    assert table in [e.label for e in at.expander]
+    assert not [m for m in at.markdown if "Snapshots, oldest first" in m.value]
+    at.session_state["overview:table"] = True
+    at.run()
+    (shown,) = [m.value for m in at.markdown if "Snapshots, oldest first" in m.value]
+    row = next(line for line in shown.splitlines() if line.startswith("| Compact entities"))
+    assert "| 45 |" in row and "38 → 43 → 45 → 45" in row
+
+
 def test_activities_table_cells_are_sent_once_per_distinct_value() -> None:
     """The table's repeated text (kinds, countries, sources) travels as categories; each
     cell still reads as stored."""

@@ -164,7 +164,7 @@ class Audit:
     def check(self, where: str, *ready: Locator) -> None:
         settle(self.page, *ready)
         # What an expander holds is checked too: open every closed one, and wait for what an
-        # expander drawn only when opened (Trends' table) has its script draw.
+        # expander drawn only when opened (the Overview's and Trends' tables) has its script draw.
         closed = self.page.locator("[data-testid=stExpander] details:not([open]) > summary")
         for _ in range(closed.count()):
             closed.first.click()
