@@ -368,6 +368,12 @@ def _filtered(
     return query
 
 
+# The most activities whose entities are looked up by id, in one statement: well within the
+# bound parameters SQLite (32,766) and PostgreSQL (65,535) take; a longer read looks its
+# entities up by its filter again.
+IDS_PER_LOOKUP = 5_000
+
+
 def activities(
     engine: Engine,
     flt: ActivityFilter | None = None,
@@ -395,11 +401,19 @@ def activities(
         if after is not None:
             query = query.where(tuple_(col(Activity.start_date), col(Activity.id)) > tuple_(*after))
         query = query.order_by(col(Activity.start_date), col(Activity.id)).limit(limit)
-        rows = session.execute(query).all()
-        chosen = query.with_only_columns(col(Activity.id)).subquery()
-        names = session.execute(
+        # Through the connection: plain rows, without the ORM's handling of each one.
+        connection = session.connection()
+        rows = connection.execute(query).all()
+        if len(rows) <= IDS_PER_LOOKUP:
+            # The entities of the rows read, by their ids, rather than by the filter again.
+            at = stored.index("id")
+            read = col(ActivityEntity.activity_id).in_([row[at] for row in rows])
+        else:
+            chosen = query.with_only_columns(col(Activity.id)).subquery()
+            read = col(ActivityEntity.activity_id).in_(sa_select(chosen.c.id))
+        names = connection.execute(
             sa_select(col(ActivityEntity.activity_id), col(ActivityEntity.entity))
-            .where(col(ActivityEntity.activity_id).in_(sa_select(chosen.c.id)))
+            .where(read)
             .order_by(col(ActivityEntity.activity_id), col(ActivityEntity.position))
         )
         # Joined as they stream in, one activity at a time: a list kept per activity made

@@ -143,6 +143,16 @@ def test_the_earliest_activities_up_to_a_limit(demo_store: Engine) -> None:
     assert list(first["entities"]) == list(everything["entities"][:100])
 
 
+def test_a_read_longer_than_one_lookup_of_ids_names_the_same_entities(
+    demo_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_ids = queries.activities(demo_store, queries.ActivityFilter(kinds=("training",)))
+    assert 100 < len(by_ids) <= queries.IDS_PER_LOOKUP and by_ids["entities"].str.len().gt(0).all()
+    monkeypatch.setattr(queries, "IDS_PER_LOOKUP", 100)
+    by_filter = queries.activities(demo_store, queries.ActivityFilter(kinds=("training",)))
+    pd.testing.assert_frame_equal(by_filter, by_ids)
+
+
 def test_a_point_at_coordinates_of_five_decimals_leads_to_its_activities(store: Engine) -> None:
     # The gazetteer writes places to five decimals; rounded to four, 36.47396,140.56355 would
     # sit on the edge between two cells. Points keep the coordinates as stored.
