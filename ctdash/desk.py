@@ -279,7 +279,28 @@ def review_activities(
     )
     review = _review(file_name, data, parsed)
     review.activities = parsed.records
+    if not review.errors and not review.questions:
+        review.warnings = sorted(
+            review.warnings + stored_activity_warnings(engine, parsed.records),
+            key=lambda problem: problem.row or 0,
+        )
     return review
+
+
+def stored_activity_warnings(engine: Engine, activities: Sequence[ActivityRecord]) -> list[Problem]:
+    """A warning for each activity whose kind, dates and place are those of one in the store
+    under another title (store.stored_under_another_title): whether it is the same activity
+    worded otherwise is for a person to say."""
+    return [
+        Problem(
+            record.row,
+            "title",
+            f"an activity of the same kind, dates and place is in the store as '{title}': "
+            "if it is the same activity, take it out of the file; if it is another, accept "
+            "the warnings to add it beside that one",
+        )
+        for record, title in store.stored_under_another_title(engine, activities)
+    ]
 
 
 def _review(file_name: str, data: bytes, parsed: Parsed) -> Review:
@@ -480,7 +501,10 @@ def review_newsletter(
         figures=figures,
         activities=read.activities,
         errors=read.errors + figures.errors,
-        warnings=sorted(read.warnings + figures.warnings, key=lambda p: p.row or 0),
+        warnings=sorted(
+            read.warnings + figures.warnings + stored_activity_warnings(engine, read.activities),
+            key=lambda p: p.row or 0,
+        ),
         as_of=figures_as_of,
         notes=read.notes,
         encoding=decoded.encoding,

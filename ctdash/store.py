@@ -258,10 +258,11 @@ DATES_PER_LOOKUP = 1_000
 
 def _stored_activities(
     session: Session, activities: Sequence[ActivityRecord]
-) -> set[tuple[object, ...]]:
-    """The identities of the activities in force that start on a day one of these starts."""
+) -> dict[tuple[object, ...], str]:
+    """The activities in force that start on a day one of these starts: each one's title by
+    its identity."""
     days = sorted({a.start_date for a in activities})
-    found: set[tuple[object, ...]] = set()
+    found: dict[tuple[object, ...], str] = {}
     for start in range(0, len(days), DATES_PER_LOOKUP):
         chunk = days[start : start + DATES_PER_LOOKUP]
         rows = session.exec(
@@ -269,8 +270,27 @@ def _stored_activities(
                 col(Activity.start_date).in_(chunk), col(Activity.withdrawn_batch_id).is_(None)
             )
         )
-        found |= {_identity(row) for row in rows}
+        found |= {_identity(row): row.title for row in rows}
     return found
+
+
+def stored_under_another_title(
+    engine: Engine, activities: Sequence[ActivityRecord]
+) -> list[tuple[ActivityRecord, str]]:
+    """Each of `activities` that the store does not hold, but whose kind, dates and place are
+    those of an activity in force under another title, with that title: the same activity
+    worded otherwise, or another one on the same days at the same place, which only a person
+    can tell apart."""
+    with Session(engine) as session:
+        stored = _stored_activities(session, activities)
+    titles_at: dict[tuple[object, ...], str] = {}
+    for identity, title in stored.items():
+        titles_at.setdefault(identity[1:], title)
+    return [
+        (activity, titles_at[identity[1:]])
+        for activity in activities
+        if (identity := _identity(activity)) not in stored and identity[1:] in titles_at
+    ]
 
 
 def _add_activity(

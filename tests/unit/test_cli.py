@@ -125,3 +125,33 @@ def test_ingest_refuses_a_year_or_date_it_cannot_use_as_a_usage_error(
     assert result.exit_code == 2
     assert says in " ".join(result.output.split())
     assert not db_path.exists()  # nothing was written, not even a new store
+
+
+def test_a_newsletter_pasted_again_adds_nothing_it_holds_and_asks_about_reworded_activities(
+    db_path: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{db_path}"
+    assert runner.invoke(app, ["init", "--database-url", url]).exit_code == 0
+    shipped = PROJECT_ROOT / "data" / "sources" / "newsletter-2023-03-04.txt"
+    # Pasted from the PDF: plain quotes, another file. The shipped store's titles of five
+    # activities are worded otherwise than the newsletter's text.
+    text = shipped.read_text(encoding="utf-8").replace("\u2019", "'").replace("\u201c", '"')
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text(text.replace("\u201d", '"'), encoding="utf-8")
+
+    held = runner.invoke(app, ["ingest", str(pasted), "--database-url", url])
+    assert held.exit_code == 1
+    said = " ".join(held.output.split())
+    assert (
+        "an activity of the same kind, dates and place is in the store as 'CTED assessment" in said
+    )
+    assert "nothing was written" in said
+    assert row_counts(db_path)["activity"] == 56
+
+    accepted = runner.invoke(
+        app, ["ingest", str(pasted), "--accept-warnings", "--database-url", url]
+    )
+    assert accepted.exit_code == 0
+    said = " ".join(accepted.output.split())
+    assert "51 activities were in the store already and not added again" in said
+    assert row_counts(db_path)["activity"] == 61

@@ -121,3 +121,21 @@ def test_a_country_that_is_not_one_leaves_the_flag(store) -> None:
     review = desk.review_activities(store, file_name="a.csv", data=data, today=date(2026, 1, 1))
     edited = pd.DataFrame([{"Row": 2, "Country": "Narnia", "Latitude": None, "Longitude": None}])
     assert [w.row for w in desk.with_coordinates(review, edited).warnings] == [2]
+
+
+def test_an_activity_stored_under_another_title_is_held_with_a_question(store) -> None:
+    # The shipped newsletter's CTED visit to Jordan (6-9 March 2023), worded as another file
+    # words it: the same kind, days and country, another title.
+    data = (
+        b"title,kind,start,end,country\n"
+        b"CTED conducted an assessment visit to Jordan,assessment,2023-03-06,2023-03-09,Jordan\n"
+        b"CTED assessment visit to Jordan,assessment,2023-05-06,2023-05-09,Jordan\n"
+    )
+    review = desk.review_activities(store, file_name="a.csv", data=data, today=date(2026, 1, 1))
+    assert not review.errors
+    (warning,) = review.warnings
+    assert (warning.row, warning.column) == (2, "title")
+    assert "in the store as 'CTED assessment visit to Jordan on behalf of the Security" in str(
+        warning
+    )
+    assert "accept the warnings to add it" in warning.message

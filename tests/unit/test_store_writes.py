@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -244,6 +245,16 @@ def test_a_file_whose_every_row_is_stored_writes_nothing(store) -> None:
     )
     assert (result.batch_id, result.written, result.already_stored) == (None, 0, 1)
     assert tables_checksum(store) == checksum
+
+
+def test_the_store_names_what_it_holds_under_another_title_at_the_same_days_and_place(
+    store,
+) -> None:
+    again = shipped_activity_again(store)
+    reworded = replace(again, row=41, title=f"Reworded: {again.title}")
+    other_days = replace(reworded, row=42, start_date=date(2021, 1, 4), end_date=date(2021, 1, 4))
+    found = writes.stored_under_another_title(store, [again, reworded, other_days])
+    assert found == [(reworded, again.title)]
 
 
 def test_warnings_know_the_indicators(store) -> None:
