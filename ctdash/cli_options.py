@@ -44,7 +44,8 @@ AcceptWarnings = Annotated[
     typer.Option(
         "--accept-warnings",
         help="Commit even though the checks warn (a running total going down, a figure "
-        "moving by more than half, a place that could not be settled, rows hidden in Excel).",
+        "moving by more than half, a place that could not be settled, rows hidden in Excel, "
+        "an activity in the store under another title).",
     ),
 ]
 DateOrderOption = Annotated[
