@@ -20,9 +20,7 @@ from ctdash import preload
         ("activities", "DataFrame"),
     ],
 )
-def test_each_page_preloads_its_first_elements_code_from_the_build(
-    page: str, element: str
-) -> None:
+def test_each_page_preloads_its_first_elements_code_from_the_build(page: str, element: str) -> None:
     html = preload.PAGE.read_text(encoding="utf-8")
     hints = preload.hints(page, html)
     named = [part.split('"')[0] for part in hints.split(f'href="{preload.SCRIPTS_URL}')[1:]]
