@@ -54,15 +54,23 @@ MODULE_LIST = re.compile(
 )
 
 
+def _main_module_source() -> str | None:
+    """The text of the main module Streamlit's page names ("" when it names none), or None
+    when the build cannot be read (each caller's result is cached)."""
+    try:
+        named = MAIN_MODULE.search(PAGE.read_text(encoding="utf-8"))
+        return (SCRIPTS / named["file"]).read_text(encoding="utf-8") if named else ""
+    except OSError as error:
+        logger.info("no hints from Streamlit's build: %s", error)
+        return None
+
+
 @cache
 def element_modules() -> dict[str, tuple[str, ...]]:
     """Each lazily loaded element's module and the modules it needs (those the build holds),
     by element name; empty when the build does not read as expected."""
-    try:
-        named = MAIN_MODULE.search(PAGE.read_text(encoding="utf-8"))
-        source = (SCRIPTS / named["file"]).read_text(encoding="utf-8") if named else ""
-    except OSError as error:
-        logger.info("no preload hints: %s", error)
+    source = _main_module_source()
+    if source is None:
         return {}
     listed = MODULE_LIST.search(source)
     if listed is None:
@@ -88,13 +96,8 @@ SERVER_ADDRESS_READ = ("window.__streamlit", "BACKEND_BASE_URL")
 @cache
 def reads_server_address() -> bool:
     """Whether Streamlit's build takes its server's address from the page."""
-    try:
-        named = MAIN_MODULE.search(PAGE.read_text(encoding="utf-8"))
-        source = (SCRIPTS / named["file"]).read_text(encoding="utf-8") if named else ""
-    except OSError as error:
-        logger.info("no server address hint: %s", error)
-        return False
-    return all(part in source for part in SERVER_ADDRESS_READ)
+    source = _main_module_source()
+    return source is not None and all(part in source for part in SERVER_ADDRESS_READ)
 
 
 def server_address(page: str) -> str:
