@@ -15,6 +15,8 @@ from bench.chromium import (
     DRAWN_POINTS,
     FIRST_ROWS,
     FIRST_TILE,
+    GRID_ROWS,
+    PLOTLY_DRAWN,
     Ready,
     fresh_load,
     launched_chromium,
@@ -30,13 +32,22 @@ PAGES: dict[str, tuple[str, Ready]] = {
     "map": ("/map", DRAWN_POINTS),
     "activities": ("/activities", FIRST_ROWS),
 }
+# The pages whose first figure is drawn with code every page has (a picture, a Markdown table)
+# until their interactive element replaces it: loads that wait for that element, reported beside.
+INTERACTIVE: dict[str, tuple[str, Ready]] = {
+    "trends, interactive": ("/trends", PLOTLY_DRAWN),
+    "activities, interactive": ("/activities", GRID_ROWS),
+}
 # What each page's load waits for, as the report names it.
 WAITS_FOR = {
     "overview": "the first tile (`stMetric`)",
-    "trends": "the Plotly chart drawn (its SVG and a trace's path)",
+    "trends": "the chart drawn: its picture shown, or Plotly's chart drawn (its SVG and a "
+    "trace's path), whichever comes first",
     "map": 'the deck\'s canvas and the caption "N of M matching activities"',
-    "activities": "the grid's canvas with its first rows drawn and the caption "
-    '"N activities match."',
+    "activities": "the first rows drawn: the table's shown first, or the grid's canvas with "
+    'its first rows drawn, whichever comes first; and the caption "N activities match."',
+    "trends, interactive": "Plotly's chart drawn",
+    "activities, interactive": "the grid's canvas with its first rows drawn, and the caption",
 }
 
 
@@ -53,7 +64,9 @@ class BrowserResult:
     """
 
     floor: list[float] = field(default_factory=list)
-    loads: dict[str, list[float]] = field(default_factory=lambda: {page: [] for page in PAGES})
+    loads: dict[str, list[float]] = field(
+        default_factory=lambda: {page: [] for page in [*PAGES, *INTERACTIVE]}
+    )
     open: OpenSessions | None = None
     floor_open: OpenSessions | None = None
     together: list[float] = field(default_factory=list)
@@ -90,11 +103,16 @@ def spread_over_pages(base: str, count: int) -> list[tuple[str, str, Ready]]:
 
 
 async def interleaved_loads(browser: Any, app: Served, floor: Served, loads: int) -> BrowserResult:
-    """Fresh loads of the one-line app and each page in turn, `loads` rounds, after one
-    untimed load of each so that the server's imports and cached reads are warm."""
+    """Fresh loads of the one-line app and each page in turn (then Trends and Activities
+    waiting for their interactive elements), `loads` rounds, after one untimed load of each so
+    that the server's imports and cached reads are warm."""
     result = BrowserResult()
     plan = [(result.floor, f"{floor.url}/", FIRST_TILE)]
     plan += [(result.loads[name], url, ready) for name, (url, ready) in page_plan(app.url).items()]
+    plan += [
+        (result.loads[name], f"{app.url}{path}", ready)
+        for name, (path, ready) in INTERACTIVE.items()
+    ]
     for _, target, ready in plan:
         await fresh_load(browser, target, ready)
     for _ in range(loads):

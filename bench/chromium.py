@@ -55,12 +55,31 @@ DRAWN_POINTS = Ready(
 )
 """The Map's deck canvas and its caption "N of M matching activities"."""
 
-DRAWN_CHART = Ready(
-    f"""() => {{ {VISIBLE_JS}
+PLOTLY_JS = """const plotted = () => {
   const chart = document.querySelector('[data-testid=stPlotlyChart] .main-svg');
   const paths = document.querySelectorAll('[data-testid=stPlotlyChart] .scatterlayer .trace path');
   return visible(chart) && [...paths].some((p) => (p.getAttribute('d') || '').length > 1);
-}}""",
+};"""
+# Trends draws its chart first as a picture (ctdash/chart_picture.py), which Plotly's chart
+# replaces once drawn.
+PICTURE_JS = """const pictured = () => {
+  const picture = document.querySelector('.st-key-trend-chart-box img');
+  return visible(picture) && picture.complete && picture.naturalWidth > 0;
+};"""
+
+DRAWN_CHART = Ready(
+    f"() => {{ {VISIBLE_JS} {PLOTLY_JS} {PICTURE_JS} return pictured() || plotted(); }}",
+    lambda page: [
+        page.locator(
+            ".st-key-trend-chart-box :is(img, [data-testid=stPlotlyChart] .main-svg)"
+            " >> visible=true"
+        ).first
+    ],
+)
+"""Trends' chart drawn: its picture shown, or Plotly's chart drawn."""
+
+PLOTLY_DRAWN = Ready(
+    f"() => {{ {VISIBLE_JS} {PLOTLY_JS} return plotted(); }}",
     lambda page: [
         page.get_by_test_id("stPlotlyChart").locator(".main-svg").first,
         page.get_by_test_id("stPlotlyChart").locator(".scatterlayer .trace").first,
@@ -95,21 +114,44 @@ INKED_ROWS_JS = """const inked = (canvas) => {
   return ink >= 20;
 };"""
 
-FIRST_ROWS = Ready(
-    f"""() => {{ {VISIBLE_JS} {INKED_ROWS_JS}
+MATCH_CAPTION_JS = f"""const counted = () => [...document.querySelectorAll(
+  '[data-testid=stCaptionContainer]')].some((c) => /{MATCH_CAPTION.pattern}/.test(c.textContent)
+  && visible(c));"""
+GRID_JS = f"""{INKED_ROWS_JS} const gridded = () => {{
   const grid = document.querySelector('[data-testid=stDataFrame]');
   const canvas = grid && grid.querySelector('canvas[data-testid=data-grid-canvas]');
-  const captions = [...document.querySelectorAll('[data-testid=stCaptionContainer]')];
-  const counted = (c) => /{MATCH_CAPTION.pattern}/.test(c.textContent) && visible(c);
-  return visible(canvas) && inked(canvas) && captions.some(counted);
-}}""",
+  return visible(canvas) && inked(canvas);
+}};"""
+# Activities draws its first rows first as a table (ctdash/web/tables.py), which the grid
+# replaces once drawn.
+TABLE_JS = """const tabled = () => {
+  const row = document.querySelector('.st-key-activities-rows table tbody tr');
+  return visible(row);
+};"""
+
+FIRST_ROWS = Ready(
+    f"() => {{ {VISIBLE_JS} {MATCH_CAPTION_JS} {GRID_JS} {TABLE_JS} "
+    "return (tabled() || gridded()) && counted(); }",
+    lambda page: [
+        page.locator(
+            ".st-key-activities-rows :is(table tbody tr, canvas[data-testid=data-grid-canvas])"
+            " >> visible=true"
+        ).first,
+        page.get_by_test_id("stCaptionContainer").filter(has_text=MATCH_CAPTION).first,
+    ],
+)
+"""Activities' first rows: those of the table shown first, or of the grid, and the caption "N
+activities match."."""
+
+GRID_ROWS = Ready(
+    f"() => {{ {VISIBLE_JS} {MATCH_CAPTION_JS} {GRID_JS} return gridded() && counted(); }}",
     lambda page: [
         page.get_by_test_id("stDataFrame").locator("canvas[data-testid=data-grid-canvas]").first,
         page.get_by_test_id("stCaptionContainer").filter(has_text=MATCH_CAPTION).first,
     ],
 )
-"""Activities' first rows: the grid's canvas with its first rows drawn, and the caption
-"N activities match."."""
+"""Activities' grid: its canvas with its first rows drawn, and the caption "N activities
+match."."""
 
 
 @contextlib.asynccontextmanager

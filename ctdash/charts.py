@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -75,7 +76,7 @@ def _about(code: Any, labels: Mapping[str, str]) -> str:
     return WHOLE_COMPACT if code is None or pd.isna(code) else labels.get(str(code), str(code))
 
 
-def _colours(frame: pd.DataFrame) -> dict[str, str]:
+def colours(frame: pd.DataFrame) -> dict[str, str]:
     """Each indicator's colour, in the order the chart draws them."""
     codes = frame["indicator_code"].drop_duplicates()
     return {code: OKABE_ITO[n % len(OKABE_ITO)] for n, code in enumerate(codes)}
@@ -94,29 +95,22 @@ def trend_figure(
     in the chart's dates (`notes_in_view`) as dotted lines with a marker at the top, and each
     shown indicator's target (context.targets) as a dashed line."""
     figure = go.Figure()
-    colours = _colours(frame)
+    colour = colours(frame)
     labels: dict[str, str] = {}
     for code, rows in frame.groupby("indicator_code", sort=False):
         rows = rows.sort_values("as_of")
         labels[str(code)] = str(rows["label"].iloc[0])
-        figure.add_trace(_indicator_trace(str(code), rows, colours[str(code)], indexed=indexed))
+        figure.add_trace(_indicator_trace(str(code), rows, colour[str(code)], indexed=indexed))
     if targets is not None:
-        for target in targets[targets["indicator_code"].isin(list(colours))].to_dict("records"):
+        for target in targets[targets["indicator_code"].isin(list(colour))].to_dict("records"):
             code = str(target["indicator_code"])
             rows = frame[frame["indicator_code"] == code].sort_values("as_of")
-            line = _target_trace(
-                target,
-                rows,
-                labels[code],
-                colours[code],
-                indexed=indexed,
-                chosen=(date_from, date_to),
-            )
+            line = target_line(target, rows, indexed=indexed, chosen=(date_from, date_to))
             if line is not None:
-                figure.add_trace(line)
+                figure.add_trace(_target_trace(line, labels[code], colour[code]))
     if notes is not None:
         span = chart_span(frame, date_from, date_to)
-        _draw_notes(figure, notes_in_view(notes, list(colours), span), labels)
+        _draw_notes(figure, notes_in_view(notes, list(colour), span), labels)
     figure.update_layout(
         yaxis_title="index (first point = 100)" if indexed else "value",
         xaxis_title="as of",
@@ -128,7 +122,7 @@ def trend_figure(
     return figure
 
 
-def _mode(snapshots: int) -> str:
+def drawn_as(snapshots: int) -> str:
     """How a series is drawn: one snapshot as a marker, never a line; a line with each snapshot
     marked; past MARKED_SNAPSHOTS, the line alone."""
     if snapshots == 1:
@@ -149,7 +143,7 @@ def _indicator_trace(code: str, rows: pd.DataFrame, colour: str, *, indexed: boo
         x=[d.isoformat() for d in rows["as_of"]],
         y=[float(v) for v in rows["plotted"]],
         name=html.escape(str(rows["label"].iloc[0])),
-        mode=_mode(len(rows)),
+        mode=drawn_as(len(rows)),
         marker={"size": 10, "color": colour},
         line={"color": colour, "width": 2},
         customdata=customdata,
@@ -163,40 +157,70 @@ def _indicator_trace(code: str, rows: pd.DataFrame, colour: str, *, indexed: boo
     )
 
 
-def _target_trace(
+@dataclass(frozen=True)
+class TargetLine:
+    """Where an indicator's target is drawn: from `start` to `end` at `level` (on the index's
+    scale when indexed); its stated `value`, `due` date and `source` for its hover."""
+
+    code: str
+    start: date
+    end: date
+    level: float
+    value: int
+    due: date
+    source: str
+    indexed: bool
+
+
+def target_line(
     target: Mapping[Any, Any],
     rows: pd.DataFrame,
-    label: str,
-    colour: str,
     *,
     indexed: bool,
     chosen: tuple[date | None, date | None] = (None, None),
-) -> go.Scatter | None:
-    """A dashed line at the target's value from the indicator's last point to the target's
-    date (or back from it, for a date before the last point), cut at the From and To dates
-    chosen (its hover still gives the date); indexed, on the same scale (none when the first
-    point is 0, which no index can start from)."""
+) -> TargetLine | None:
+    """A target drawn as a line at its value from the indicator's last point (`rows`, oldest
+    first) to the target's date (or back from it, for a date before the last point), cut at
+    the From and To dates chosen (its hover still gives the date); indexed, on the same scale
+    (none when the first point is 0, which no index can start from)."""
     value, due, first = int(target["value"]), target["due"], float(rows["value"].iloc[0])
     if indexed and first == 0:
         return None
-    plotted = value / first * 100 if indexed else float(value)
-    scale = f"index {plotted:.1f} on this chart's scale (first point = 100)<br>" if indexed else ""
-    hover = (
-        f"<b>Target: {html.escape(label)}</b><br>{scale}{value:,} by {due.isoformat()}"
-        f"<br>source: {_plain(target['source'])}"
-    )
     start, end = sorted([rows["as_of"].iloc[-1], due])
     start, end = max(start, chosen[0] or start), min(end, chosen[1] or end)
+    return TargetLine(
+        code=str(target["indicator_code"]),
+        start=start,
+        end=end,
+        level=value / first * 100 if indexed else float(value),
+        value=value,
+        due=due,
+        source=str(target["source"]),
+        indexed=indexed,
+    )
+
+
+def _target_trace(line: TargetLine, label: str, colour: str) -> go.Scatter:
+    """A target as a dashed line with a hover giving its value, date and source."""
+    scale = (
+        f"index {line.level:.1f} on this chart's scale (first point = 100)<br>"
+        if line.indexed
+        else ""
+    )
+    hover = (
+        f"<b>Target: {html.escape(label)}</b><br>{scale}{line.value:,} by {line.due.isoformat()}"
+        f"<br>source: {_plain(line.source)}"
+    )
     return go.Scatter(
-        x=[start.isoformat(), end.isoformat()],
-        y=[plotted, plotted],
+        x=[line.start.isoformat(), line.end.isoformat()],
+        y=[line.level, line.level],
         name=f"Target: {html.escape(label)}",
         mode="lines+markers",
         marker={"size": 8, "color": colour, "symbol": "diamond-open"},
         line={"color": colour, "width": 2, "dash": "dash"},
         hovertext=[hover, hover],
         hovertemplate="%{hovertext}<extra></extra>",
-        meta=f"target:{target['indicator_code']}",
+        meta=f"target:{line.code}",
     )
 
 

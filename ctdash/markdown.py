@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from urllib.parse import quote
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$:=&")
 
@@ -31,3 +32,20 @@ def markdown_table(rows: Sequence[Mapping[str, object]], *, right: Sequence[str]
     ]
     lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def svg_image(svg: str, alt: str, title: str | None = None) -> str:
+    """An SVG as a Markdown image, `alt` (and `title`, if any) shown as typed.
+
+    The picture is percent-encoded in a data URL rather than base64-encoded: a third shorter,
+    and every character is parsed as Markdown in the browser. Pictures written with single
+    quotes and commas between their numbers gain almost nothing from the encoding; no space,
+    bracket or double quote of Markdown's is left in it."""
+
+    def shown(text: str) -> str:
+        # Quotes escaped too: a title is written in quotes.
+        return md(text).replace('"', '\\"')
+
+    titled = "" if title is None else f' "{shown(title)}"'
+    picture = quote(svg, safe="/:=',;.")
+    return f"![{shown(alt)}](data:image/svg+xml,{picture}{titled})"

@@ -35,13 +35,13 @@ SCRIPTS_URL = "./static/js/"
 MAIN_MODULE = re.compile(r'<script type="module"[^>]* src="\./static/js/(?P<file>[^"]+\.js)"')
 # The elements whose code each page needs for its first figures, as Streamlit's build names
 # their modules, heaviest first. The Overview ("" at the root) has its page link and the
-# brief's button.
+# brief's button. Trends and Activities need none: their first figures (a picture of the chart,
+# a table of the first rows) are drawn with the code every page has, and preloading Plotly's
+# or the grid's code beside Streamlit's own delayed them.
 EARLY_ELEMENTS = {
     "": ("PageLink", "DownloadButton"),
     "overview": ("PageLink", "DownloadButton"),
-    "trends": ("PlotlyChart",),
     "map": ("DeckGlJsonChart",),
-    "activities": ("DataFrame",),
 }
 # The main module's lazy import of an element: import(`./Name.hash.js`)[.then(...)], then the
 # indexes of the modules it needs in the build's list (__vite__mapDeps).
@@ -115,10 +115,12 @@ def server_address(page: str) -> str:
     )
 
 
-# Focus made plain where Streamlit's own is faint: page links, text boxes, the map. In the
+# Focus made plain where Streamlit's own is faint: page links, text boxes, the map. Trends' chart
+# and Activities' table drawn first with code every page has (a picture, a Markdown table),
+# laid over by the interactive element in the same place, which hides them once drawn. In the
 # page's head rather than drawn by st.html on every run, which made each fresh page load
 # Streamlit's HTML element and its sanitiser before the first figure.
-FOCUS_STYLE = """<style>
+STYLE = """<style>
 [data-testid="stSidebarNavLink"]:focus-visible,
 [data-testid="stBaseButton-elementToolbar"]:focus-visible,
 [data-testid="stDeckGlJsonChart"] [tabindex]:focus-visible,
@@ -126,13 +128,26 @@ FOCUS_STYLE = """<style>
   outline: 2px solid #a52f3b;
   outline-offset: 2px;
 }
+div.st-key-trend-chart-box, div.st-key-activities-rows {
+  display: grid;
+  grid-template-columns: minmax(0, 1fr);
+}
+.st-key-trend-chart-box > *, .st-key-activities-rows > * { grid-area: 1 / 1; }
+.st-key-trend-chart-box > :first-child, .st-key-activities-rows > :first-child { z-index: 1; }
+.st-key-trend-chart-box:has(.main-svg) > :first-child,
+.st-key-activities-rows:has(canvas) > :first-child { display: none; }
+.st-key-trend-chart-box:not(:has(.main-svg)) > :last-child,
+.st-key-activities-rows:not(:has(canvas)) > :last-child { visibility: hidden; }
+.st-key-activities-rows > :first-child { max-height: 388px; overflow: hidden; }
+.st-key-trend-chart-box > :first-child img { height: 450px; }
+.st-key-activities-rows > :first-child :is(th, td) { white-space: nowrap; }
 </style>"""
 
 
 def head(page: str, html: str) -> str:
     """Everything ctdash adds to the head of `page`'s HTML: its style, the app's root for
     Streamlit's frontend, and the hints for its heaviest element's code."""
-    return FOCUS_STYLE + server_address(page) + hints(page, html)
+    return STYLE + server_address(page) + hints(page, html)
 
 
 def hints(page: str, html: str) -> str:

@@ -10,11 +10,10 @@ since labels are editable.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from datetime import date
 
-from ctdash.markdown import md
+from ctdash.markdown import svg_image
 
 # The drawing's own units; the SVG scales to its box's width and keeps this shape.
 WIDTH, HEIGHT = 200, 40
@@ -60,13 +59,15 @@ def sparkline(values: Sequence[int]) -> str:
     """The snapshots `values` (oldest first) as SVG text: a line with its last point marked, as
     wide as its box. At least two values: one point is no trend."""
     drawn = points(values)
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in drawn)
+    # Commas between all the numbers and single quotes: no character that percent-encoding
+    # would lengthen (each character is parsed as Markdown in the browser).
+    line = ",".join(f"{x:.1f},{y:.1f}" for x, y in drawn)
     x, y = drawn[-1]
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%">'
-        f'<polyline points="{line}" fill="none" stroke="{COLOUR}" stroke-width="2" '
-        'stroke-linejoin="round" stroke-linecap="round"/>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{COLOUR}"/></svg>'
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {WIDTH} {HEIGHT}' width='100%'>"
+        f"<polyline points='{line}' fill='none' stroke='{COLOUR}' stroke-width='2' "
+        "stroke-linejoin='round' stroke-linecap='round'/>"
+        f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{COLOUR}'/></svg>"
     )
 
 
@@ -74,11 +75,8 @@ def sparkline_markdown(label: str, values: Sequence[int], first: date, last: dat
     """The sparkline of `values` (dated `first` to `last`) as a Markdown image of its SVG, its
     description as alt text and title; nothing ("") for fewer than two values.
 
-    The description is escaped for Markdown (alt text and title show it as typed); the
-    picture holds numbers only, base64-encoded in a data URL."""
+    The picture holds numbers only (markdown.svg_image)."""
     if len(values) < 2:
         return ""
-    # Quotes escaped too: the title is written in quotes.
-    said = md(description(label, values, first, last)).replace('"', '\\"')
-    picture = base64.b64encode(sparkline(values).encode()).decode("ascii")
-    return f'![{said}](data:image/svg+xml;base64,{picture} "{said}")'
+    said = description(label, values, first, last)
+    return svg_image(sparkline(values), said, said)

@@ -6,7 +6,7 @@ import streamlit as st
 from ctdash import export, queries
 from ctdash.web import filters, links, page, readers
 from ctdash.web.engine import data_version, engine
-from ctdash.web.tables import dictionary_encoded
+from ctdash.web.tables import dictionary_encoded, first_rows_markdown
 
 viewer = page.page_start()
 
@@ -59,12 +59,17 @@ if count.total > readers.TABLE_ROWS:
         "The downloads hold all of them."
     )
 st.caption(caption)
-st.dataframe(
-    dictionary_encoded(table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS))),
-    hide_index=True,
-    key="activities-table",
-    column_config={"Title": st.column_config.TextColumn(width="large")},
-)
+shown = table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS))
+# The first rows as a Markdown table first, which a fresh browser draws with the code it has;
+# the grid takes their place once drawn (preload.STYLE lays one over the other).
+with st.container(key="activities-rows"):
+    st.markdown(first_rows_markdown(shown))
+    st.dataframe(
+        dictionary_encoded(shown),
+        hide_index=True,
+        key="activities-table",
+        column_config={"Title": st.column_config.TextColumn(width="large")},
+    )
 
 
 # A download is built outside this run, so who is reading is settled now.

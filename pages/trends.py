@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ctdash import charts, queries, urlstate, views
+from ctdash import chart_picture, charts, queries, urlstate, views
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
 from ctdash.web.tables import dictionary_encoded
@@ -65,15 +65,18 @@ elif frame.empty:
 else:
     notes, targets = readers.notes(version), readers.targets(version)
     shown = frame["indicator_code"].unique().tolist()
+    indexed = mode == "indexed"
     figure = charts.trend_figure(
-        frame,
-        indexed=mode == "indexed",
-        notes=notes,
-        targets=targets,
-        date_from=date_from,
-        date_to=date_to,
+        frame, indexed=indexed, notes=notes, targets=targets, date_from=date_from, date_to=date_to
     )
-    st.plotly_chart(figure, key="trend-chart")
+    picture = chart_picture.picture_markdown(
+        frame, indexed=indexed, notes=notes, targets=targets, date_from=date_from, date_to=date_to
+    )
+    # The chart as a picture first, which a fresh browser draws with the code it has; Plotly's
+    # chart takes its place once drawn (preload.STYLE lays one over the other).
+    with st.container(key="trend-chart-box"):
+        st.markdown(picture)
+        st.plotly_chart(figure, key="trend-chart")
     single = [labels[c] for c in chosen if (frame["indicator_code"] == c).sum() == 1]
     if single:
         st.caption(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ctdash.markdown import markdown_table
+
 
 def dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with each text column whose values repeat (at most half as many distinct
@@ -19,3 +21,24 @@ def dictionary_encoded(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(column) and column.nunique(dropna=False) * 2 <= len(column)
     }
     return frame.astype(repeated) if repeated else frame
+
+
+# Streamlit's grid shows ten rows below its header before it scrolls.
+FIRST_ROWS = 10
+
+
+def first_rows_markdown(frame: pd.DataFrame, rows: int = FIRST_ROWS) -> str:
+    """The frame's first `rows` rows as a Markdown table, each cell as the grid shows it (a date
+    as YYYY-MM-DD, a yes/no as "yes" or "no", nothing for an empty cell): drawn with code every
+    page has while a fresh browser fetches the grid's, which takes its place once drawn.
+    Nothing ("") for an empty frame."""
+
+    def cell(value: object) -> object:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return "" if value is None or value is pd.NA or value != value else value
+
+    shown = frame.head(rows)
+    return markdown_table(
+        [{str(k): cell(v) for k, v in row.items()} for row in shown.to_dict("records")]
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import json
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
+from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
 from ctdash import queries
@@ -370,3 +372,42 @@ def test_notices_survive_a_rerun_on_every_page(page: str, params: dict) -> None:
     assert len(at.warning) == 1
     at.run()
     assert len(at.warning) == 1
+
+
+def keyed_block(at: AppTest, key: str):
+    """The container made with `key`."""
+    found = []
+
+    def walk(node) -> None:
+        if user_key_from_element_id(getattr(node.proto, "id", "") or "") == key:
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    (block,) = found
+    return block
+
+
+def test_trends_draws_its_chart_first_as_a_picture_of_the_same_lines() -> None:
+    at = open_page("pages/trends.py", {"ind": "compact_entities~member_states"})
+    picture, chart = keyed_block(at, "trend-chart-box").children.values()
+    assert picture.value.startswith(
+        "![Chart of Compact entities, Member States, from 2018\\-02\\-23 to "
+    )
+    svg = unquote(picture.value.split("](data:image/svg+xml,", 1)[1].removesuffix(")"))
+    # Compact entities' four snapshots a line; Member States' one a marker, as in Plotly's.
+    figure = json.loads(chart.proto.spec)
+    modes = {trace["meta"]: trace["mode"] for trace in figure["data"]}
+    assert modes["compact_entities"] == "lines+markers" and modes["member_states"] == "markers"
+    assert svg.count("<polyline") == 1
+
+
+def test_activities_shows_its_first_rows_as_a_table_until_the_grid_is_drawn() -> None:
+    at = open_page("pages/activities.py", {"q": "Nairobi"})
+    first, grid = keyed_block(at, "activities-rows").children.values()
+    rows = first.value.splitlines()
+    assert rows[0].startswith("| Start | End | Title | Kind |")
+    assert len(rows) == 2 + 1
+    assert "| Nairobi |" in rows[2]
+    assert list(grid.value["City"]) == ["Nairobi"]

@@ -15,9 +15,7 @@ from ctdash import preload
     [
         ("", "PageLink"),
         ("overview", "PageLink"),
-        ("trends", "PlotlyChart"),
         ("map", "DeckGlJsonChart"),
-        ("activities", "DataFrame"),
     ],
 )
 def test_each_page_preloads_its_first_elements_code_from_the_build(page: str, element: str) -> None:
@@ -41,15 +39,16 @@ def test_the_overview_preloads_its_page_link_and_the_briefs_button_and_no_chart(
     assert "PlotlyChart" not in hints and "DeckGlJsonChart" not in hints
 
 
-def test_a_page_without_elements_to_preload_gets_no_hint() -> None:
-    assert preload.hints("desk", preload.PAGE.read_text(encoding="utf-8")) == ""
+@pytest.mark.parametrize("page", ["desk", "trends", "activities"])
+def test_a_page_without_elements_to_preload_gets_no_hint(page: str) -> None:
+    assert preload.hints(page, preload.PAGE.read_text(encoding="utf-8")) == ""
 
 
-def test_every_page_gets_its_focus_style_and_the_apps_root() -> None:
+def test_every_page_gets_its_style_and_the_apps_root() -> None:
     html = preload.PAGE.read_text(encoding="utf-8")
     for page in ("", "trends", "desk"):
         added = preload.head(page, html)
-        assert added.count(preload.FOCUS_STYLE) == 1
+        assert added.count(preload.STYLE) == 1
         assert preload.server_address(page) in added
 
 
