@@ -10,7 +10,7 @@ import statistics
 from pathlib import Path
 
 from bench.api_calls import ApiResult
-from bench.browser import WAITS_FOR
+from bench.browser import PAGES, WAITS_FOR
 from bench.formatting import count_text, megabytes_text, result_text, seconds_text, times_text
 from bench.measuring import ratio
 from bench.postgres_store import kept_name
@@ -116,7 +116,7 @@ def rerun_section() -> list[str]:
 
 def timeline_waits() -> dict[str, str]:
     """What each load of the timeline part waits for, by the names it reports pages under."""
-    return {FLOOR: "its metric", **WAITS_FOR}
+    return {FLOOR: "its metric", **{page: WAITS_FOR[page] for page in PAGES}}
 
 
 def machine() -> dict[str, str]:
