@@ -51,7 +51,12 @@ def _series(frame: pd.DataFrame) -> list[Series]:
     drawn = []
     for code, rows in frame.groupby("indicator_code", sort=False):
         rows = rows.sort_values("as_of")
-        points = list(zip(rows["as_of"], rows["plotted"].astype(float), strict=True))
+        # An index cannot start from 0: its points are not numbers, and Plotly leaves them out.
+        points = [
+            (day, value)
+            for day, value in zip(rows["as_of"], rows["plotted"].astype(float), strict=True)
+            if math.isfinite(value)
+        ]
         drawn.append(Series(str(code), str(rows["label"].iloc[0]), colour[str(code)], points))
     return drawn
 
@@ -176,11 +181,18 @@ def _legend_rows(entries: Sequence[tuple[str, str, str]]) -> list[list[tuple[flo
 
 
 def _span(
-    series: Sequence[Series], targets: Sequence[charts.TargetLine], note_days: Sequence[date]
+    series: Sequence[Series],
+    targets: Sequence[charts.TargetLine],
+    note_days: Sequence[date],
+    shown_span: tuple[date, date],
 ) -> tuple[date, date, float, float]:
+    """The dates and values the plot's edges stand for: those drawn, with a margin; the chart's
+    span and 0 to 1 when nothing can be drawn."""
     days = [day for s in series for day, _ in s.points]
     days += [d for t in targets for d in (t.start, t.end)] + list(note_days)
     values = [v for s in series for _, v in s.points] + [t.level for t in targets]
+    if not days or not values:
+        return shown_span[0], shown_span[1] + timedelta(days=1), 0.0, 1.0
     start, end = min(days), max(days)
     if start == end:
         start, end = start - timedelta(days=30), end + timedelta(days=30)
@@ -247,7 +259,7 @@ def trend_picture(
     # As Plotly does, a legend only when more than one thing is drawn.
     legend = _legend_rows(entries) if len(entries) > 1 else []
     bottom = HEIGHT - 48 - LEGEND_ROW * len(legend)
-    start, end, low, high = _span(series, lines, note_days)
+    start, end, low, high = _span(series, lines, note_days, charts.chart_span(frame))
     box = Frame(LEFT, WIDTH - RIGHT, TOP, bottom, start, end, low, high)
 
     parts = [
@@ -294,6 +306,8 @@ def trend_picture(
         )
     for s in series:
         drawn = [(box.x(day), box.y(value)) for day, value in s.points]
+        if not drawn:
+            continue
         mode = charts.drawn_as(len(drawn))
         if "lines" in mode:
             joined = ",".join(f"{x:.1f},{y:.1f}" for x, y in drawn)

@@ -180,3 +180,15 @@ def test_value_ticks_are_round(low: float, high: float, expected: list[float]) -
 def test_date_ticks_suit_the_span(start: str, end: str, expected: list[str]) -> None:
     ticks = date_ticks(date.fromisoformat(start), date.fromisoformat(end))
     assert [text for _, text in ticks] == expected
+
+
+def test_an_index_from_zero_draws_what_can_be_drawn() -> None:
+    # Indexed, a series starting at 0 has no number to plot (0/0, then 5/0); Plotly leaves
+    # those points out, and so does the picture, with the other line drawn as usual.
+    shown = frame({"zero": [("2020-01-01", 0), ("2021-01-01", 5)], **TWO}, indexed=True)
+    root = drawn(trend_picture(shown, indexed=True))
+    colours = charts.colours(shown)
+    assert colours["zero"] not in lines_by_colour(root)
+    assert colours["entities"] in lines_by_colour(root)
+    alone = frame({"zero": [("2020-01-01", 0), ("2021-01-01", 5)]}, indexed=True)
+    assert not lines_by_colour(drawn(trend_picture(alone, indexed=True)))
