@@ -140,7 +140,12 @@ div.st-key-trend-chart-box, div.st-key-activities-rows {
 .st-key-activities-rows:not(:has(canvas)) > :last-child { visibility: hidden; }
 .st-key-activities-rows > :first-child { max-height: 388px; overflow: hidden; }
 .st-key-trend-chart-box > :first-child img { height: 450px; }
-.st-key-activities-rows > :first-child :is(th, td) { white-space: nowrap; }
+.st-key-activities-rows > :first-child :is(th, td) {
+  white-space: nowrap;
+  max-width: 25rem;
+  overflow: hidden;
+  text-overflow: ellipsis;
+}
 </style>"""
 
 
