@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+
+import pandas as pd
 
 from ctdash.markdown import markdown_table
+from ctdash.web.tables import first_rows_markdown
 
 ROWS = [
     {"Name": "a | b", "Note": "<script>alert(1)</script>"},
@@ -35,3 +39,22 @@ def test_cells_that_look_like_markdown_or_html_are_escaped() -> None:
 
 def test_no_rows_make_no_table() -> None:
     assert markdown_table([]) == ""
+
+
+def test_the_first_rows_are_shown_as_the_grid_shows_their_cells() -> None:
+    frame = pd.DataFrame(
+        {
+            "Start": [date(2023, 3, 6), date(2023, 3, 7), date(2023, 3, 8)],
+            "Title": ["Training | *one*", '=HYPERLINK("x")', "Three"],
+            "City": ["Nairobi", None, float("nan")],
+            "Online": [True, False, True],
+        }
+    )
+    lines = first_rows_markdown(frame, rows=2).splitlines()
+    assert lines[0] == "| Start | Title | City | Online |"
+    # Two rows under the header and its rule; typed text shown as typed, empty cells empty.
+    assert lines[2:] == [
+        "| 2023\\-03\\-06 | Training \\| \\*one\\* | Nairobi | yes |",
+        '| 2023\\-03\\-07 | \\=HYPERLINK\\("x"\\) |   | no |',
+    ]
+    assert first_rows_markdown(frame.iloc[0:0]) == ""
