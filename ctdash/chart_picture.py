@@ -95,8 +95,17 @@ def value_ticks(low: float, high: float) -> list[float]:
     return [first + n * step for n in range(int((high - first) / step + 1e-9) + 1)]
 
 
-def _tick_text(value: float, step: float) -> str:
-    places = 0 if step >= 1 else min(-math.floor(math.log10(step)) + 1, 6)
+# Large values as Plotly's axes write them (SI prefixes), so that they fit the axis' margin.
+PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def tick_text(value: float, step: float) -> str:
+    """A value axis' label: on an axis stepping by a thousand or more, with an SI prefix as
+    Plotly writes it ('40k', '1.5M'); else with the decimals its step needs ('2.5', '1,200')."""
+    if step >= 1e3:
+        size, prefix = next(((n, p) for n, p in PREFIXES if abs(value) >= n), (1, ""))
+        return f"{value / size:g}{prefix}"
+    places = 0 if step >= 1 else len(f"{step:g}".partition(".")[2])
     return f"{value:,.{places}f}"
 
 
@@ -186,20 +195,17 @@ def _span(
     note_days: Sequence[date],
     shown_span: tuple[date, date],
 ) -> tuple[date, date, float, float]:
-    """The dates and values the plot's edges stand for: those drawn, with a margin; the chart's
-    span and 0 to 1 when nothing can be drawn."""
+    """The first and last dates drawn, and the values the plot's edges stand for (those drawn,
+    with a margin); the chart's span and 0 to 1 when nothing can be drawn."""
     days = [day for s in series for day, _ in s.points]
     days += [d for t in targets for d in (t.start, t.end)] + list(note_days)
     values = [v for s in series for _, v in s.points] + [t.level for t in targets]
     if not days or not values:
         return shown_span[0], shown_span[1] + timedelta(days=1), 0.0, 1.0
     start, end = min(days), max(days)
-    if start == end:
-        start, end = start - timedelta(days=30), end + timedelta(days=30)
-    pad = timedelta(days=max(1, round((end - start).days * 0.02)))
     low, high = min(values), max(values)
     margin = (high - low) * 0.06 or abs(high) * 0.1 or 1.0
-    return start - pad, end + pad, low - margin, high + margin
+    return start, end, low - margin, high + margin
 
 
 def _diamond(x: float, y: float, colour: str) -> str:
@@ -259,7 +265,10 @@ def trend_picture(
     # As Plotly does, a legend only when more than one thing is drawn.
     legend = _legend_rows(entries) if len(entries) > 1 else []
     bottom = HEIGHT - 48 - LEGEND_ROW * len(legend)
-    start, end, low, high = _span(series, lines, note_days, charts.chart_span(frame))
+    first, last, low, high = _span(series, lines, note_days, charts.chart_span(frame))
+    # A margin either side, as Plotly leaves for its markers; a month for a single day.
+    pad = timedelta(days=30 if first == last else max(1, round((last - first).days * 0.02)))
+    start, end = first - pad, last + pad
     box = Frame(LEFT, WIDTH - RIGHT, TOP, bottom, start, end, low, high)
 
     parts = [
@@ -272,9 +281,9 @@ def trend_picture(
         parts.append(
             f"<line x1='{box.left}' y1='{y:.1f}' x2='{box.right}' y2='{y:.1f}' stroke='{GRID}'/>"
             f"<text x='{box.left - 6}' y='{y + 4:.1f}' text-anchor='end' {FONT}>"
-            f"{_tick_text(value, step)}</text>"
+            f"{tick_text(value, step)}</text>"
         )
-    for day, text in date_ticks(start, end):
+    for day, text in date_ticks(first, last):
         x = box.x(day)
         parts.append(
             f"<line x1='{x:.1f}' y1='{bottom}' x2='{x:.1f}' y2='{bottom + 5}' stroke='{AXIS}'/>"

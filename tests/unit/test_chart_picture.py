@@ -192,3 +192,32 @@ def test_an_index_from_zero_draws_what_can_be_drawn() -> None:
     assert colours["entities"] in lines_by_colour(root)
     alone = frame({"zero": [("2020-01-01", 0), ("2021-01-01", 5)]}, indexed=True)
     assert not lines_by_colour(drawn(trend_picture(alone, indexed=True)))
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "expected"),
+    [
+        (40_000, 10_000, "40k"),
+        (0, 10_000, "0"),
+        (1_500_000, 500_000, "1.5M"),
+        (1e12, 250e9, "1T"),
+        (250e9, 250e9, "250G"),
+        (1_200, 200, "1,200"),
+        (4.6, 0.2, "4.6"),
+        (44.75, 0.25, "44.75"),
+        (100, 5, "100"),
+    ],
+)
+def test_value_labels_fit_the_axis_as_plotly_writes_them(
+    value: float, step: float, expected: str
+) -> None:
+    assert chart_picture.tick_text(value, step) == expected
+
+
+def test_a_single_day_is_drawn_in_the_middle_and_labelled_by_its_date() -> None:
+    root = drawn(trend_picture(frame({"a": [("2023-04-30", 24)]}), indexed=False))
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "2023-04-30" in labels
+    (marker,) = [c for c in root.iter(f"{SVG}circle") if c.get("r") == "5"]
+    left, right = chart_picture.LEFT, chart_picture.WIDTH - chart_picture.RIGHT
+    assert float(marker.get("cx", "0")) == pytest.approx((left + right) / 2, abs=1)
