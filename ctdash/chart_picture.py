@@ -18,7 +18,6 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ctdash import charts
-from ctdash.markdown import svg_image
 
 # The drawing's own units: Streamlit draws a Plotly chart 450 px high across the page's
 # column (704 px wide at most), and the picture scales to its box's width.
@@ -342,31 +341,11 @@ def trend_picture(
 
 
 def description(frame: pd.DataFrame, *, indexed: bool) -> str:
-    """The picture's text alternative: what it draws, over which dates."""
+    """The picture's text alternative (shown with markdown.svg_image): what it draws, over
+    which dates."""
     labels = ", ".join(dict.fromkeys(str(label) for label in frame["label"]))
     scale = ", indexed (first point = 100)" if indexed else ""
     return " ".join(
         f"Chart of {labels}{scale}, from {min(frame['as_of'])} to {max(frame['as_of'])}. "
         "The figures are in the table below the chart.".split()
     )
-
-
-def picture_markdown(
-    frame: pd.DataFrame,
-    *,
-    indexed: bool,
-    notes: pd.DataFrame | None = None,
-    targets: pd.DataFrame | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> str:
-    """trend_picture as a Markdown image (markdown.svg_image), its description as alt text."""
-    svg = trend_picture(
-        frame,
-        indexed=indexed,
-        notes=notes,
-        targets=targets,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    return svg_image(svg, description(frame, indexed=indexed))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ctdash import chart_picture, charts, queries, urlstate, views
+from ctdash.markdown import svg_image
 from ctdash.web import links, page, readers
 from ctdash.web.engine import data_version
 from ctdash.web.tables import dictionary_encoded
@@ -69,8 +70,16 @@ else:
     figure = charts.trend_figure(
         frame, indexed=indexed, notes=notes, targets=targets, date_from=date_from, date_to=date_to
     )
-    picture = chart_picture.picture_markdown(
-        frame, indexed=indexed, notes=notes, targets=targets, date_from=date_from, date_to=date_to
+    picture = svg_image(
+        chart_picture.trend_picture(
+            frame,
+            indexed=indexed,
+            notes=notes,
+            targets=targets,
+            date_from=date_from,
+            date_to=date_to,
+        ),
+        chart_picture.description(frame, indexed=indexed),
     )
     # The chart as a picture first, which a fresh browser draws with the code it has; Plotly's
     # chart takes its place once drawn (preload.STYLE lays one over the other).

@@ -13,6 +13,7 @@ import pytest
 
 from ctdash import chart_picture, charts, queries
 from ctdash.chart_picture import date_ticks, trend_picture, value_ticks
+from ctdash.markdown import svg_image
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -143,7 +144,12 @@ IMAGE = re.compile(r"^!\[(?P<alt>.*)\]\(data:image/svg\+xml,(?P<svg>[^ ()\"]+)\)
 
 def test_the_picture_is_a_markdown_image_saying_what_it_draws() -> None:
     shown = frame(TWO, {"entities": "Compact entities", "states": "Member [States]"})
-    found = IMAGE.match(chart_picture.picture_markdown(shown, indexed=False))
+    found = IMAGE.match(
+        svg_image(
+            trend_picture(shown, indexed=False),
+            chart_picture.description(shown, indexed=False),
+        )
+    )
     assert found is not None
     alt = re.sub(r"\\(.)", r"\1", found["alt"])
     assert alt == (
