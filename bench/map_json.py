@@ -4,7 +4,6 @@ and in the points or countries they hold."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,10 +30,7 @@ def map_points(engine: Engine) -> list[dict[str, Any]]:
     activity."""
     from ctdash import maps, queries
 
-    groups = maps.point_groups(queries.activity_places(engine))
-    everything = queries.ActivityFilter()
-    firsts = queries.activities(engine, replace(everything, ids=tuple(groups["first_id"])))
-    return maps.point_records(groups, firsts)
+    return maps.points(engine, queries.activity_places(engine))[0]
 
 
 def map_deck(engine: Engine, placed: pd.DataFrame, view: str) -> Any:

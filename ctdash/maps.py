@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 import pydeck as pdk
+from sqlalchemy.engine import Engine
 
 from ctdash import geo, queries
 from ctdash.internals import NO_BASEMAP_STYLE, deck_json_default
@@ -112,6 +115,25 @@ def point_groups(places: pd.DataFrame) -> pd.DataFrame:
     return groups
 
 
+def points(
+    engine: Engine, places: pd.DataFrame, *, internal: bool = False
+) -> tuple[list[dict[str, Any]], bool]:
+    """The Map's points (point_records) from the activities counted by place and kind
+    (queries.activity_places), and whether each kind is a point of its own."""
+    groups = point_groups(places)
+    if groups.empty:
+        return [], True
+    # By id alone: the ids come from this filter's rows, and with the filter's kind beside them
+    # SQLite walked every activity of the kind instead of looking the few hundred up.
+    firsts = queries.first_activities(
+        engine,
+        sorted(groups["first_id"]),
+        internal=internal,
+        entities_of=groups.loc[groups["activities"] == 1, "first_id"].tolist(),
+    )
+    return point_records(groups, firsts), "kinds" not in groups
+
+
 def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, Any]]:
     """The points as the few fields the points layer and its tooltip need.
 
@@ -122,10 +144,10 @@ def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, 
     if groups.empty:
         return []
     by_kind = "kinds" not in groups
-    first_of = {int(row["id"]): row for row in firsts.to_dict("records")}
+    first_of = {int(row["id"]): row for row in _rows(firsts)}
     top = int(groups["activities"].max())
     records = []
-    for row in groups.to_dict("records"):
+    for row in _rows(groups):
         first = first_of.get(int(row["first_id"]))
         if first is None:
             continue  # withdrawn by a write between the two reads: gone from the map too
@@ -157,6 +179,18 @@ def point_records(groups: pd.DataFrame, firsts: pd.DataFrame) -> list[dict[str, 
             }
         records.append(record)
     return records
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The frame's rows as dicts of plain values, as to_dict("records") gives them (a missing
+    integer as None): read a column at a time, several times faster than to_dict for text
+    held by Arrow."""
+    names = [str(name) for name in frame.columns]
+    columns = [
+        [None if value is pd.NA else value for value in column]
+        for column in (frame[name].tolist() for name in frame.columns)
+    ]
+    return (dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True))
 
 
 def _kind_counts(places: pd.DataFrame) -> dict[tuple[float, float], str]:
@@ -227,6 +261,17 @@ def totals_geojson(totals: pd.DataFrame) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+# The land is the same in every deck: its layer holds this mark as its data, and each deck's
+# JSON gets the country shapes (about 380 KB) in its place as text written once.
+_LAND_MARK = f"land-{secrets.token_hex(8)}"
+
+
+@functools.cache
+def _land_json() -> str:
+    """The country shapes as the land layer's data, in compact JSON."""
+    return json.dumps(geo.load_countries_geojson(), sort_keys=True, separators=(",", ":"))
+
+
 def base_layers() -> list[pdk.Layer]:
     """Ocean and land drawn from shipped geometry, so the map needs no tile server."""
     return [
@@ -241,7 +286,7 @@ def base_layers() -> list[pdk.Layer]:
         ),
         pdk.Layer(
             "GeoJsonLayer",
-            data=geo.load_countries_geojson(),
+            data=_LAND_MARK,
             id="countries",
             get_fill_color=LAND_FILL,
             get_line_color=LAND_LINE,
@@ -254,10 +299,13 @@ def base_layers() -> list[pdk.Layer]:
 
 
 class _CompactDeck(pdk.Deck):
-    """A deck whose JSON has no indentation: pydeck indents it, which triples its size."""
+    """A deck whose JSON has no indentation (pydeck indents it, which triples its size), with
+    the land's shapes in place of their mark."""
 
     def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=deck_json_default, separators=(",", ":"))
+        text = json.dumps(self, sort_keys=True, default=deck_json_default, separators=(",", ":"))
+        # The mark is random and the land layer comes before the layer of what is shown.
+        return text.replace(json.dumps(_LAND_MARK), _land_json(), 1)
 
 
 def points_deck(records: list[dict[str, Any]]) -> pdk.Deck:

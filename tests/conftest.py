@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -191,6 +192,17 @@ def app_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     get_settings.cache_clear()
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture
+def demo_app(app_database: Path) -> Path:
+    """The app's store filled with 3,000 generated activities (some internal) over two years."""
+    from ctdash import demo
+
+    engine = make_engine(f"sqlite:///{app_database}")
+    demo.fill(engine, activities=3_000, years=2, today=date(2026, 11, 28))
+    engine.dispose()
+    return app_database
 
 
 # --- the browser, shared by tests/e2e and tests/faults: one Playwright per session ---------------

@@ -86,23 +86,30 @@ def sees_internal(viewer: Viewer | None) -> bool:
     return viewer is not None
 
 
-# The Activities page's table shows this many rows at most: past it the table would be slow to
-# send and to read. Its downloads hold every row.
-TABLE_ROWS = 5_000
+# The Activities page's table shows this many rows at a time, in pages: a page is read, sent
+# and drawn within a quarter of a second at a million activities, where 5,000 rows took 0.3 s
+# (docs/performance.md). Its downloads hold every row.
+TABLE_ROWS = 1_000
 
 
 def activities(
-    version: int, flt: queries.ActivityFilter, viewer: Viewer | None, *, limit: int | None = None
+    version: int,
+    flt: queries.ActivityFilter,
+    viewer: Viewer | None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """The activities that pass a filter, internal ones only for a signed-in viewer."""
-    return _activities(version, flt, internal=sees_internal(viewer), limit=limit)
+    """The activities that pass a filter, internal ones only for a signed-in viewer: the
+    earliest `limit` of them after the earliest `offset`."""
+    return _activities(version, flt, internal=sees_internal(viewer), limit=limit, offset=offset)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _activities(
-    version: int, flt: queries.ActivityFilter, *, internal: bool, limit: int | None
+    version: int, flt: queries.ActivityFilter, *, internal: bool, limit: int | None, offset: int
 ) -> pd.DataFrame:
-    return queries.activities(engine(), flt, internal=internal, limit=limit)
+    return queries.activities(engine(), flt, internal=internal, limit=limit, offset=offset)
 
 
 def activity_count(
@@ -152,15 +159,9 @@ def map_points(
 def _map_points(
     version: int, flt: queries.ActivityFilter, *, internal: bool
 ) -> tuple[list[dict[str, Any]], bool]:
-    groups = maps.point_groups(_activity_places(version, flt, internal=internal))
-    if groups.empty:
-        return [], True
-    # By id alone: the ids come from this filter's rows, and with the filter's kind beside them
-    # SQLite walked every activity of the kind instead of looking the few hundred up.
-    firsts = queries.activities(
-        engine(), queries.ActivityFilter(ids=tuple(sorted(groups["first_id"]))), internal=internal
+    return maps.points(
+        engine(), _activity_places(version, flt, internal=internal), internal=internal
     )
-    return maps.point_records(groups, firsts), "kinds" not in groups
 
 
 def activity_date_span(version: int, viewer: Viewer | None) -> tuple[date | None, date | None]:

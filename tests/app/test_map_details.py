@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ctdash import demo, queries
+from ctdash import queries
 from ctdash.db import make_engine
 from tests.helpers.apptest import APP, page_file
 
@@ -60,14 +59,6 @@ def test_a_point_of_one_activity_shows_that_activity(app_database: Path) -> None
     assert shown[1] == "assessment · 2023-03-06 – 2023-03-09"
     assert "Place: Jordan (country centre)" in shown
     assert any(line.startswith("Source: Counter-Terrorism Compact newsletter") for line in shown)
-
-
-@pytest.fixture
-def demo_app(app_database: Path) -> Path:
-    engine = make_engine(f"sqlite:///{app_database}")
-    demo.fill(engine, activities=3_000, years=2, today=date(2026, 11, 28))
-    engine.dispose()
-    return app_database
 
 
 def test_a_point_of_several_activities_lists_them_all(demo_app: Path) -> None:

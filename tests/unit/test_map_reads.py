@@ -111,6 +111,35 @@ def test_every_point_of_the_map_leads_back_to_the_activities_it_stands_for(
         )
 
 
+@pytest.mark.parametrize("internal", [False, True])
+def test_the_maps_light_read_of_first_activities_draws_the_same_points(
+    demo_store: Engine, internal: bool
+) -> None:
+    flt = queries.ActivityFilter(kinds=("training", "meeting"))
+    places = queries.activity_places(demo_store, flt, internal=internal)
+    groups = maps.point_groups(places)
+    ids = tuple(groups["first_id"])
+    full = queries.activities(demo_store, replace(flt, ids=ids), internal=internal)
+    alone = groups.loc[groups["activities"] == 1, "first_id"].tolist()
+    light = queries.first_activities(demo_store, ids, internal=internal, entities_of=alone)
+    assert alone and len(alone) < len(ids)
+    assert sorted(light["id"]) == sorted(full["id"])
+    shown = [*queries.FIRST_COLUMNS, "country"]
+    by_id = full.set_index("id")
+    pd.testing.assert_frame_equal(
+        light.set_index("id")[shown[1:]].sort_index(),
+        by_id[shown[1:]].sort_index(),
+        check_dtype=False,
+        check_index_type=False,
+    )
+    # Entities are read only for the points of one activity, the only ones that show them.
+    entities = dict(zip(light["id"], light["entities"], strict=True))
+    assert all(entities[i] == by_id.loc[i, "entities"] != "" for i in alone)
+    assert all(entities[i] == "" for i in set(ids) - set(alone))
+    records, by_kind = maps.points(demo_store, places, internal=internal)
+    assert by_kind and records == maps.point_records(groups, full)
+
+
 def test_past_the_points_limit_each_place_is_one_point_counting_its_kinds(
     demo_store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,6 +170,20 @@ def test_the_earliest_activities_up_to_a_limit(demo_store: Engine) -> None:
     first = queries.activities(demo_store, limit=100)
     assert list(first["key"]) == list(everything["key"][:100])
     assert list(first["entities"]) == list(everything["entities"][:100])
+
+
+def test_pages_of_a_table_follow_one_another_without_a_gap_or_a_repeat(
+    demo_store: Engine,
+) -> None:
+    flt = queries.ActivityFilter(kinds=("training", "workshop"))
+    everything = queries.activities(demo_store, flt)
+    size = 150
+    pages = [
+        queries.activities(demo_store, flt, limit=size, offset=offset)
+        for offset in range(0, len(everything) + size, size)
+    ]
+    assert len(everything) > 2 * size and len(pages[-1]) == 0
+    pd.testing.assert_frame_equal(pd.concat(pages[:-1], ignore_index=True), everything)
 
 
 def test_a_read_longer_than_one_lookup_of_ids_names_the_same_entities(
