@@ -6,7 +6,13 @@ import streamlit as st
 from ctdash import export, queries
 from ctdash.web import filters, links, page, readers
 from ctdash.web.engine import data_version, engine
-from ctdash.web.tables import dictionary_encoded, first_rows_markdown
+from ctdash.web.tables import (
+    dictionary_encoded,
+    filter_digest,
+    first_rows_markdown,
+    rows_shown,
+    table_pages,
+)
 
 viewer = page.page_start()
 
@@ -53,13 +59,27 @@ caption = f"{count.total:,} " + ("activity matches." if count.total == 1 else "a
 if count.internal:
     caption += f" {count.internal:,} of them " + ("is" if count.internal == 1 else "are")
     caption += " internal: only signed-in users see them."
-if count.total > readers.TABLE_ROWS:
-    caption += (
-        f" The table shows the first {readers.TABLE_ROWS:,}; narrow the filters to see the others. "
-        "The downloads hold all of them."
-    )
+pages = table_pages(count.total, readers.TABLE_ROWS)
+if pages > 1:
+    caption += f" The table shows them {readers.TABLE_ROWS:,} at a time; the downloads hold all."
 st.caption(caption)
-shown = table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS))
+at_page = 1
+if pages > 1:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        # Keyed by the filter and the pages: another filter starts again at its first page.
+        at_page = int(
+            st.number_input(
+                f"Page, of {pages:,}",
+                min_value=1,
+                max_value=pages,
+                step=1,
+                key=f"{PAGE}:page:{filter_digest((flt, pages))}",
+                width=160,
+            )
+        )
+        st.caption(rows_shown(at_page, count.total, readers.TABLE_ROWS))
+offset = (at_page - 1) * readers.TABLE_ROWS
+shown = table(readers.activities(version, flt, viewer, limit=readers.TABLE_ROWS, offset=offset))
 # The first rows as a Markdown table first, which a fresh browser draws with the code it has;
 # the grid takes their place once drawn (preload.STYLE lays one over the other).
 with st.container(key="activities-rows"):

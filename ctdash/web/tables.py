@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
+
 import pandas as pd
 
 from ctdash.markdown import markdown_table
@@ -42,3 +45,20 @@ def first_rows_markdown(frame: pd.DataFrame, rows: int = FIRST_ROWS) -> str:
     return markdown_table(
         [{str(k): cell(v) for k, v in row.items()} for row in shown.to_dict("records")]
     )
+
+
+def table_pages(total: int, size: int) -> int:
+    """How many pages of `size` rows a table of `total` rows takes: at least one."""
+    return max(1, math.ceil(total / size))
+
+
+def rows_shown(page: int, total: int, size: int) -> str:
+    """Which of the `total` rows page `page` (from 1) of `size` rows holds, in words."""
+    first = (page - 1) * size + 1
+    return f"Rows {first:,}–{min(page * size, total):,} of {total:,}."
+
+
+def filter_digest(value: object) -> str:
+    """A short name for a filter, the same in every run: a widget keyed by it starts afresh
+    when the filter changes."""
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]

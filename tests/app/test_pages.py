@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from ctdash import queries
 from ctdash.config import get_settings
 from ctdash.db import make_engine
+from ctdash.models import ACTIVITY_KINDS
 from tests.helpers.apptest import APP, page_file
 
 PAGES = ["pages/overview.py", "pages/trends.py", "pages/map.py", "pages/activities.py"]
@@ -316,6 +317,45 @@ def test_activities_table_search_and_downloads_show_the_same_rows() -> None:
     table = at.dataframe[0].value
     assert list(table["City"]) == ["Nairobi"]
     assert any("1 activity matches" in c.value for c in at.caption)
+
+
+def test_activities_past_a_page_are_shown_a_page_at_a_time_and_every_one_can_be_reached(
+    demo_app,
+) -> None:
+    from ctdash.web.readers import TABLE_ROWS
+
+    engine = make_engine(get_settings().database_url)
+    public = queries.activities(engine)
+    trainings = queries.activities(engine, queries.ActivityFilter(kinds=("training",)))
+    others = [k for k in ACTIVITY_KINDS if k != "training"]
+    several = queries.activities(engine, queries.ActivityFilter(kinds=tuple(others)))
+    engine.dispose()
+    total, pages = len(public), -(-len(public) // TABLE_ROWS)
+    assert pages > 2 and len(trainings) <= TABLE_ROWS < len(several)
+    at = open_page("pages/activities.py")
+    captions = [c.value for c in at.caption]
+    assert f"{total:,} activities match. The table shows them {TABLE_ROWS:,} at a time" in (
+        captions[0]
+    )
+    assert f"Rows 1–{TABLE_ROWS:,} of {total:,}." in captions
+    pager = at.number_input[0]
+    assert pager.label == f"Page, of {pages}" and pager.value == 1
+    seen = [at.dataframe[0].value]
+    for page in range(2, pages + 1):
+        at.number_input[0].set_value(page).run()
+        assert not at.exception
+        seen.append(at.dataframe[0].value)
+    last = f"Rows {(pages - 1) * TABLE_ROWS + 1:,}–{total:,} of {total:,}."
+    assert last in [c.value for c in at.caption]
+    # Every matching activity, each once, in the order of the downloads.
+    assert pd.concat(seen)["Title"].tolist() == public["title"].tolist()
+    # Another filter starts at its first page; one page needs no pager.
+    at.multiselect(key="activities:kind").set_value(others).run()
+    assert at.number_input[0].value == 1
+    assert at.dataframe[0].value["Title"].tolist() == several["title"][:TABLE_ROWS].tolist()
+    at.multiselect(key="activities:kind").set_value(["training"]).run()
+    assert not at.number_input
+    assert at.dataframe[0].value["Title"].tolist() == trainings["title"].tolist()
 
 
 @pytest.mark.parametrize("page", PAGES)

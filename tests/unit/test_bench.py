@@ -23,6 +23,7 @@ from bench import chromium, soak_loads, soak_views
 from bench import run as bench
 from ctdash import failures, geo, urlstate
 from ctdash.models import ACTIVITY_KINDS
+from ctdash.web.readers import TABLE_ROWS
 from tests.conftest import CHROMIUM_ARGS
 from tests.e2e.conftest import VIEWPORT
 from tests.e2e.launch import serving
@@ -39,7 +40,7 @@ def test_the_quick_data_run_writes_a_report_with_every_data_function(tmp_path: P
     assert text.startswith("# Performance at scale")
     for name in ("observations", "build_tiles", "trend_frame", "activities, no filter"):
         assert f"| {name} | " in text
-    for name in ("activities, the first 5,000", "activity_count", "activity_places"):
+    for name in (f"activities, the first {TABLE_ROWS:,}", "activity_count", "activity_places"):
         assert f"| {name}" in text
     for name in ("entity_names", "activity_date_span", "map points", "deck JSON"):
         assert f"| {name}" in text

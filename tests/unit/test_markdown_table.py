@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from ctdash.markdown import markdown_table
-from ctdash.web.tables import first_rows_markdown
+from ctdash.web.tables import filter_digest, first_rows_markdown, rows_shown, table_pages
 
 ROWS = [
     {"Name": "a | b", "Note": "<script>alert(1)</script>"},
@@ -58,3 +58,19 @@ def test_the_first_rows_are_shown_as_the_grid_shows_their_cells() -> None:
         '| 2023\\-03\\-07 | \\=HYPERLINK\\("x"\\) |   | no |',
     ]
     assert first_rows_markdown(frame.iloc[0:0]) == ""
+
+
+def test_a_table_in_pages_says_which_rows_each_page_holds() -> None:
+    assert table_pages(0, 1_000) == table_pages(1_000, 1_000) == 1
+    assert table_pages(1_001, 1_000) == 2
+    assert rows_shown(1, 95_432, 1_000) == "Rows 1–1,000 of 95,432."
+    assert rows_shown(96, 95_432, 1_000) == "Rows 95,001–95,432 of 95,432."
+
+
+def test_a_filter_is_named_the_same_in_every_run_and_apart_from_others() -> None:
+    from ctdash.queries import ActivityFilter
+
+    assert filter_digest(ActivityFilter(kinds=("training",))) == filter_digest(
+        ActivityFilter(kinds=("training",))
+    )
+    assert filter_digest(ActivityFilter(kinds=("training",))) != filter_digest(ActivityFilter())
