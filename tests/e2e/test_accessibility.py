@@ -25,8 +25,10 @@ from tests.e2e.conftest import (
     PASSWORD,
     PROJECT_ROOT,
     navigation_link,
+    run_ctdash,
     settle,
     sign_in,
+    store_url,
 )
 from tests.e2e.launch import MAP_CAPTION
 
@@ -380,4 +382,29 @@ def test_signing_in_works_with_the_keyboard_alone(
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
         f"Signed in as {EDITOR} (editor)."
     )
+    assert external_requests == []
+
+
+def test_the_activities_table_in_pages_passes_axe_and_turns_its_page_by_keyboard(
+    page: Page,
+    start_app: Callable[..., str],
+    tmp_path: Path,
+    axe_js: Path,
+    external_requests: list[str],
+) -> None:
+    run_ctdash(
+        tmp_path, "demo", "--db", store_url(tmp_path), "--activities", "2500", "--years", "1"
+    )
+    base_url = start_app(tmp_path)
+    page.goto(f"{base_url}/activities")
+    rows = page.get_by_text(re.compile(r"^Rows 1–1,000 of [\d,]+\.$"))
+    audit = Audit(page, axe_js, [])
+    audit.check("/activities in pages", rows)
+    audit.verdict()
+    pager = page.get_by_role("spinbutton", name=re.compile(r"^Page, of \d+$"))
+    pager.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile(r"^Rows 1,001–2,000 of [\d,]+\.$"))).to_be_visible()
+    expect(pager).to_have_value("2")
     assert external_requests == []
