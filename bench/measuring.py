@@ -25,14 +25,22 @@ class Timed:
     runs: int
 
 
-def timed(call: Callable[[], int], *, repeats: int, budget: float = 60.0) -> Timed:
-    """Median time of `repeats` calls of `call` (which returns its row count).
+# The most calls `timed` makes to fill its `least` seconds.
+MOST_CALLS = 50
+
+
+def timed(
+    call: Callable[[], int], *, repeats: int, budget: float = 60.0, least: float = 0.0
+) -> Timed:
+    """Median time of `repeats` calls of `call` (which returns its row count), and of more
+    while the calls together took less than `least` seconds (up to MOST_CALLS): a quick call's
+    median is then of enough calls to hold still on a noisy machine.
 
     Stops early once the runs together took longer than `budget` seconds, after one run.
     """
     times: list[float] = []
     rows = 0
-    for _ in range(max(1, repeats)):
+    while len(times) < max(1, repeats) or (sum(times) < least and len(times) < MOST_CALLS):
         start = time.perf_counter()
         rows = call()
         times.append(time.perf_counter() - start)

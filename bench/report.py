@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.api_calls import ApiResult
 from bench.browser import PAGES, WAITS_FOR
 from bench.formatting import count_text, megabytes_text, result_text, seconds_text, times_text
-from bench.measuring import ratio
+from bench.measuring import MOST_CALLS, ratio
 from bench.postgres_store import kept_name
 from bench.report_browser import browser_table, cold_section
 from bench.report_postgres import postgres_section
@@ -148,9 +148,10 @@ def data_tables(run: Run) -> list[str]:
     lines = [
         "## Data functions",
         "",
-        "Median time of each read the pages make, after one untimed call, with in brackets "
-        "the rows it returns or, for activity_count, activity_places, the map points and the "
-        "deck JSON, the activities it counts (each of those reads every activity it counts "
+        "Median time of each read the pages make, after one untimed call, of at least "
+        f"{run.repeats} calls and of as many as fill a second (up to {MOST_CALLS}), with in "
+        "brackets the rows it returns or, for activity_count, activity_places, the map points "
+        "and the deck JSON, the activities it counts (each of those reads every activity it counts "
         "once, through an index); the growth columns compare the largest store with the "
         "smallest."
         + (

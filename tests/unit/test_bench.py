@@ -282,3 +282,20 @@ def test_the_quick_soak_serves_the_app_and_reports_its_loads_and_memory(tmp_path
     assert "## Soak" in text
     assert "(`streamlit run serve.py`)" in text
     assert "Resident memory by loads done: 0: " in text
+
+
+
+def test_a_quick_read_is_timed_as_many_times_as_fill_its_least_seconds() -> None:
+    from bench.measuring import MOST_CALLS, timed
+
+    calls: list[int] = []
+
+    def read() -> int:
+        calls.append(1)
+        return 7
+
+    done = timed(read, repeats=5)
+    assert (done.rows, done.runs, len(calls)) == (7, 5, 5)
+    calls.clear()
+    # An instant read never fills ten seconds: it stops at MOST_CALLS.
+    assert timed(read, repeats=5, least=10.0).runs == MOST_CALLS == len(calls)
