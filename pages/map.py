@@ -33,7 +33,7 @@ st.caption(
     f"{matching - on_map:,} name no place (statements, publications, online and working group "
     "meetings)."
 )
-legend = maps.legend_html(placed["kind"])
+legend = maps.legend_html(placed["kind"].unique())
 
 places_on_map = maps.place_count(placed)
 if view == "points" and places_on_map > maps.MAX_PLACES:
