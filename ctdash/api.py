@@ -427,7 +427,7 @@ class LinkPreviews:
             headers = MutableHeaders(raw=list(start["headers"]))
             html_page = "text/html" in headers.get("content-type", "")
             if start["status"] == 200 and html_page and "content-encoding" not in headers:
-                body = await anyio.to_thread.run_sync(with_tags, body, _url(scope))
+                body = await _tagged_within(TAGS_SECONDS, body, _url(scope))
                 body = with_preloads(body, scope["path"].strip("/"))
                 headers["content-length"] = str(len(body))
                 for validator in ("etag", "last-modified"):
@@ -440,6 +440,24 @@ class LinkPreviews:
         # the tags (the page is 9 kB).
         plain = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
         await self.app({**scope, "headers": plain}, receive, tagged)
+
+
+# How long a page's HTML waits for its link preview's tags. They are kept once made (per data
+# version and address) and the default views' are made at start, so a store that answers gives
+# them in milliseconds; a store that hangs must not hold the page blank while the page itself
+# finds the store down and says so.
+TAGS_SECONDS = 2.0
+
+
+async def _tagged_within(seconds: float, page: bytes, url: str) -> bytes:
+    """The page with its tags (with_tags), or as it is if they take longer than `seconds`; they
+    are still made, and kept, for the next visitor."""
+    try:
+        with anyio.fail_after(seconds):
+            return await anyio.to_thread.run_sync(with_tags, page, url, abandon_on_cancel=True)
+    except TimeoutError:
+        logger.warning("link preview of %s: left out, no answer within %g s", url, seconds)
+        return page
 
 
 def with_preloads(page: bytes, name: str) -> bytes:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
@@ -25,7 +25,6 @@ def engine(
     """An engine with connect and statement timeouts, and a deadline on every call."""
     made = create_engine(
         url,
-        pool_pre_ping=True,
         # A hung server must not hold a page for long waiting for a pooled connection either.
         **({"pool_timeout": connect_seconds} if pooled else {"poolclass": NullPool}),
         connect_args={
@@ -42,7 +41,32 @@ def engine(
         connection.deadline = statement_seconds + connect_seconds
         return connection
 
+    if pooled:
+
+        @event.listens_for(made, "checkout")
+        def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            _ping(dbapi_connection, connect_seconds)
+
     return made
+
+
+def _ping(connection: psycopg.Connection[Any], seconds: float) -> None:
+    """Lend a pooled connection only once it has answered a round trip within `seconds`.
+
+    The connect timeout is the limit: a round trip is what a connection's handshake is too, and
+    a hung server must not hold a page for the statement timeout before it is found out. A
+    connection that does not answer is closed with every other one of its pool, which a hung or
+    restarted server has taken with it; the pool then connects anew, within the connect timeout.
+    """
+    autocommit = connection.autocommit
+    try:
+        # Outside a transaction, as SQLAlchemy's own pre-ping does: nothing is left open.
+        connection.autocommit = True
+        with _deadline(connection, seconds):
+            connection.execute("SELECT 1").close()
+        connection.autocommit = autocommit
+    except psycopg.Error as error:
+        raise exc.InvalidatePoolError(f"no answer to a ping: {error}") from error
 
 
 class _GuardedCursor(psycopg.Cursor[Any]):
@@ -78,8 +102,10 @@ class _GuardedConnection(psycopg.Connection[Any]):
 
 
 @contextmanager
-def _deadline(connection: psycopg.Connection[Any]) -> Iterator[None]:
-    seconds = getattr(connection, "deadline", 0)
+def _deadline(connection: psycopg.Connection[Any], seconds: float | None = None) -> Iterator[None]:
+    """Shut the connection's socket down if the call within takes longer than `seconds` (by
+    default the connection's own deadline)."""
+    seconds = getattr(connection, "deadline", 0) if seconds is None else seconds
     if not seconds or connection.closed:
         yield
         return

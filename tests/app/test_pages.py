@@ -334,9 +334,8 @@ def test_activities_past_a_page_are_shown_a_page_at_a_time_and_every_one_can_be_
     assert pages > 2 and len(trainings) <= TABLE_ROWS < len(several)
     at = open_page("pages/activities.py")
     captions = [c.value for c in at.caption]
-    assert f"{total:,} activities match. The table shows them {TABLE_ROWS:,} at a time" in (
-        captions[0]
-    )
+    shown = f"{total:,} activities match. The table shows them {TABLE_ROWS:,} at a time"
+    assert shown in captions[0]
     assert f"Rows 1–{TABLE_ROWS:,} of {total:,}." in captions
     pager = at.number_input[0]
     assert pager.label == f"Page, of {pages}" and pager.value == 1

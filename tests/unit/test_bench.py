@@ -284,7 +284,6 @@ def test_the_quick_soak_serves_the_app_and_reports_its_loads_and_memory(tmp_path
     assert "Resident memory by loads done: 0: " in text
 
 
-
 def test_a_quick_read_is_timed_as_many_times_as_fill_its_least_seconds() -> None:
     from bench.measuring import MOST_CALLS, timed
 
