@@ -13,10 +13,13 @@ from typing import Any
 import psycopg
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from sqlmodel import create_engine
 
 logger = logging.getLogger(__name__)
+
+# Marks a pooled connection not yet lent since it was made (its record's info).
+_FRESH = "ctdash.fresh"
 
 
 def engine(
@@ -35,17 +38,20 @@ def engine(
     )
 
     @event.listens_for(made, "do_connect")
-    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    def connect(_dialect: Any, record: ConnectionPoolEntry, cargs: Any, cparams: Any) -> Any:
         connection = _GuardedConnection.connect(*cargs, **cparams)
         # The server's own statement_timeout comes first; this only catches a silent server.
         connection.deadline = statement_seconds + connect_seconds
+        record.info[_FRESH] = True
         return connection
 
     if pooled:
 
         @event.listens_for(made, "checkout")
-        def checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-            _ping(dbapi_connection, connect_seconds)
+        def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+            # A connection made for this checkout has just answered.
+            if not record.info.pop(_FRESH, False):
+                _ping(dbapi_connection, connect_seconds)
 
     return made
 
