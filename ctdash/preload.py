@@ -117,7 +117,8 @@ def server_address(page: str) -> str:
 
 # Focus made plain where Streamlit's own is faint: page links, text boxes, the map. Trends' chart
 # and Activities' table drawn first with code every page has (a picture, a Markdown table),
-# laid over by the interactive element in the same place, which hides them once drawn. In the
+# laid over by the interactive element in the same place, which hides them once drawn; the
+# Overview's figures likewise, in Markdown set as the metric sets them, until it is drawn. In the
 # page's head rather than drawn by st.html on every run, which made each fresh page load
 # Streamlit's HTML element and its sanitiser before the first figure.
 STYLE = """<style>
@@ -140,6 +141,34 @@ div.st-key-trend-chart-box, div.st-key-activities-rows {
 .st-key-activities-rows:not(:has(canvas)) > :last-child { visibility: hidden; }
 .st-key-activities-rows > :first-child { max-height: 388px; overflow: hidden; }
 .st-key-trend-chart-box > :first-child img { height: 450px; }
+div[class*="st-key-figure-"] {
+  display: grid;
+  grid-template-columns: minmax(0, 1fr);
+  gap: 0;
+}
+div[class*="st-key-figure-"] > * { grid-area: 1 / 1; }
+div[class*="st-key-figure-"]:has([data-testid="stMetric"]) > :first-child { display: none; }
+div[class*="st-key-figure-"]:not(:has([data-testid="stMetric"])) > :last-child {
+  visibility: hidden;
+}
+div[class*="st-key-figure-"] [data-testid="stMarkdown"] * { margin: 0; }
+div[class*="st-key-figure-"] > :first-child p {
+  margin: 0;
+  font-size: 0.875rem;
+  line-height: 1.5rem;
+  white-space: nowrap;
+  overflow: hidden;
+  text-overflow: ellipsis;
+}
+div[class*="st-key-figure-"] > :first-child p:nth-child(2) {
+  font-size: 2.25rem;
+  line-height: 3.25rem;
+}
+div[class*="st-key-figure-"] > :first-child p:nth-child(2) strong { font-weight: 400; }
+div[class*="st-key-figure-"] > :first-child p:nth-child(3) {
+  line-height: 1.4375rem;
+  margin-bottom: 0.25rem;
+}
 .st-key-activities-rows > :first-child :is(th, td) {
   white-space: nowrap;
   max-width: 25rem;

@@ -41,7 +41,7 @@ def show_tile(
 ) -> None:
     """One tile, in the container it is drawn in."""
     if tile.value is None:
-        st.metric(tile.label, "—", help=md(tile.definition))
+        show_metric(tile.code, tile.label, "—", help=md(tile.definition))
         st.caption(f"No figure on or before {as_of}.")
     else:
         show_figure(tile, as_of=as_of, compared=compared, compare_to=compare_to)
@@ -70,13 +70,44 @@ def show_figure(
     else:
         delta = None if tile.delta is None else f"{tile.delta:+,}"
         described = f"since {tile.previous_as_of}"
-    st.metric(
+    show_metric(
+        tile.code,
         tile.label,
         f"{tile.value:,}",
         delta=delta,
-        delta_description=described if delta is not None else None,
+        described=described if delta is not None else None,
         help=figure_help(tile),
     )
+
+
+def show_metric(
+    code: str,
+    label: str,
+    value: str,
+    *,
+    help: str,
+    delta: str | None = None,
+    described: str | None = None,
+) -> None:
+    """A tile's metric, drawn first in Markdown, whose code every page has, until the metric
+    takes its place: a fresh browser fetches the metric's code when the first metric arrives,
+    and Streamlit's frontend draws it only after the rest of the run (preload.STYLE lays one
+    over the other, in the same place and as high)."""
+    with st.container(key=f"figure-{code}"):
+        st.markdown(figure_markdown(label, value, delta, described or ""))
+        st.metric(label, value, delta=delta, delta_description=described, help=help)
+
+
+def figure_markdown(label: str, value: str, delta: str | None, described: str) -> str:
+    """A tile's figure as Markdown, as its metric shows it: the label, the figure, and the
+    change with its arrow, green for a rise and red for a fall, and what it is measured from."""
+    lines = [md(label), f"**{value}**"]
+    if delta is not None:
+        fell = delta.startswith(("-", "−"))
+        arrow = ":material/arrow_downward:" if fell else ":material/arrow_upward:"
+        colour = "red" if fell else "green"
+        lines.append(f":{colour}-background[:{colour}[{arrow} {md(delta)}]] :gray[{md(described)}]")
+    return "\n\n".join(lines)
 
 
 def show_sparkline(version: int, tile: queries.Tile) -> None:

@@ -180,7 +180,8 @@ def test_a_figure_at_or_past_its_target_has_reached_it(app_database: Path) -> No
 
 def sparklines(at: AppTest, code: str) -> list[str]:
     """The alt text of each sparkline image in a tile, escapes resolved as Markdown shows it."""
-    images = (re.match(r"!\[(.*?)\]\(data:image/svg", str(n.value)) for n in tile(at, code))
+    texts = (str(getattr(n, "value", "")) for n in tile(at, code))
+    images = (re.match(r"!\[(.*?)\]\(data:image/svg", text) for text in texts)
     return [re.sub(r"\\(.)", r"\1", found[1]) for found in images if found]
 
 
@@ -285,3 +286,18 @@ def test_the_share_link_and_the_url_carry_the_comparison(app_database: Path) -> 
     at.selectbox(key="overview:compare").select(None).run()
     assert "compare" not in at.query_params
     assert [h.value for h in at.header] == ["Activities of the period"]
+
+
+def test_a_figure_drawn_before_its_metric_says_a_fall_in_red_and_escapes_its_label() -> None:
+    from ctdash.web.tiles import figure_markdown
+
+    label, figure, change = figure_markdown(
+        "Focal points *new* [x](javascript:alert(1))", "1,010", "-12", "since 2023-01-31"
+    ).split("\n\n")
+    assert label == r"Focal points \*new\* \[x\]\(javascript\:alert\(1\)\)"
+    assert figure == "**1,010**"
+    assert change.startswith(":red-background[:red[:material/arrow_downward: \\-12]]")
+    assert change.endswith(r":gray[since 2023\-01\-31]")
+    rise = figure_markdown("Member States", "136", "+4", "since 2022-04-30").split("\n\n")[2]
+    assert rise.startswith(":green-background[:green[:material/arrow_upward: \\+4]]")
+    assert figure_markdown("Member States", "136", None, "").count("\n\n") == 1

@@ -62,3 +62,33 @@ def test_activities_first_rows_are_shown_before_the_grids_code_arrives_then_repl
     release(page, waiting)
     expect(box.get_by_test_id("stDataFrame").locator("canvas").first).to_be_visible()
     expect(table).to_be_hidden()
+
+
+def test_overview_figures_are_shown_before_the_metrics_code_arrives_then_replaced(
+    page: Page, app_url: str
+) -> None:
+    waiting = held(page, "Metric")
+    page.goto(f"{app_url}/?asof=2023-04-30&compare=2022-04-30")
+    figure = page.locator(".st-key-figure-compact_entities")
+    drawn = figure.get_by_test_id("stMarkdown")
+    # The label, the figure and the change since the compared date, as the metric shows them.
+    expect(drawn).to_have_text(
+        re.compile(r"^Compact entities\s*45\s*arrow_upward \+0 since 2022-04-30")
+    )
+    expect(figure.get_by_text("45", exact=True)).to_be_visible()
+    expect(
+        page.locator(".st-key-figure-member_states").get_by_text("136", exact=True)
+    ).to_be_visible()
+    assert waiting
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    height = (figure.bounding_box() or {"height": -1})["height"]
+    release(page, waiting)
+    metric = figure.get_by_test_id("stMetric")
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text("45")
+    expect(drawn).to_be_hidden()
+    # In the same place and as high: nothing below moves when the metric takes its place.
+    assert abs((figure.bounding_box() or {"height": 0})["height"] - height) < 2
+    assert (
+        abs((metric.bounding_box() or {"y": -1})["y"] - (figure.bounding_box() or {"y": 0})["y"])
+        < 2
+    )
