@@ -13,6 +13,7 @@ from typing import Any
 from bench.chromium import (
     DRAWN_CHART,
     DRAWN_POINTS,
+    FIRST_METRIC,
     FIRST_ROWS,
     FIRST_TILE,
     GRID_ROWS,
@@ -35,17 +36,20 @@ PAGES: dict[str, tuple[str, Ready]] = {
 # The pages whose first figure is drawn with code every page has (a picture, a Markdown table)
 # until their interactive element replaces it: loads that wait for that element, reported beside.
 INTERACTIVE: dict[str, tuple[str, Ready]] = {
+    "overview, metric": ("/", FIRST_METRIC),
     "trends, interactive": ("/trends", PLOTLY_DRAWN),
     "activities, interactive": ("/activities", GRID_ROWS),
 }
 # What each page's load waits for, as the report names it.
 WAITS_FOR = {
-    "overview": "the first tile (`stMetric`)",
+    "overview": "the first tile: its figure drawn in Markdown, or its metric (`stMetric`), "
+    "whichever comes first",
     "trends": "the chart drawn: its picture shown, or Plotly's chart drawn (its SVG and a "
     "trace's path), whichever comes first",
     "map": 'the deck\'s canvas and the caption "N of M matching activities"',
     "activities": "the first rows drawn: the table's shown first, or the grid's canvas with "
     'its first rows drawn, whichever comes first; and the caption "N activities match."',
+    "overview, metric": "the first tile's metric (`stMetric`)",
     "trends, interactive": "Plotly's chart drawn",
     "activities, interactive": "the grid's canvas with its first rows drawn, and the caption",
 }

@@ -35,11 +35,23 @@ class Ready:
     locators: Callable[[Any], list[Any]]
 
 
+# The Overview draws each tile's figure first in Markdown (ctdash/web/tiles.py), which the
+# metric replaces once drawn; the one-line app draws a metric.
+TILE_SELECTOR = "[class*=st-key-figure-] [data-testid=stMarkdown], [data-testid=stMetric]"
+
 FIRST_TILE = Ready(
+    f"""() => {{ {VISIBLE_JS}
+  return [...document.querySelectorAll('{TILE_SELECTOR}')].some(visible); }}""",
+    lambda page: [page.locator(f"{TILE_SELECTOR} >> visible=true").first],
+)
+"""The Overview's first tile: its figure in Markdown or its metric, whichever is drawn first
+(the one-line app: its metric)."""
+
+FIRST_METRIC = Ready(
     f"() => {{ {VISIBLE_JS} return visible(document.querySelector('[data-testid=stMetric]')); }}",
     lambda page: [page.get_by_test_id("stMetric").first],
 )
-"""The Overview's first metric tile (or the one-line app's metric)."""
+"""The Overview's first metric: the element that takes the place of a tile's first figure."""
 
 DRAWN_POINTS = Ready(
     f"""() => {{ {VISIBLE_JS}

@@ -19,6 +19,7 @@ PAGE_NAMES = {
     "trends": "Trends",
     "map": "Map",
     "activities": "Activities",
+    "overview, metric": "Overview, metric",
     "trends, interactive": "Trends, interactive",
     "activities, interactive": "Activities, interactive",
 }
@@ -36,11 +37,11 @@ def browser_table(run: Run) -> list[str]:
         "Time from navigation to each page's first meaningful element, in a fresh browser "
         'context each time, beside the one-line app `st.metric("x", 1)` started the same way '
         f"(its time is the floor Streamlit itself sets). What each waits for: {waits}. Each is "
-        "timed by the page's own clock, checked on every animation frame. Trends and "
-        "Activities draw their first figure with code every page has (a picture of the chart, "
-        "the first rows as a table) until the interactive element, whose code a fresh browser "
-        "fetches first, takes its place: the last two columns wait for that element. Loads of "
-        "the seven "
+        "timed by the page's own clock, checked on every animation frame. The Overview, "
+        "Trends and Activities draw their first figure with code every page has (each tile's "
+        "figure in Markdown, a picture of the chart, the first rows as a table) until the "
+        "element whose code a fresh browser fetches first takes its place: the last three "
+        "columns wait for that element. Loads of the eight "
         "are interleaved, and each load waits (untimed) until its script has finished before "
         "the next begins; one untimed load of each comes first, so the server's caches are "
         "warm, as for every visitor after the first. The times are this machine's; the ratios "
