@@ -129,31 +129,26 @@ STYLE = """<style>
   outline: 2px solid #a52f3b;
   outline-offset: 2px;
 }
-div.st-key-trend-chart-box, div.st-key-activities-rows {
+div.st-key-trend-chart-box, div.st-key-activities-rows, div[class*="st-key-figure-"] {
   display: grid;
   grid-template-columns: minmax(0, 1fr);
 }
-.st-key-trend-chart-box > *, .st-key-activities-rows > * { grid-area: 1 / 1; }
-.st-key-trend-chart-box > :first-child, .st-key-activities-rows > :first-child { z-index: 1; }
-.st-key-trend-chart-box:has(.main-svg) > :first-child,
-.st-key-activities-rows:has(canvas) > :first-child { display: none; }
-.st-key-trend-chart-box:not(:has(.main-svg)) > :last-child,
-.st-key-activities-rows:not(:has(canvas)) > :last-child { visibility: hidden; }
-.st-key-activities-rows > :first-child { max-height: 388px; overflow: hidden; }
-.st-key-trend-chart-box > :first-child img { height: 450px; }
-div[class*="st-key-figure-"] {
-  display: grid;
-  grid-template-columns: minmax(0, 1fr);
-  gap: 0;
-}
+.st-key-trend-chart-box > *, .st-key-activities-rows > *,
 div[class*="st-key-figure-"] > * { grid-area: 1 / 1; }
+.st-key-trend-chart-box > :first-child, .st-key-activities-rows > :first-child,
+div[class*="st-key-figure-"] > :first-child { z-index: 1; }
+.st-key-trend-chart-box:has(.main-svg) > :first-child,
+.st-key-activities-rows:has(canvas) > :first-child,
 div[class*="st-key-figure-"]:has([data-testid="stMetric"]) > :first-child { display: none; }
+.st-key-trend-chart-box:not(:has(.main-svg)) > :last-child,
+.st-key-activities-rows:not(:has(canvas)) > :last-child,
 div[class*="st-key-figure-"]:not(:has([data-testid="stMetric"])) > :last-child {
   visibility: hidden;
 }
+.st-key-activities-rows > :first-child { max-height: 388px; overflow: hidden; }
+.st-key-trend-chart-box > :first-child img { height: 450px; }
 div[class*="st-key-figure-"] [data-testid="stMarkdown"] * { margin: 0; }
 div[class*="st-key-figure-"] > :first-child p {
-  margin: 0;
   font-size: 0.875rem;
   line-height: 1.5rem;
   white-space: nowrap;

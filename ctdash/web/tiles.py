@@ -103,7 +103,7 @@ def figure_markdown(label: str, value: str, delta: str | None, described: str) -
     change with its arrow, green for a rise and red for a fall, and what it is measured from."""
     lines = [md(label), f"**{value}**"]
     if delta is not None:
-        fell = delta.startswith(("-", "−"))
+        fell = delta.startswith("-")
         arrow = ":material/arrow_downward:" if fell else ":material/arrow_upward:"
         colour = "red" if fell else "green"
         lines.append(f":{colour}-background[:{colour}[{arrow} {md(delta)}]] :gray[{md(described)}]")
