@@ -77,7 +77,7 @@ def activity_count(store: Path) -> int:
 def every_page_shows_the_store(page: Page, url: str) -> None:
     """Each page's own content, and never the message that the store is unavailable."""
     page.goto(url)
-    expect(page.get_by_text("Member States").first).to_be_visible()
+    expect(page.get_by_text("Member States").filter(visible=True).first).to_be_visible()
     page.goto(f"{url}/trends")
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     page.goto(f"{url}/map")
