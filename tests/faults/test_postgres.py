@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from ctdash.api import TAGS_SECONDS
 from tests.faults.conftest import UNAVAILABLE, Cluster, log_of, run_ctdash, serving
 
-# A figure the Overview shows once the store answers (the newsletter's Member States). Its label
-# is in the page twice, the Markdown drawn first and the metric that hides it: the visible one counts.
+# A figure the Overview shows once the store answers (the newsletter's Member States). Its label is
+# in the page twice, the Markdown drawn first and the metric that hides it: the visible one counts.
 TILE = "Member States"
 # The page tries again every 5 s (ctdash.web.engine.RETRY_SECONDS); a reconnect may take a few more.
 RECOVERY_MS = 30_000
@@ -126,7 +126,9 @@ def test_a_server_started_while_postgresql_is_down_serves_once_it_is_up(
             page.goto(url)
             shows_only_the_plain_message(page, cluster)
             cluster.start()
-            expect(page.get_by_text(TILE).filter(visible=True).first).to_be_visible(timeout=RECOVERY_MS)
+            expect(page.get_by_text(TILE).filter(visible=True).first).to_be_visible(
+                timeout=RECOVERY_MS
+            )
             assert readyz(url)[:2] == (200, {"ready": True})
     finally:
         if not (cluster.data / "postmaster.pid").exists():
